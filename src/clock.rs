@@ -1,0 +1,159 @@
+//! The emulator's clock: real time with an offset, or frozen until a test advances it.
+//!
+//! Every status transition, expiry check and signature timestamp window reads the time
+//! from here, never from the system directly, so a test can freeze the clock and step
+//! an instance from `Starting` to `Running` without sleeping. Times are milliseconds
+//! since the Unix epoch (`i64`); [`format_ecs`] and [`parse_time`] convert to and from
+//! the `2017-12-10T04:04Z` form ECS uses on the wire.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+#[derive(Debug, Default)]
+struct ClockState {
+    /// `Some(t)`: the clock is frozen at `t`. `None`: real time plus `offset`.
+    frozen_at: Option<Millis>,
+    /// Added to real time while running (accumulated `advance` calls).
+    offset: Millis,
+}
+
+/// A controllable clock, shared by the whole emulator.
+#[derive(Debug, Default)]
+pub struct Clock {
+    state: Mutex<ClockState>,
+}
+
+impl Clock {
+    /// A clock that follows real time.
+    pub fn real() -> Self {
+        Clock::default()
+    }
+
+    /// A clock frozen at `at`, which moves only through [`Clock::advance`].
+    pub fn frozen(at: Millis) -> Self {
+        Clock {
+            state: Mutex::new(ClockState {
+                frozen_at: Some(at),
+                offset: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Millis {
+        let s = self.lock();
+        s.frozen_at.unwrap_or_else(|| system_now() + s.offset)
+    }
+
+    /// Whether the clock is frozen.
+    pub fn is_frozen(&self) -> bool {
+        self.lock().frozen_at.is_some()
+    }
+
+    /// Freeze the clock at its current reading (or at `at` when given).
+    pub fn freeze(&self, at: Option<Millis>) {
+        let mut s = self.lock();
+        let now = s.frozen_at.unwrap_or_else(|| system_now() + s.offset);
+        s.frozen_at = Some(at.unwrap_or(now));
+    }
+
+    /// Let the clock run again from its current reading.
+    pub fn unfreeze(&self) {
+        let mut s = self.lock();
+        if let Some(at) = s.frozen_at.take() {
+            s.offset = at - system_now();
+        }
+    }
+
+    /// Move the clock forward (or backward, with a negative value) by `ms`.
+    pub fn advance(&self, ms: Millis) {
+        let mut s = self.lock();
+        match s.frozen_at.as_mut() {
+            Some(at) => *at += ms,
+            None => s.offset += ms,
+        }
+    }
+}
+
+/// The system's wall clock.
+pub fn system_now() -> Millis {
+    Utc::now().timestamp_millis()
+}
+
+/// Format as ECS does in responses: `2017-12-10T04:04Z` (UTC, minute precision).
+pub fn format_ecs(ms: Millis) -> String {
+    to_datetime(ms).format("%Y-%m-%dT%H:%MZ").to_string()
+}
+
+/// Format with seconds, as in `Timestamp` / `x-acs-date`: `2024-01-01T00:00:00Z`.
+pub fn format_seconds(ms: Millis) -> String {
+    to_datetime(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Format with milliseconds (control plane and journal).
+pub fn format_millis(ms: Millis) -> String {
+    to_datetime(ms).to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn to_datetime(ms: Millis) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+/// Parse the time forms found in ECS requests, responses and fixtures:
+/// `2017-12-10T04:04Z`, `2017-12-10T04:04:05Z` and full RFC 3339.
+pub fn parse_time(s: &str) -> Option<Millis> {
+    let s = s.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        return Some(dt.timestamp_millis());
+    }
+    for fmt in ["%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%SZ"] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(dt.and_utc().timestamp_millis());
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frozen_clock_moves_only_when_advanced() {
+        let c = Clock::frozen(1_000);
+        assert_eq!(c.now(), 1_000);
+        c.advance(500);
+        assert_eq!(c.now(), 1_500);
+        assert!(c.is_frozen());
+    }
+
+    #[test]
+    fn running_clock_keeps_offset_across_freeze() {
+        let c = Clock::real();
+        c.advance(3_600_000);
+        let ahead = c.now() - system_now();
+        assert!((3_599_000..=3_601_000).contains(&ahead));
+        c.freeze(None);
+        c.unfreeze();
+        let ahead = c.now() - system_now();
+        assert!((3_599_000..=3_601_000).contains(&ahead));
+    }
+
+    #[test]
+    fn time_formats_round_trip() {
+        let t = parse_time("2017-12-10T04:04Z").unwrap();
+        assert_eq!(format_ecs(t), "2017-12-10T04:04Z");
+        assert_eq!(parse_time("2017-12-10T04:04:00Z"), Some(t));
+        assert_eq!(format_seconds(t), "2017-12-10T04:04:00Z");
+        assert_eq!(parse_time("2017-12-10T04:04:00.000+00:00"), Some(t));
+        assert_eq!(parse_time("yesterday"), None);
+    }
+}

@@ -1,0 +1,132 @@
+//! The supported actions: names, parsing into typed requests, and the one dispatch `match`.
+
+use crate::ecs::batch::{Batch, BatchOp};
+use crate::ecs::create::RunInstances;
+use crate::ecs::delete::{DeleteInstance, DeleteInstances};
+use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
+use crate::ecs::reboot::RebootInstance;
+use crate::ecs::regions::{DescribeRegions, DescribeZones};
+use crate::ecs::start::StartInstance;
+use crate::ecs::stop::{StopInstance, StopOptions};
+use crate::ecs::world::World;
+use crate::ecs::{Ctx, Reply};
+use crate::error::ApiResult;
+use crate::params::Params;
+
+macro_rules! actions {
+    ($($name:ident),* $(,)?) => {
+        /// An ECS action ecs-mock implements.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action { $( #[doc = stringify!($name)] $name, )* }
+
+        impl Action {
+            /// Every supported action.
+            pub const ALL: &'static [Action] = &[$(Action::$name,)*];
+
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Action::$name => stringify!($name), )* }
+            }
+
+            /// Look up a wire name (exact case, as the gateway does).
+            pub fn parse(name: &str) -> Option<Action> {
+                match name { $( stringify!($name) => Some(Action::$name), )* _ => None }
+            }
+        }
+    };
+}
+
+actions!(
+    StartInstance,
+    StartInstances,
+    StopInstance,
+    StopInstances,
+    RebootInstance,
+    RebootInstances,
+    DescribeInstances,
+    DescribeInstanceStatus,
+    DescribeInstanceAttribute,
+    RunInstances,
+    CreateInstance,
+    DeleteInstance,
+    DeleteInstances,
+    DescribeRegions,
+    DescribeZones,
+);
+
+/// A parsed request of any supported action.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// StartInstance.
+    StartInstance(StartInstance),
+    /// StopInstance.
+    StopInstance(StopInstance),
+    /// RebootInstance.
+    RebootInstance(RebootInstance),
+    /// StartInstances / StopInstances / RebootInstances.
+    Batch(Batch),
+    /// DescribeInstances.
+    DescribeInstances(DescribeInstances),
+    /// DescribeInstanceStatus.
+    DescribeInstanceStatus(DescribeInstanceStatus),
+    /// DescribeInstanceAttribute.
+    DescribeInstanceAttribute(DescribeInstanceAttribute),
+    /// RunInstances / CreateInstance.
+    Run(RunInstances),
+    /// DeleteInstance.
+    DeleteInstance(DeleteInstance),
+    /// DeleteInstances.
+    DeleteInstances(DeleteInstances),
+    /// DescribeRegions.
+    DescribeRegions(DescribeRegions),
+    /// DescribeZones.
+    DescribeZones(DescribeZones),
+}
+
+impl Request {
+    /// Parse the parameters of `action`.
+    pub fn parse(action: Action, p: &Params) -> ApiResult<Request> {
+        Ok(match action {
+            Action::StartInstance => Request::StartInstance(StartInstance::parse(p)?),
+            Action::StopInstance => Request::StopInstance(StopInstance::parse(p)?),
+            Action::RebootInstance => Request::RebootInstance(RebootInstance::parse(p)?),
+            Action::StartInstances => Request::Batch(Batch::parse(p, BatchOp::Start)?),
+            Action::StopInstances => Request::Batch(Batch::parse(p, BatchOp::Stop(StopOptions::parse(p)?))?),
+            Action::RebootInstances => Request::Batch(Batch::parse(
+                p,
+                BatchOp::Reboot {
+                    force: p.flag("ForceReboot", false)?,
+                },
+            )?),
+            Action::DescribeInstances => Request::DescribeInstances(DescribeInstances::parse(p)?),
+            Action::DescribeInstanceStatus => Request::DescribeInstanceStatus(DescribeInstanceStatus::parse(p)?),
+            Action::DescribeInstanceAttribute => {
+                Request::DescribeInstanceAttribute(DescribeInstanceAttribute::parse(p)?)
+            }
+            Action::RunInstances => Request::Run(RunInstances::parse(p, false)?),
+            Action::CreateInstance => Request::Run(RunInstances::parse(p, true)?),
+            Action::DeleteInstance => Request::DeleteInstance(DeleteInstance::parse(p)?),
+            Action::DeleteInstances => Request::DeleteInstances(DeleteInstances::parse(p)?),
+            Action::DescribeRegions => Request::DescribeRegions(DescribeRegions::parse(p)?),
+            Action::DescribeZones => Request::DescribeZones(DescribeZones::parse(p)?),
+        })
+    }
+
+    /// Apply to the world.
+    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
+        match self {
+            Request::StartInstance(r) => r.apply(w, ctx),
+            Request::StopInstance(r) => r.apply(w, ctx),
+            Request::RebootInstance(r) => r.apply(w, ctx),
+            Request::Batch(r) => r.apply(w, ctx),
+            Request::DescribeInstances(r) => r.apply(w, ctx),
+            Request::DescribeInstanceStatus(r) => r.apply(w, ctx),
+            Request::DescribeInstanceAttribute(r) => r.apply(w, ctx),
+            Request::Run(r) => r.apply(w, ctx),
+            Request::DeleteInstance(r) => r.apply(w, ctx),
+            Request::DeleteInstances(r) => r.apply(w, ctx),
+            Request::DescribeRegions(r) => r.apply(w, ctx),
+            Request::DescribeZones(r) => r.apply(w, ctx),
+        }
+    }
+}

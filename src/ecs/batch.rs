@@ -1,0 +1,150 @@
+//! StartInstances, StopInstances, RebootInstances: one operation over 1–100 instances.
+//!
+//! `AllTogether` (default) applies the operation instance by instance and, at the
+//! first refusal, rolls every applied change back (status, stopped mode, stock and
+//! quota) and answers that refusal: nothing changes. `SuccessFirst` applies what it
+//! can and reports each instance in `InstanceResponses` with `Code` `"200"` or the
+//! refusal's code. `DryRun` answers `DRYRUN.SUCCESS` when an AllTogether run would
+//! succeed (it is applied and rolled back, so stock and quota are checked cumulatively);
+//! with SuccessFirst it always answers `DRYRUN.SUCCESS`, as documented.
+
+use serde_json::{json, Value};
+
+use crate::ecs::stop::StopOptions;
+use crate::ecs::world::World;
+use crate::ecs::{reboot, start, stop, Ctx, Reply};
+use crate::ecs::model::Instance;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
+
+/// The operation a batch applies to each instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOp {
+    /// StartInstances.
+    Start,
+    /// StopInstances.
+    Stop(StopOptions),
+    /// RebootInstances (`ForceReboot`).
+    Reboot {
+        /// Power off first.
+        force: bool,
+    },
+}
+
+/// A parsed batch request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Batch {
+    /// What to do.
+    pub op: BatchOp,
+    /// Distinct ids in request order.
+    pub ids: Vec<String>,
+    /// `AllTogether` (true) or `SuccessFirst`.
+    pub all_together: bool,
+    /// Check only.
+    pub dry_run: bool,
+}
+
+/// Parse `InstanceId.N` for a batch: 1–100 distinct ids.
+pub fn parse_ids(p: &Params) -> ApiResult<Vec<String>> {
+    let mut ids: Vec<String> = Vec::new();
+    for id in p.repeat("InstanceId") {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Err(ApiError {
+            status: 403,
+            ..ApiError::with_message(Code::InvalidInstanceIdNotFound, "InstanceId should not be null.")
+        });
+    }
+    if ids.len() > 100 {
+        return Err(ApiError::new(Code::TooManyInstanceIds));
+    }
+    Ok(ids)
+}
+
+impl Batch {
+    /// Parse the parameters common to the three batch actions.
+    pub fn parse(p: &Params, op: BatchOp) -> ApiResult<Self> {
+        p.required("RegionId")?;
+        let ids = parse_ids(p)?;
+        let mode = p.one_of(
+            "BatchOptimization",
+            &["AllTogether", "SuccessFirst"],
+            ApiError::invalid_param("BatchOptimization"),
+        )?;
+        Ok(Batch {
+            op,
+            ids,
+            all_together: mode.as_deref() != Some("SuccessFirst"),
+            dry_run: p.flag("DryRun", false)?,
+        })
+    }
+
+    /// Apply: `InstanceResponses`.
+    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
+        if let Some(region) = ctx.region {
+            w.region(region)?;
+        }
+        if self.dry_run && !self.all_together {
+            return Err(ApiError::new(Code::DryRunSuccess));
+        }
+        let mut undo: Vec<Instance> = Vec::new();
+        let mut responses = Vec::with_capacity(self.ids.len());
+        for id in &self.ids {
+            let previous = w.settled(id, ctx.now).map(|i| i.status.as_str()).unwrap_or("");
+            match self.run_one(w, ctx, id) {
+                Ok(before) => {
+                    let current = w.instances.get(id).map_or("", |i| i.status.as_str());
+                    responses.push(response(id, "200", "success", before.status.as_str(), current));
+                    undo.push(before);
+                }
+                Err(e) if self.all_together => {
+                    rollback(w, undo);
+                    return Err(e);
+                }
+                Err(e) => responses.push(response(id, &e.code, &e.message, previous, previous)),
+            }
+        }
+        if self.dry_run {
+            rollback(w, undo);
+            return Err(ApiError::new(Code::DryRunSuccess));
+        }
+        let mut reply = Reply::new();
+        reply.insert("InstanceResponses".into(), json!({ "InstanceResponse": responses }));
+        Ok(reply)
+    }
+
+    /// Check and apply the operation on one instance; returns its state before.
+    fn run_one(&self, w: &mut World, ctx: &Ctx<'_>, id: &str) -> ApiResult<Instance> {
+        match self.op {
+            BatchOp::Start => start::check(w, ctx, id, false)?,
+            BatchOp::Stop(_) => stop::check(w, ctx, id)?,
+            BatchOp::Reboot { .. } => reboot::check(w, ctx, id)?,
+        }
+        let before = w.instances.get(id).cloned().ok_or_else(|| ApiError::new(Code::InvalidInstanceIdNotFound))?;
+        match self.op {
+            BatchOp::Start => start::apply(w, ctx, id, false),
+            BatchOp::Stop(options) => stop::apply(w, ctx, id, options),
+            BatchOp::Reboot { force } => reboot::apply(w, ctx, id, force),
+        }
+        Ok(before)
+    }
+}
+
+fn rollback(w: &mut World, undo: Vec<Instance>) {
+    for before in undo.into_iter().rev() {
+        w.restore(before);
+    }
+}
+
+fn response(id: &str, code: &str, message: &str, previous: &str, current: &str) -> Value {
+    json!({
+        "InstanceId": id,
+        "Code": code,
+        "Message": message,
+        "PreviousStatus": previous,
+        "CurrentStatus": current,
+    })
+}

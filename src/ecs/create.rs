@@ -1,0 +1,403 @@
+//! RunInstances and CreateInstance (spec §5.10–5.11).
+//!
+//! Both validate the type, zone and charge settings, then take stock and quota for all
+//! requested instances in the same critical section as their creation, so parallel
+//! calls can never oversell a zone. RunInstances instances go Pending → Starting →
+//! Running; CreateInstance's one instance ends Stopped. `MinAmount` creates as many as
+//! fit when fewer than `Amount` do. A `ClientToken` replays the first answer for the
+//! same parameters and refuses different ones (`IdempotentParameterMismatch`).
+//! Networking is not modelled: any `VSwitchId` / `SecurityGroupId` is accepted and
+//! echoed; with no `ZoneId` the first zone with stock of the type is used.
+
+use serde_json::{json, Map, Value};
+
+use crate::clock::Millis;
+use crate::ecs::ids::{new_id, new_instance_id};
+use crate::ecs::model::{
+    ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, SpotStrategy, Status, Step, StoppedMode, Tag, Tags,
+};
+use crate::ecs::world::World;
+use crate::ecs::{Ctx, Reply};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
+
+/// Parameters that do not identify the request (signing, transport) and are left
+/// out of the ClientToken fingerprint.
+const NOT_FINGERPRINTED: [&str; 10] = [
+    "Signature",
+    "SignatureNonce",
+    "SignatureMethod",
+    "SignatureVersion",
+    "SignatureType",
+    "Timestamp",
+    "AccessKeyId",
+    "Format",
+    "Version",
+    "ClientToken",
+];
+
+/// A parsed RunInstances / CreateInstance request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunInstances {
+    /// CreateInstance (one instance, ends Stopped) rather than RunInstances.
+    pub create_only: bool,
+    /// Image.
+    pub image_id: String,
+    /// Catalog type.
+    pub instance_type: String,
+    /// Zone, when given.
+    pub zone_id: Option<String>,
+    /// vSwitch, echoed.
+    pub vswitch_id: String,
+    /// Security groups, echoed.
+    pub security_groups: Vec<String>,
+    /// How many.
+    pub amount: u64,
+    /// At least this many, or fail.
+    pub min_amount: u64,
+    /// Name (may use the `[begin,bits]` sequence syntax).
+    pub name: Option<String>,
+    /// Host name (same syntax).
+    pub host_name: Option<String>,
+    /// Description.
+    pub description: String,
+    /// Billing.
+    pub charge_type: ChargeType,
+    /// Subscription length in months (PrePaid).
+    pub period_months: i64,
+    /// Spot strategy.
+    pub spot_strategy: SpotStrategy,
+    /// Spot price limit.
+    pub spot_price_limit: f64,
+    /// Tags.
+    pub tags: Vec<Tag>,
+    /// Public bandwidth; > 0 assigns a public IP.
+    pub bandwidth_out: i64,
+    /// Release protection.
+    pub deletion_protection: bool,
+    /// Idempotency token with the parameter fingerprint.
+    pub client_token: Option<(String, String)>,
+    /// Check only.
+    pub dry_run: bool,
+}
+
+fn mandatory(p: &Params, name: &str) -> ApiResult<String> {
+    p.non_empty(name).map(str::to_string).ok_or_else(|| {
+        ApiError::with_message(
+            Code::MissingParameter,
+            format!("The input parameter {name} that is mandatory for processing this request is not supplied."),
+        )
+    })
+}
+
+impl RunInstances {
+    /// Parse RunInstances (`create_only = false`) or CreateInstance parameters.
+    pub fn parse(p: &Params, create_only: bool) -> ApiResult<Self> {
+        p.required("RegionId")?;
+        let instance_type = if create_only {
+            p.required("InstanceType")?.to_string()
+        } else {
+            mandatory(p, "InstanceType")?
+        };
+        let image_id = mandatory(p, "ImageId")?;
+        let amount = if create_only { 1 } else { p.int("Amount")?.unwrap_or(1) };
+        if !(1..=100).contains(&amount) {
+            return Err(ApiError::with_message(Code::InvalidParamAmount, "The specified parameter Amount is not valid."));
+        }
+        let min_amount = p.int("MinAmount")?.unwrap_or(amount);
+        if !(1..=amount).contains(&min_amount) {
+            return Err(ApiError::with_message(Code::InvalidParamAmount, "The specified parameter MinAmount is not valid."));
+        }
+        let charge_type = match p.non_empty("InstanceChargeType") {
+            None | Some("PostPaid") => ChargeType::PostPaid,
+            Some("PrePaid") => ChargeType::PrePaid,
+            Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
+        };
+        let period_months = if charge_type == ChargeType::PrePaid {
+            let period = p.int("Period")?.ok_or_else(|| ApiError::new(Code::InvalidPeriod))?;
+            match p.non_empty("PeriodUnit").unwrap_or("Month") {
+                "Month" if [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60].contains(&period) => period,
+                "Week" if (1..=4).contains(&period) => 0,
+                _ => return Err(ApiError::new(Code::InvalidPeriod)),
+            }
+        } else {
+            0
+        };
+        let spot_strategy = match p.non_empty("SpotStrategy") {
+            None | Some("NoSpot") => SpotStrategy::NoSpot,
+            Some("SpotWithPriceLimit") => SpotStrategy::SpotWithPriceLimit,
+            Some("SpotAsPriceGo") => SpotStrategy::SpotAsPriceGo,
+            Some(_) => return Err(ApiError::new(Code::InvalidSpotStrategy)),
+        };
+        let name = p.non_empty("InstanceName").map(str::to_string);
+        if let Some(n) = &name {
+            let len = n.chars().count();
+            let first_ok = n.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '[');
+            if !(2..=128).contains(&len) || !first_ok || n.starts_with("http://") || n.starts_with("https://") {
+                return Err(ApiError::new(Code::InvalidInstanceNameMalformed));
+            }
+        }
+        let mut security_groups = p.repeat("SecurityGroupIds");
+        if let Some(sg) = p.non_empty("SecurityGroupId") {
+            security_groups.insert(0, sg.to_string());
+        }
+        let client_token = p.non_empty("ClientToken").map(|t| {
+            let mut pairs: Vec<String> = p
+                .pairs()
+                .iter()
+                .filter(|(k, _)| !NOT_FINGERPRINTED.contains(&k.as_str()))
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            pairs.sort();
+            (t.to_string(), pairs.join("&"))
+        });
+        Ok(RunInstances {
+            create_only,
+            image_id,
+            instance_type,
+            zone_id: p.non_empty("ZoneId").map(str::to_string),
+            vswitch_id: p.non_empty("VSwitchId").unwrap_or_default().to_string(),
+            security_groups,
+            amount: amount as u64,
+            min_amount: min_amount as u64,
+            name,
+            host_name: p.non_empty("HostName").map(str::to_string),
+            description: p.non_empty("Description").unwrap_or_default().to_string(),
+            charge_type,
+            period_months,
+            spot_strategy,
+            spot_price_limit: p.float("SpotPriceLimit")?.unwrap_or(0.0),
+            tags: p
+                .tags()?
+                .into_iter()
+                .map(|(k, v)| Tag { tag_key: k, tag_value: v.unwrap_or_default() })
+                .collect(),
+            bandwidth_out: p.int_in("InternetMaxBandwidthOut", 0, 100)?.unwrap_or(0),
+            deletion_protection: p.flag("DeletionProtection", false)?,
+            client_token,
+            dry_run: p.flag("DryRun", false)?,
+        })
+    }
+
+    fn action(&self) -> &'static str {
+        if self.create_only {
+            "CreateInstance"
+        } else {
+            "RunInstances"
+        }
+    }
+
+    /// Apply: `InstanceIdSets.InstanceIdSet[]` (RunInstances) or `InstanceId` (CreateInstance).
+    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
+        let region = ctx.region.unwrap_or_default().to_string();
+        let token_key = self
+            .client_token
+            .as_ref()
+            .map(|(t, _)| (ctx.caller.account_id.clone(), self.action().to_string(), t.clone()));
+        if let (Some(key), Some((_, fingerprint))) = (&token_key, &self.client_token) {
+            if let Some((seen, reply)) = w.client_tokens.get(key) {
+                if seen != fingerprint {
+                    return Err(ApiError::new(Code::IdempotentParameterMismatch));
+                }
+                if let Value::Object(reply) = reply {
+                    return Ok(reply.clone());
+                }
+            }
+        }
+        let r = w.region(&region)?;
+        let itype = w
+            .instance_type(&self.instance_type)
+            .ok_or_else(|| ApiError::new(Code::InvalidInstanceTypeValueNotSupported))?
+            .clone();
+        let zone_id = match &self.zone_id {
+            Some(z) => {
+                let zone = r.zone(z).ok_or_else(|| {
+                    ApiError::with_message(Code::InvalidZoneIdNotFound, "The specified zoneId does not exist.")
+                })?;
+                if !zone.stock.contains_key(&self.instance_type) {
+                    return Err(ApiError::new(Code::InvalidInstanceTypeZoneNotSupported));
+                }
+                z.clone()
+            }
+            None => r
+                .zones
+                .iter()
+                .find(|z| z.stock.get(&self.instance_type).is_some_and(|n| *n > 0))
+                .or_else(|| r.zones.iter().find(|z| z.stock.contains_key(&self.instance_type)))
+                .map(|z| z.zone_id.clone())
+                .ok_or_else(|| ApiError::new(Code::InvalidInstanceTypeZoneNotSupported))?,
+        };
+        let account = ctx.caller.account_id.clone();
+        if self.charge_type == ChargeType::PostPaid && w.account(&account).is_some_and(|a| a.balance <= 0.0) {
+            return Err(ApiError::new(Code::InsufficientBalance));
+        }
+        let count = match w.check_capacity(&account, &region, &zone_id, &self.instance_type, self.amount) {
+            Ok(()) => self.amount,
+            Err(e) => {
+                let fits = w.capacity_for(&account, &region, &zone_id, &self.instance_type, self.amount);
+                if fits >= self.min_amount && self.min_amount < self.amount {
+                    fits
+                } else {
+                    return Err(e);
+                }
+            }
+        };
+        if self.dry_run {
+            return Err(ApiError::new(Code::DryRunOperation));
+        }
+        w.acquire_resources(&account, &region, &zone_id, &self.instance_type, count);
+        let mut ids = Vec::with_capacity(count as usize);
+        for n in 0..count {
+            let inst = self.build(ctx, &region, &zone_id, n);
+            ids.push(inst.instance_id.clone());
+            w.insert_instance(inst);
+        }
+        let mut reply = Reply::new();
+        if self.create_only {
+            reply.insert("InstanceId".into(), json!(ids[0]));
+        } else {
+            reply.insert("InstanceIdSets".into(), json!({ "InstanceIdSet": ids }));
+            reply.insert("TradePrice".into(), json!(round2(itype.public_price * count as f64)));
+        }
+        if self.charge_type == ChargeType::PrePaid {
+            reply.insert("OrderId".into(), json!(format!("{}", 200_000_000_000u64 + w.next_seq)));
+        }
+        if let Some(key) = token_key {
+            let fingerprint = self.client_token.map(|(_, f)| f).unwrap_or_default();
+            w.client_tokens.insert(key, (fingerprint, Value::Object(reply.clone())));
+        }
+        Ok(reply)
+    }
+
+    /// The `n`-th new instance.
+    fn build(&self, ctx: &Ctx<'_>, region: &str, zone: &str, n: u64) -> Instance {
+        let id = new_instance_id(region);
+        let now = ctx.now;
+        let name = self.name.as_deref().map_or_else(|| id.clone(), |t| sequence_name(t, n));
+        let host = self.host_name.as_deref().map_or_else(|| format!("iZ{}Z", &id[2..]), |t| sequence_name(t, n));
+        let octets = rand::random::<[u8; 2]>();
+        let private_ip = format!("172.16.{}.{}", octets[0], octets[1].max(2));
+        let mut extra = Map::new();
+        extra.insert("ImageId".into(), json!(self.image_id));
+        extra.insert("HostName".into(), json!(host));
+        extra.insert("Description".into(), json!(self.description));
+        extra.insert("OSType".into(), json!(if self.image_id.starts_with("win") { "windows" } else { "linux" }));
+        extra.insert("SerialNumber".into(), json!(uuid::Uuid::new_v4().to_string()));
+        extra.insert("InternetMaxBandwidthOut".into(), json!(self.bandwidth_out));
+        extra.insert("SecurityGroupIds".into(), json!({ "SecurityGroupId": self.security_groups }));
+        let public: Vec<String> = if self.bandwidth_out > 0 {
+            vec![format!("47.98.{}.{}", octets[1], octets[0].max(2))]
+        } else {
+            Vec::new()
+        };
+        extra.insert("PublicIpAddress".into(), json!({ "IpAddress": public }));
+        extra.insert(
+            "VpcAttributes".into(),
+            json!({
+                "VpcId": if self.vswitch_id.is_empty() { String::new() } else { format!("vpc-{}", &self.vswitch_id.trim_start_matches("vsw-")) },
+                "VSwitchId": self.vswitch_id,
+                "NatIpAddress": "",
+                "PrivateIpAddress": {"IpAddress": [private_ip]}
+            }),
+        );
+        extra.insert(
+            "NetworkInterfaces".into(),
+            json!({"NetworkInterface": [{
+                "NetworkInterfaceId": new_id("eni", region),
+                "MacAddress": format!("00:16:3e:{:02x}:{:02x}:{:02x}", octets[0], octets[1], n as u8),
+                "PrimaryIpAddress": private_ip,
+                "Type": "Primary",
+                "PrivateIpSets": {"PrivateIpSet": [{"PrivateIpAddress": private_ip, "Primary": true}]}
+            }]}),
+        );
+        let (status_after_pending, phases): (Status, Vec<(Millis, Step)>) = if self.create_only {
+            (Status::Stopped, vec![(ctx.timing.pending, Step::Status(Status::Stopped))])
+        } else {
+            (
+                Status::Running,
+                vec![
+                    (ctx.timing.pending, Step::Status(Status::Starting)),
+                    (ctx.timing.starting, Step::Status(Status::Running)),
+                ],
+            )
+        };
+        let mut inst = Instance {
+            instance_id: id.clone(),
+            account_id: ctx.caller.account_id.clone(),
+            region_id: region.to_string(),
+            zone_id: zone.to_string(),
+            instance_type: self.instance_type.clone(),
+            status: Status::Pending,
+            instance_charge_type: self.charge_type,
+            stopped_mode: StoppedMode::NotApplicable,
+            instance_name: name,
+            creation_time: Some(EcsTime(now)),
+            start_time: (status_after_pending == Status::Running).then_some(EcsTime(now + ctx.timing.pending)),
+            expired_time: (self.charge_type == ChargeType::PrePaid)
+                .then(|| EcsTime(now + self.period_months.max(1) * 30 * 86_400_000)),
+            spot_strategy: self.spot_strategy,
+            spot_price_limit: self.spot_price_limit,
+            deletion_protection: self.deletion_protection,
+            operation_locks: OperationLocks::default(),
+            tags: Tags { tag: self.tags.clone() },
+            mock_disks: vec![Disk {
+                disk_id: new_id("d", region),
+                disk_type: DiskType::System,
+                status: "In_use".into(),
+                expired_time: None,
+                encrypted: false,
+                kms_key_id: None,
+                mock_data_lost: false,
+            }],
+            mock_stuck: false,
+            mock_transitions: Vec::new(),
+            extra,
+            seq: 0,
+        };
+        inst.transition(now, Status::Pending, &phases);
+        if self.create_only {
+            inst.stopped_mode = StoppedMode::KeepCharging;
+        }
+        inst
+    }
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+/// Apply the `[begin,bits]` sequence syntax of InstanceName/HostName for the `n`-th
+/// instance (`web-[1,3]` → `web-001`, `web-002`, …). Without the syntax the name is
+/// used as is.
+pub fn sequence_name(template: &str, n: u64) -> String {
+    let parsed = template.find('[').and_then(|open| {
+        let close = open + template[open..].find(']')?;
+        let (begin, bits) = template[open + 1..close].split_once(',')?;
+        let begin: u64 = begin.trim().parse().ok()?;
+        let bits: usize = bits.trim().parse().ok()?;
+        (bits <= 8).then_some((open, close, begin, bits))
+    });
+    match parsed {
+        Some((open, close, begin, bits)) => format!(
+            "{}{:0width$}{}",
+            &template[..open],
+            begin + n,
+            &template[close + 1..],
+            width = bits
+        ),
+        None => template.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sequence_names() {
+        assert_eq!(sequence_name("web-[1,3]", 0), "web-001");
+        assert_eq!(sequence_name("web-[1,3]-prod", 11), "web-012-prod");
+        assert_eq!(sequence_name("plain", 4), "plain");
+        assert_eq!(sequence_name("broken-[x,3]", 1), "broken-[x,3]");
+    }
+}

@@ -1,0 +1,171 @@
+//! The instance status machine (spec §3.2) and the checks shared by lifecycle actions.
+//!
+//! Each action moves an instance into a transitional status at once and schedules the
+//! rest as [`Phase`](crate::ecs::model::Phase)s timed by the [`Timing`] profile:
+//!
+//! ```text
+//! RunInstances     Pending ─pending→ Starting ─starting→ Running
+//! CreateInstance   Pending ─pending→ Stopped
+//! Start            Stopped → Starting ─starting→ Running
+//! Stop             Running → Stopping ─stopping (or force-stopping)→ Stopped
+//! Reboot           Running → Stopping ─force-stopping→ Starting ─starting→ Running
+//! Delete (Force)   Running → Stopping ─releasing→ (gone)
+//! ```
+
+use crate::clock::{Millis, format_ecs};
+use crate::ecs::model::{ChargeType, DiskType, EcsTime, Instance, Status, Step, StoppedMode};
+use crate::error::{ApiError, ApiResult, Code};
+use crate::timing::Timing;
+
+/// Bring a freshly loaded fixture instance into a consistent shape: default name,
+/// stopped mode that matches the status, and a scheduled end for a transitional status
+/// given without `MockTransitions` (unless `MockStuck`).
+pub fn normalize_loaded(inst: &mut Instance, now: Millis, timing: &Timing) {
+    if inst.instance_name.is_empty() {
+        inst.instance_name = inst.instance_id.clone();
+    }
+    match inst.status {
+        Status::Stopped | Status::Stopping => {
+            if inst.stopped_mode == StoppedMode::NotApplicable {
+                inst.stopped_mode = StoppedMode::KeepCharging;
+            }
+        }
+        _ => inst.stopped_mode = StoppedMode::NotApplicable,
+    }
+    if inst.mock_stuck || !inst.mock_transitions.is_empty() {
+        return;
+    }
+    let status = inst.status;
+    match status {
+        Status::Pending => inst.transition(
+            now,
+            status,
+            &[
+                (timing.pending, Step::Status(Status::Starting)),
+                (timing.starting, Step::Status(Status::Running)),
+            ],
+        ),
+        Status::Starting => inst.transition(now, status, &[(timing.starting, Step::Status(Status::Running))]),
+        Status::Stopping => inst.transition(now, status, &[(timing.stopping, Step::Status(Status::Stopped))]),
+        Status::Running | Status::Stopped => {}
+    }
+}
+
+/// The detailed `IncorrectInstanceStatus` message (spec §3.3).
+pub fn incorrect_status(current: Status, expected: &[Status]) -> ApiError {
+    let expected: Vec<&str> = expected.iter().map(|s| s.as_str()).collect();
+    ApiError::with_message(
+        Code::IncorrectInstanceStatus,
+        format!(
+            "The specified instance is in an incorrect status for the requested action; Status of the specified instance is {} but the expected status is in ({}).",
+            current.as_str(),
+            expected.join(", ")
+        ),
+    )
+}
+
+/// Refuse with `InstanceLockedForSecurity` when a `security` lock is present.
+pub fn check_security_lock(inst: &Instance) -> ApiResult<()> {
+    if inst.operation_locks.has("security") {
+        return Err(ApiError::new(Code::InstanceLockedForSecurity));
+    }
+    Ok(())
+}
+
+/// Whether a PrePaid instance's subscription has run out.
+pub fn prepaid_expired(inst: &Instance, now: Millis) -> bool {
+    inst.instance_charge_type == ChargeType::PrePaid
+        && inst.expired_time.is_some_and(|t| t.0 <= now)
+}
+
+/// Whether the instance is locked for a billing reason (overdue PostPaid, refunded,
+/// recycling spot, overdue dedicated host). Those locks block start/stop/reboot.
+pub fn billing_locked(inst: &Instance) -> bool {
+    ["financial", "dedicatedhostfinancial", "recycling", "refunded"]
+        .iter()
+        .any(|r| inst.operation_locks.has(r))
+}
+
+/// Stop and Reboot of an expired or overdue instance: `InstanceExpiredOrInArrears`.
+pub fn check_not_in_arrears(inst: &Instance, now: Millis) -> ApiResult<()> {
+    if prepaid_expired(inst, now) || billing_locked(inst) {
+        return Err(ApiError::new(Code::InstanceExpiredOrInArrears));
+    }
+    Ok(())
+}
+
+/// Disks: any expired disk → `DiskInArrears`; a system or data disk not `In_use` →
+/// `DiskError`; a failed local disk → `DiskError` unless `init_local_disk`, which the
+/// caller then applies with [`restore_local_disks`].
+pub fn check_disks(inst: &Instance, now: Millis, init_local_disk: bool) -> ApiResult<()> {
+    if inst
+        .mock_disks
+        .iter()
+        .any(|d| d.expired_time.is_some_and(|t: EcsTime| t.0 <= now))
+    {
+        return Err(ApiError::new(Code::DiskInArrears));
+    }
+    for d in &inst.mock_disks {
+        let ok = d.status.eq_ignore_ascii_case("In_use");
+        match d.disk_type {
+            DiskType::System | DiskType::Data if !ok => return Err(ApiError::new(Code::DiskError)),
+            DiskType::Local if !ok && !init_local_disk => return Err(ApiError::new(Code::DiskError)),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Restore failed local disks to `In_use`, marking their data as lost. Returns how
+/// many were restored.
+pub fn restore_local_disks(inst: &mut Instance) -> usize {
+    let mut n = 0;
+    for d in inst
+        .mock_disks
+        .iter_mut()
+        .filter(|d| d.disk_type == DiskType::Local && !d.status.eq_ignore_ascii_case("In_use"))
+    {
+        d.status = "In_use".to_string();
+        d.mock_data_lost = true;
+        n += 1;
+    }
+    n
+}
+
+/// Begin a start: Starting now, Running after the profile's delay; StartTime is now.
+pub fn begin_start(inst: &mut Instance, now: Millis, timing: &Timing) {
+    inst.transition(now, Status::Starting, &[(timing.starting, Step::Status(Status::Running))]);
+    inst.start_time = Some(EcsTime(now));
+}
+
+/// Begin a stop: Stopping now, Stopped after the (forced) stop delay.
+pub fn begin_stop(inst: &mut Instance, now: Millis, timing: &Timing, force: bool) {
+    inst.transition(now, Status::Stopping, &[(timing.stop(force), Step::Status(Status::Stopped))]);
+}
+
+/// Begin a reboot: Stopping, then Starting, then Running; StartTime is when it boots.
+pub fn begin_reboot(inst: &mut Instance, now: Millis, timing: &Timing, force: bool) {
+    let stop = timing.stop(force);
+    inst.transition(
+        now,
+        Status::Stopping,
+        &[
+            (stop, Step::Status(Status::Starting)),
+            (timing.starting, Step::Status(Status::Running)),
+        ],
+    );
+    inst.start_time = Some(EcsTime(now + stop));
+}
+
+/// Begin a forced release: Stopping now, gone after the releasing delay.
+pub fn begin_release(inst: &mut Instance, now: Millis, timing: &Timing) {
+    inst.transition(now, Status::Stopping, &[(timing.releasing, Step::Release)]);
+}
+
+/// `ExpiredTime` as DescribeInstances shows it (PostPaid: far future).
+pub fn expired_time_text(inst: &Instance) -> String {
+    match inst.expired_time {
+        Some(t) => format_ecs(t.0),
+        None => "2099-12-31T15:59Z".to_string(),
+    }
+}

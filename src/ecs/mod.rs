@@ -1,0 +1,43 @@
+//! The ECS domain: state model, lifecycle rules and one module per action family.
+//!
+//! Nothing here knows about HTTP. An action is parsed from [`Params`](crate::params::Params)
+//! into a typed request ([`action::Request`]), then applied to the [`World`](world::World)
+//! under the store's lock with a [`Ctx`] (caller, region, time, timing). It answers
+//! the action-specific fields of the response or an [`ApiError`](crate::error::ApiError).
+
+pub mod action;
+pub mod batch;
+pub mod create;
+pub mod delete;
+pub mod describe;
+pub mod ids;
+pub mod lifecycle;
+pub mod model;
+pub mod reboot;
+pub mod regions;
+pub mod start;
+pub mod stop;
+pub mod view;
+pub mod world;
+
+use serde_json::{Map, Value};
+
+use crate::clock::Millis;
+use crate::timing::Timing;
+use world::Caller;
+
+/// Everything an action needs besides the world and its own parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The verified caller.
+    pub caller: &'a Caller,
+    /// `RegionId` of the request, when sent.
+    pub region: Option<&'a str>,
+    /// The emulator clock's reading for this request.
+    pub now: Millis,
+    /// Transition durations.
+    pub timing: &'a Timing,
+}
+
+/// The action-specific fields of a success response (`RequestId` is added by the gateway).
+pub type Reply = Map<String, Value>;

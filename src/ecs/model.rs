@@ -1,0 +1,675 @@
+//! The ECS state model, in the public fixture format (PascalCase JSON, DESIGN.md §3–4).
+//!
+//! An [`Instance`] has exactly the shape of an `Instance` object of a DescribeInstances
+//! response — any field ecs-mock does not reason about is kept verbatim in `extra` and
+//! returned by Describe* — plus mock-only fields whose names start with `Mock` or that
+//! a response never carries (`AccountId`). Accounts, regions/zones (with stock and spot
+//! prices) and the instance-type catalog complete the world.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::clock::{format_ecs, format_millis, parse_time, Millis};
+
+/// An API status of an instance (spec §3.1). There is no "Deleted": a released
+/// instance disappears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Status {
+    /// Being created.
+    Pending,
+    /// Booting.
+    Starting,
+    /// Up.
+    Running,
+    /// Shutting down.
+    Stopping,
+    /// Down (also expired, locked, created-but-not-started).
+    Stopped,
+}
+
+impl Status {
+    /// Every status, in lifecycle order.
+    pub const ALL: [Status; 5] = [
+        Status::Pending,
+        Status::Starting,
+        Status::Running,
+        Status::Stopping,
+        Status::Stopped,
+    ];
+
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "Pending",
+            Status::Starting => "Starting",
+            Status::Running => "Running",
+            Status::Stopping => "Stopping",
+            Status::Stopped => "Stopped",
+        }
+    }
+
+    /// Parse a wire string (exact case, as the API does).
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// Whether the status is a passing one that ends by itself.
+    pub fn is_transitional(self) -> bool {
+        matches!(self, Status::Pending | Status::Starting | Status::Stopping)
+    }
+}
+
+/// Billing method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ChargeType {
+    /// Pay-as-you-go.
+    #[default]
+    PostPaid,
+    /// Subscription.
+    PrePaid,
+}
+
+impl ChargeType {
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChargeType::PostPaid => "PostPaid",
+            ChargeType::PrePaid => "PrePaid",
+        }
+    }
+}
+
+/// How a stopped instance is billed (`StoppedMode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum StoppedMode {
+    /// Standard stop: resources (stock, quota) stay reserved.
+    KeepCharging,
+    /// Economical mode: compute resources are released and must be found again at start.
+    StopCharging,
+    /// Not stopped (or economical mode not applicable).
+    #[default]
+    #[serde(rename = "Not-applicable")]
+    NotApplicable,
+}
+
+impl StoppedMode {
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoppedMode::KeepCharging => "KeepCharging",
+            StoppedMode::StopCharging => "StopCharging",
+            StoppedMode::NotApplicable => "Not-applicable",
+        }
+    }
+}
+
+/// Spot bidding strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SpotStrategy {
+    /// A regular instance.
+    #[default]
+    NoSpot,
+    /// Spot with a maximum hourly price (`SpotPriceLimit`).
+    SpotWithPriceLimit,
+    /// Spot at the market price.
+    SpotAsPriceGo,
+}
+
+impl SpotStrategy {
+    /// The wire string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpotStrategy::NoSpot => "NoSpot",
+            SpotStrategy::SpotWithPriceLimit => "SpotWithPriceLimit",
+            SpotStrategy::SpotAsPriceGo => "SpotAsPriceGo",
+        }
+    }
+}
+
+/// A time in fixtures and responses, written `2017-12-10T04:04Z`. An empty string
+/// reads as absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EcsTime(pub Millis);
+
+impl Serialize for EcsTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_ecs(self.0))
+    }
+}
+
+/// Serde helpers for `Option<EcsTime>` where `""` means `None`.
+pub mod opt_time {
+    use super::*;
+
+    /// Deserialize `"2017-12-10T04:04Z"`, `""` or null.
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<EcsTime>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        match s.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(t) => parse_time(t).map(|ms| Some(EcsTime(ms))).ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "{t:?} is not a time like 2017-12-10T04:04Z"
+                ))
+            }),
+        }
+    }
+
+    /// Serialize as the ECS form (callers skip `None`).
+    pub fn serialize<S: serde::Serializer>(v: &Option<EcsTime>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(t) => t.serialize(s),
+            None => s.serialize_str(""),
+        }
+    }
+}
+
+/// One entry of `OperationLocks.LockReason`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Lock {
+    /// `financial`, `security`, `recycling`, `dedicatedhostfinancial` or `refunded`.
+    pub lock_reason: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_msg: Option<String>,
+}
+
+/// The documented lock reasons (spec §4).
+pub const LOCK_REASONS: [&str; 5] = [
+    "financial",
+    "security",
+    "recycling",
+    "dedicatedhostfinancial",
+    "refunded",
+];
+
+/// `OperationLocks` as ECS wraps it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationLocks {
+    /// The locks.
+    #[serde(default)]
+    pub lock_reason: Vec<Lock>,
+}
+
+impl OperationLocks {
+    /// Whether a lock with this reason is present (case-insensitive).
+    pub fn has(&self, reason: &str) -> bool {
+        self.lock_reason
+            .iter()
+            .any(|l| l.lock_reason.eq_ignore_ascii_case(reason))
+    }
+}
+
+/// One tag.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    /// Key.
+    pub tag_key: String,
+    /// Value.
+    #[serde(default)]
+    pub tag_value: String,
+}
+
+/// `Tags` as ECS wraps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tags {
+    /// The tags.
+    #[serde(default)]
+    pub tag: Vec<Tag>,
+}
+
+/// Kind of disk attached to an instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiskType {
+    /// The system disk.
+    System,
+    /// A cloud data disk.
+    Data,
+    /// A local (instance-store) disk of d1/i2-style types.
+    Local,
+}
+
+/// A disk of an instance (`MockDisks`): what StartInstance checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Disk {
+    /// `d-…`.
+    pub disk_id: String,
+    /// system, data or local.
+    #[serde(rename = "Type")]
+    pub disk_type: DiskType,
+    /// A documented disk status (`In_use`, `Available`, `Attaching`, `Detaching`,
+    /// `Creating`, `ReIniting`) or `Error` for a failed disk.
+    #[serde(default = "in_use")]
+    pub status: String,
+    /// Subscription disk expiry; in the past means in arrears.
+    #[serde(
+        default,
+        with = "opt_time",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expired_time: Option<EcsTime>,
+    /// Encrypted with a KMS key.
+    #[serde(default)]
+    pub encrypted: bool,
+    /// The KMS key of an encrypted disk.
+    #[serde(default, rename = "KMSKeyId", skip_serializing_if = "Option::is_none")]
+    pub kms_key_id: Option<String>,
+    /// Set when StartInstance with `InitLocalDisk=true` restored this failed local disk:
+    /// the disk works again, its data is gone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mock_data_lost: bool,
+}
+
+fn in_use() -> String {
+    "In_use".to_string()
+}
+
+/// A scheduled status change of an instance in the middle of a transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Phase {
+    /// When it happens (ms since epoch; written RFC 3339 in fixtures).
+    #[serde(with = "millis_rfc3339")]
+    pub at: Millis,
+    /// What happens.
+    pub then: Step,
+}
+
+/// What a [`Phase`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// The instance takes this status.
+    Status(Status),
+    /// The instance is released and disappears.
+    Release,
+}
+
+mod millis_rfc3339 {
+    use super::*;
+
+    pub(super) fn serialize<S: serde::Serializer>(v: &Millis, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_millis(*v))
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_time(&s).ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a time")))
+    }
+}
+
+/// An ECS instance: the DescribeInstances shape plus mock facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Instance {
+    /// `i-` + 20 lower-case alphanumerics.
+    pub instance_id: String,
+    /// Mock: the owning account.
+    pub account_id: String,
+    /// Region.
+    pub region_id: String,
+    /// Zone of the region.
+    pub zone_id: String,
+    /// A type of the catalog.
+    pub instance_type: String,
+    /// Current API status.
+    pub status: Status,
+    /// PostPaid or PrePaid.
+    #[serde(default)]
+    pub instance_charge_type: ChargeType,
+    /// How the instance is stopped; `Not-applicable` while not stopped.
+    #[serde(default)]
+    pub stopped_mode: StoppedMode,
+    /// Display name; defaults to the id.
+    #[serde(default)]
+    pub instance_name: String,
+    /// When created.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub creation_time: Option<EcsTime>,
+    /// When last started.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<EcsTime>,
+    /// Subscription expiry (PrePaid); PostPaid shows `2099-12-31T15:59Z`.
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
+    pub expired_time: Option<EcsTime>,
+    /// Spot strategy.
+    #[serde(default)]
+    pub spot_strategy: SpotStrategy,
+    /// Maximum hourly price of a `SpotWithPriceLimit` instance.
+    #[serde(default)]
+    pub spot_price_limit: f64,
+    /// Release protection.
+    #[serde(default)]
+    pub deletion_protection: bool,
+    /// Locks (`security`, `financial`, …).
+    #[serde(default)]
+    pub operation_locks: OperationLocks,
+    /// Tags.
+    #[serde(default)]
+    pub tags: Tags,
+    /// Mock: disks with the facts StartInstance checks.
+    #[serde(default)]
+    pub mock_disks: Vec<Disk>,
+    /// Mock: a transitional status that never ends by itself (a stuck instance).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mock_stuck: bool,
+    /// Mock: the scheduled rest of an ongoing transition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mock_transitions: Vec<Phase>,
+    /// Every other DescribeInstances field, kept as given and returned by Describe*.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+    /// Insertion order, the basis of Describe ordering and NextToken.
+    #[serde(skip)]
+    pub seq: u64,
+}
+
+impl Instance {
+    /// Whether the instance holds zone stock and account quota. Only an instance
+    /// stopped in economical mode (StopCharging) has given them back.
+    pub fn holds_resources(&self) -> bool {
+        self.stopped_mode != StoppedMode::StopCharging
+    }
+
+    /// Whether a disk of this kind is present.
+    pub fn has_disk(&self, kind: DiskType) -> bool {
+        self.mock_disks.iter().any(|d| d.disk_type == kind)
+    }
+
+    /// Apply every scheduled phase due at `now`. Returns `true` when the instance has
+    /// reached its release and must be removed.
+    pub fn settle(&mut self, now: Millis) -> bool {
+        if self.mock_transitions.is_empty() {
+            return false;
+        }
+        let due = self.mock_transitions.iter().take_while(|p| p.at <= now).count();
+        let mut released = false;
+        for phase in self.mock_transitions.drain(..due) {
+            match phase.then {
+                Step::Status(s) => self.status = s,
+                Step::Release => released = true,
+            }
+        }
+        released
+    }
+
+    /// Replace any ongoing transition: set `status` now and schedule `phases`
+    /// (durations relative to `now`, applied in order).
+    pub fn transition(&mut self, now: Millis, status: Status, phases: &[(Millis, Step)]) {
+        self.status = status;
+        self.mock_transitions.clear();
+        let mut at = now;
+        for &(duration, then) in phases {
+            at += duration.max(0);
+            self.mock_transitions.push(Phase { at, then });
+        }
+    }
+
+    /// Whether the instance is scheduled for release.
+    pub fn is_releasing(&self) -> bool {
+        self.mock_transitions
+            .iter()
+            .any(|p| p.then == Step::Release)
+    }
+}
+
+/// An access key pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AccessKey {
+    /// The id sent by clients.
+    pub access_key_id: String,
+    /// The secret used to sign.
+    pub access_key_secret: String,
+}
+
+/// A RAM user of an account with its own keys and allowed actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RamUser {
+    /// Name.
+    pub user_name: String,
+    /// Keys of the user.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+    /// Patterns like `ecs:Describe*`, `ecs:StartInstance`, `*`.
+    #[serde(default)]
+    pub allowed_actions: Vec<String>,
+}
+
+impl RamUser {
+    /// Whether the user may call `action` (patterns with a trailing or inner `*`).
+    pub fn allows(&self, action: &str) -> bool {
+        let full = format!("ecs:{action}");
+        self.allowed_actions
+            .iter()
+            .any(|p| wildcard_match(p, &full) || wildcard_match(p, action))
+    }
+}
+
+/// Match `text` against a pattern where `*` stands for any run of characters.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(pos) => rest = &rest[pos + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Quotas of an account in one region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Quota {
+    /// The region.
+    pub region_id: String,
+    /// Total vCPUs of instances holding resources; absent = unlimited.
+    #[serde(default, rename = "VCpus", skip_serializing_if = "Option::is_none")]
+    pub vcpus: Option<u64>,
+    /// Maximum instances holding resources, per type; absent type = unlimited.
+    #[serde(default)]
+    pub instances_per_type: BTreeMap<String, u64>,
+}
+
+/// An account: keys, money, KMS and quotas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Account {
+    /// 16-digit id.
+    pub account_id: String,
+    /// Balance; PostPaid instances cannot start at ≤ 0.
+    #[serde(default = "default_balance")]
+    pub balance: f64,
+    /// Whether ECS may use the account's KMS keys (encrypted disks).
+    #[serde(default = "yes")]
+    pub kms_authorized: bool,
+    /// Root access keys.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+    /// RAM users.
+    #[serde(default)]
+    pub ram_users: Vec<RamUser>,
+    /// Quotas per region.
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
+}
+
+fn default_balance() -> f64 {
+    100.0
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Account {
+    /// The quota entry of a region.
+    pub fn quota(&self, region: &str) -> Option<&Quota> {
+        self.quotas.iter().find(|q| q.region_id == region)
+    }
+}
+
+/// A zone with stock per instance type and current spot prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Zone {
+    /// `<region>-<letter>`.
+    pub zone_id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub local_name: String,
+    /// Instances of each type that can still be created or started; absent = not sold here.
+    #[serde(default)]
+    pub stock: BTreeMap<String, u64>,
+    /// Current spot market price per type.
+    #[serde(default)]
+    pub spot_prices: BTreeMap<String, f64>,
+}
+
+/// A region and its zones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Region {
+    /// e.g. `cn-hangzhou`.
+    pub region_id: String,
+    /// Display name, e.g. `China (Hangzhou)`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub local_name: String,
+    /// Zones.
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+}
+
+impl Region {
+    /// A zone by id.
+    pub fn zone(&self, zone_id: &str) -> Option<&Zone> {
+        self.zones.iter().find(|z| z.zone_id == zone_id)
+    }
+}
+
+/// An entry of the instance-type catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct InstanceType {
+    /// e.g. `ecs.g7.large`.
+    pub instance_type_id: String,
+    /// vCPUs.
+    pub cpu_core_count: u64,
+    /// GiB.
+    pub memory_size: f64,
+    /// Whether the type has local disks (d1, i2 …).
+    #[serde(default)]
+    pub local_storage: bool,
+    /// Hourly pay-as-you-go price.
+    #[serde(default)]
+    pub public_price: f64,
+    /// Number of local disks.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub local_storage_amount: u64,
+    /// Capacity of each local disk, GiB.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub local_storage_capacity: u64,
+    /// GPUs.
+    #[serde(default, rename = "GPUAmount", skip_serializing_if = "is_zero")]
+    pub gpu_amount: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+impl InstanceType {
+    /// The family: `ecs.g7.large` → `ecs.g7`.
+    pub fn family(&self) -> String {
+        match self.instance_type_id.rsplit_once('.') {
+            Some((family, _)) => family.to_string(),
+            None => self.instance_type_id.clone(),
+        }
+    }
+}
+
+/// A whole fixture document: the state of the emulator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Fixture {
+    /// Accounts.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    /// Regions with zones.
+    #[serde(default)]
+    pub regions: Vec<Region>,
+    /// The instance-type catalog.
+    #[serde(default)]
+    pub instance_types: Vec<InstanceType>,
+    /// Instances.
+    #[serde(default)]
+    pub instances: Vec<Instance>,
+}
+
+impl Fixture {
+    /// Merge another document into this one (folder loading: files in name order).
+    pub fn merge(&mut self, other: Fixture) {
+        self.accounts.extend(other.accounts);
+        self.regions.extend(other.regions);
+        self.instance_types.extend(other.instance_types);
+        self.instances.extend(other.instances);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("ecs:Describe*", "ecs:DescribeInstances"));
+        assert!(wildcard_match("*", "ecs:StartInstance"));
+        assert!(wildcard_match("ecs:*Instance", "ecs:StartInstance"));
+        assert!(!wildcard_match("ecs:Describe*", "ecs:StartInstance"));
+        assert!(wildcard_match("ecs:StartInstance", "ecs:StartInstance"));
+    }
+
+    #[test]
+    fn settle_applies_due_phases_in_order() {
+        let mut i: Instance = serde_json::from_value(serde_json::json!({
+            "InstanceId": "i-1", "AccountId": "1", "RegionId": "r", "ZoneId": "r-a",
+            "InstanceType": "t", "Status": "Running"
+        }))
+        .unwrap();
+        i.transition(
+            0,
+            Status::Stopping,
+            &[(10, Step::Status(Status::Starting)), (10, Step::Status(Status::Running))],
+        );
+        assert!(!i.settle(5));
+        assert_eq!(i.status, Status::Stopping);
+        assert!(!i.settle(10));
+        assert_eq!(i.status, Status::Starting);
+        assert!(!i.settle(25));
+        assert_eq!(i.status, Status::Running);
+        assert!(i.mock_transitions.is_empty());
+        i.transition(0, Status::Stopping, &[(5, Step::Release)]);
+        assert!(i.settle(5));
+    }
+}

@@ -1,0 +1,404 @@
+//! The whole emulated state, with the invariants that span several entities.
+//!
+//! [`World`] owns accounts, regions, the type catalog and instances. It is always used
+//! under one lock (the store's), so stock, quota and batch all-or-nothing stay exact:
+//! taking stock and quota, creating instances and releasing them happen in one critical
+//! section. Instances are settled lazily — every read applies the transitions that are
+//! due by the clock — so no background task is needed and a frozen clock makes
+//! everything deterministic.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::clock::Millis;
+use crate::ecs::model::{Account, Fixture, Instance, InstanceType, Region, StoppedMode, Status, Zone};
+use crate::error::{ApiError, ApiResult, Code};
+
+/// Who is calling: the account (and RAM user) behind a verified access key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// The account the request acts in.
+    pub account_id: String,
+    /// The RAM user, when the key belongs to one.
+    pub ram_user: Option<String>,
+}
+
+/// What a resolved access key gives: its secret and who it belongs to.
+#[derive(Debug, Clone)]
+pub struct KeyInfo {
+    /// The secret used to verify signatures.
+    pub secret: String,
+    /// The owner.
+    pub caller: Caller,
+    /// Allowed action patterns of a RAM user; `None` for root keys.
+    pub allowed_actions: Option<Vec<String>>,
+}
+
+/// Resources an account holds in a region (instances not stopped in economical mode).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Total vCPUs.
+    pub vcpus: u64,
+    /// Instance count per type.
+    pub per_type: HashMap<String, u64>,
+}
+
+/// Index key for per-account, per-region listing.
+type Scope = (String, String);
+
+/// The emulated state. See the module docs.
+#[derive(Debug, Default)]
+pub struct World {
+    /// Accounts by id.
+    pub(crate) accounts: BTreeMap<String, Account>,
+    /// Access key id → secret and owner (root and RAM keys).
+    pub(crate) keys: HashMap<String, KeyInfo>,
+    /// Regions by id.
+    pub(crate) regions: BTreeMap<String, Region>,
+    /// The type catalog by id.
+    pub(crate) types: BTreeMap<String, InstanceType>,
+    /// Instances by id.
+    pub(crate) instances: HashMap<String, Instance>,
+    /// (account, region) → seq → instance id: ordered listing without a sort per request.
+    pub(crate) index: HashMap<Scope, BTreeMap<u64, String>>,
+    /// (account, region) → resources held, kept in step with every hold/release.
+    pub(crate) usage: HashMap<Scope, Usage>,
+    /// Instances scheduled for release, swept before listings so counts stay exact.
+    pub(crate) releasing: BTreeSet<String>,
+    /// Next insertion sequence number.
+    pub(crate) next_seq: u64,
+    /// Idempotency: (account, action, ClientToken) → (parameter fingerprint, response).
+    pub(crate) client_tokens: HashMap<(String, String, String), (String, serde_json::Value)>,
+}
+
+impl World {
+    /// Build a world from a validated fixture document. `now` schedules the end of
+    /// transitional statuses given without explicit `MockTransitions`.
+    pub fn from_fixture(fixture: Fixture, now: Millis, timing: &crate::timing::Timing) -> Self {
+        let mut w = World::default();
+        for account in fixture.accounts {
+            for key in &account.access_keys {
+                w.keys.insert(
+                    key.access_key_id.clone(),
+                    KeyInfo {
+                        secret: key.access_key_secret.clone(),
+                        caller: Caller {
+                            account_id: account.account_id.clone(),
+                            ram_user: None,
+                        },
+                        allowed_actions: None,
+                    },
+                );
+            }
+            for user in &account.ram_users {
+                for key in &user.access_keys {
+                    w.keys.insert(
+                        key.access_key_id.clone(),
+                        KeyInfo {
+                            secret: key.access_key_secret.clone(),
+                            caller: Caller {
+                                account_id: account.account_id.clone(),
+                                ram_user: Some(user.user_name.clone()),
+                            },
+                            allowed_actions: Some(user.allowed_actions.clone()),
+                        },
+                    );
+                }
+            }
+            w.accounts.insert(account.account_id.clone(), account);
+        }
+        for region in fixture.regions {
+            w.regions.insert(region.region_id.clone(), region);
+        }
+        for t in fixture.instance_types {
+            w.types.insert(t.instance_type_id.clone(), t);
+        }
+        for mut inst in fixture.instances {
+            crate::ecs::lifecycle::normalize_loaded(&mut inst, now, timing);
+            w.insert_instance(inst);
+        }
+        w
+    }
+
+    /// Dump the state as a fixture document (instances in insertion order).
+    pub fn to_fixture(&self) -> Fixture {
+        let mut instances: Vec<Instance> = self.instances.values().cloned().collect();
+        instances.sort_by_key(|i| i.seq);
+        Fixture {
+            accounts: self.accounts.values().cloned().collect(),
+            regions: self.regions.values().cloned().collect(),
+            instance_types: self.types.values().cloned().collect(),
+            instances,
+        }
+    }
+
+    /// Resolve an access key.
+    pub fn key(&self, access_key_id: &str) -> Option<&KeyInfo> {
+        self.keys.get(access_key_id)
+    }
+
+    /// The account of the first access key listed, used when auth is off.
+    pub fn default_caller(&self) -> Option<Caller> {
+        self.accounts.values().next().map(|a| Caller {
+            account_id: a.account_id.clone(),
+            ram_user: None,
+        })
+    }
+
+    /// An account by id.
+    pub fn account(&self, id: &str) -> Option<&Account> {
+        self.accounts.get(id)
+    }
+
+    /// A region by id, or `InvalidRegionId.NotFound`.
+    pub fn region(&self, id: &str) -> ApiResult<&Region> {
+        self.regions
+            .get(id)
+            .ok_or_else(|| ApiError::new(Code::InvalidRegionIdNotFound))
+    }
+
+    /// A zone of a region.
+    pub fn zone(&self, region: &str, zone: &str) -> Option<&Zone> {
+        self.regions.get(region).and_then(|r| r.zone(zone))
+    }
+
+    fn zone_mut(&mut self, region: &str, zone: &str) -> Option<&mut Zone> {
+        self.regions
+            .get_mut(region)
+            .and_then(|r| r.zones.iter_mut().find(|z| z.zone_id == zone))
+    }
+
+    /// A catalog type.
+    pub fn instance_type(&self, id: &str) -> Option<&InstanceType> {
+        self.types.get(id)
+    }
+
+    /// vCPUs of a type (0 when not in the catalog, which validation prevents).
+    pub fn vcpus_of(&self, type_id: &str) -> u64 {
+        self.types.get(type_id).map_or(0, |t| t.cpu_core_count)
+    }
+
+    /// Add an instance, taking the next sequence number and counting its resources.
+    /// Stock is *not* taken here: fixtures describe stock as what is still free.
+    pub fn insert_instance(&mut self, mut inst: Instance) {
+        inst.seq = self.next_seq;
+        self.next_seq += 1;
+        let scope = (inst.account_id.clone(), inst.region_id.clone());
+        self.index
+            .entry(scope.clone())
+            .or_default()
+            .insert(inst.seq, inst.instance_id.clone());
+        if inst.holds_resources() {
+            let vcpus = self.vcpus_of(&inst.instance_type);
+            let u = self.usage.entry(scope).or_default();
+            u.vcpus += vcpus;
+            *u.per_type.entry(inst.instance_type.clone()).or_default() += 1;
+        }
+        if inst.is_releasing() {
+            self.releasing.insert(inst.instance_id.clone());
+        }
+        self.instances.insert(inst.instance_id.clone(), inst);
+    }
+
+    /// Put back an instance as it was before a rolled-back change, re-balancing stock
+    /// and quota if the change took or gave them back.
+    pub fn restore(&mut self, before: Instance) {
+        let Some(current) = self.instances.get(&before.instance_id) else { return };
+        let (was, is) = (before.holds_resources(), current.holds_resources());
+        let (a, r, z, t) = (
+            before.account_id.clone(),
+            before.region_id.clone(),
+            before.zone_id.clone(),
+            before.instance_type.clone(),
+        );
+        match (was, is) {
+            (true, false) => self.acquire_resources(&a, &r, &z, &t, 1),
+            (false, true) => self.release_resources(&a, &r, &z, &t, 1),
+            _ => {}
+        }
+        self.instances.insert(before.instance_id.clone(), before);
+    }
+
+    /// Remove every instance whose release has fallen due.
+    pub fn sweep_releases(&mut self, now: Millis) {
+        let due: Vec<String> = self
+            .releasing
+            .iter()
+            .filter(|id| {
+                self.instances
+                    .get(*id)
+                    .is_some_and(|i| i.mock_transitions.iter().any(|p| p.at <= now && p.then == crate::ecs::model::Step::Release))
+            })
+            .cloned()
+            .collect();
+        for id in due {
+            self.settled(&id, now);
+        }
+    }
+
+    /// Remove an instance for good, giving back stock and quota if it held them.
+    pub fn remove_instance(&mut self, id: &str) -> Option<Instance> {
+        let inst = self.instances.remove(id)?;
+        self.releasing.remove(id);
+        let scope = (inst.account_id.clone(), inst.region_id.clone());
+        if let Some(idx) = self.index.get_mut(&scope) {
+            idx.remove(&inst.seq);
+        }
+        if inst.holds_resources() {
+            self.release_resources(&inst.account_id, &inst.region_id, &inst.zone_id, &inst.instance_type, 1);
+        }
+        Some(inst)
+    }
+
+    /// The instance `id` settled to `now`, if it exists (a release that fell due
+    /// removes it).
+    pub fn settled(&mut self, id: &str, now: Millis) -> Option<&mut Instance> {
+        let released = self.instances.get_mut(id)?.settle(now);
+        if released {
+            self.remove_instance(id);
+            return None;
+        }
+        self.instances.get_mut(id)
+    }
+
+    /// The instance `id` as `caller` may see it: it must exist, belong to the caller's
+    /// account and, when the request names a region, be in that region. Otherwise
+    /// `InvalidInstanceId.NotFound` (spec §1.4).
+    pub fn owned(
+        &mut self,
+        caller: &Caller,
+        region: Option<&str>,
+        id: &str,
+        now: Millis,
+    ) -> ApiResult<&mut Instance> {
+        match self.settled(id, now) {
+            Some(inst)
+                if inst.account_id == caller.account_id
+                    && region.is_none_or(|r| r == inst.region_id) =>
+            {
+                Ok(inst)
+            }
+            _ => Err(ApiError::new(Code::InvalidInstanceIdNotFound)),
+        }
+    }
+
+    /// Check that `count` more instances of `type_id` fit the zone's stock and the
+    /// account's quotas, without taking anything.
+    pub fn check_capacity(
+        &self,
+        account_id: &str,
+        region: &str,
+        zone: &str,
+        type_id: &str,
+        count: u64,
+    ) -> ApiResult<()> {
+        let stock = self
+            .zone(region, zone)
+            .and_then(|z| z.stock.get(type_id).copied())
+            .unwrap_or(0);
+        if stock < count {
+            return Err(ApiError::new(Code::OperationDeniedNoStock));
+        }
+        let Some(quota) = self.account(account_id).and_then(|a| a.quota(region)) else {
+            return Ok(());
+        };
+        let usage = self.usage.get(&(account_id.to_string(), region.to_string()));
+        if let Some(limit) = quota.instances_per_type.get(type_id) {
+            let used = usage.and_then(|u| u.per_type.get(type_id)).copied().unwrap_or(0);
+            if used + count > *limit {
+                return Err(ApiError::with_message(
+                    Code::QuotaExceedElasticQuota,
+                    "The number of the specified ECS instances has exceeded the quota of the specified instance type.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.",
+                ));
+            }
+        }
+        if let Some(limit) = quota.vcpus {
+            let used = usage.map_or(0, |u| u.vcpus);
+            if used + count * self.vcpus_of(type_id) > limit {
+                return Err(ApiError::with_message(
+                    Code::QuotaExceedElasticQuota,
+                    "The number of vCPUs assigned to the ECS instances has exceeded the quota in the zone.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// How many more instances of a type fit stock and quotas (for MinAmount).
+    pub fn capacity_for(&self, account_id: &str, region: &str, zone: &str, type_id: &str, want: u64) -> u64 {
+        (0..=want)
+            .rev()
+            .find(|&n| n == 0 || self.check_capacity(account_id, region, zone, type_id, n).is_ok())
+            .unwrap_or(0)
+    }
+
+    /// Take stock and quota for `count` instances. Call only after [`World::check_capacity`].
+    pub fn acquire_resources(&mut self, account_id: &str, region: &str, zone: &str, type_id: &str, count: u64) {
+        let vcpus = self.vcpus_of(type_id);
+        if let Some(z) = self.zone_mut(region, zone) {
+            if let Some(s) = z.stock.get_mut(type_id) {
+                *s = s.saturating_sub(count);
+            }
+        }
+        let u = self
+            .usage
+            .entry((account_id.to_string(), region.to_string()))
+            .or_default();
+        u.vcpus += vcpus * count;
+        *u.per_type.entry(type_id.to_string()).or_default() += count;
+    }
+
+    /// Give back stock and quota for `count` instances.
+    pub fn release_resources(&mut self, account_id: &str, region: &str, zone: &str, type_id: &str, count: u64) {
+        let vcpus = self.vcpus_of(type_id);
+        if let Some(z) = self.zone_mut(region, zone) {
+            *z.stock.entry(type_id.to_string()).or_default() += count;
+        }
+        if let Some(u) = self
+            .usage
+            .get_mut(&(account_id.to_string(), region.to_string()))
+        {
+            u.vcpus = u.vcpus.saturating_sub(vcpus * count);
+            if let Some(n) = u.per_type.get_mut(type_id) {
+                *n = n.saturating_sub(count);
+            }
+        }
+    }
+
+    /// Switch an instance's stopped mode, taking or giving back its resources when it
+    /// enters or leaves economical mode.
+    pub fn set_stopped_mode(&mut self, id: &str, mode: StoppedMode) {
+        let Some(inst) = self.instances.get_mut(id) else { return };
+        let was = inst.holds_resources();
+        inst.stopped_mode = mode;
+        let now_holds = inst.holds_resources();
+        let (a, r, z, t) = (
+            inst.account_id.clone(),
+            inst.region_id.clone(),
+            inst.zone_id.clone(),
+            inst.instance_type.clone(),
+        );
+        match (was, now_holds) {
+            (true, false) => self.release_resources(&a, &r, &z, &t, 1),
+            (false, true) => self.acquire_resources(&a, &r, &z, &t, 1),
+            _ => {}
+        }
+    }
+
+    /// Current resource usage of an account in a region.
+    pub fn usage(&self, account_id: &str, region: &str) -> Usage {
+        self.usage
+            .get(&(account_id.to_string(), region.to_string()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Number of instances (all accounts).
+    pub fn instance_count(&self) -> usize {
+        self.instances.len()
+    }
+
+    /// Status of an instance after settling, for tests and the control plane.
+    pub fn status_of(&mut self, id: &str, now: Millis) -> Option<Status> {
+        self.settled(id, now).map(|i| i.status)
+    }
+}

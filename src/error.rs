@@ -1,0 +1,249 @@
+//! The one error type of ecs-mock: an ECS error code, its HTTP status and its message.
+//!
+//! Every failure a client can see — a protocol problem found by the gateway or a
+//! business rule refused by the domain — is an [`ApiError`]. The [`Code`] enum lists
+//! each documented code once, with its wire string, its HTTP status and its default
+//! message (`../shared/reference/ecs-api-spec.md` §1.6 and §5). Rendering to JSON or
+//! XML happens in exactly one place, `gateway::render`.
+
+use std::borrow::Cow;
+use std::fmt;
+
+macro_rules! codes {
+    ($( $(#[$doc:meta])* $variant:ident => ($wire:literal, $status:literal, $message:literal), )*) => {
+        /// An ECS error code. Each variant's wire string, HTTP status and default
+        /// message are given by [`Code::as_str`], [`Code::http_status`] and
+        /// [`Code::default_message`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Code {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl Code {
+            /// Every code, for documentation and lookup by name.
+            pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
+
+            /// The code as it appears in the `Code` field on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$variant => $wire, )* }
+            }
+
+            /// The HTTP status the real service answers with for this code.
+            pub fn http_status(self) -> u16 {
+                match self { $( Code::$variant => $status, )* }
+            }
+
+            /// The documented message used when no more specific one is given.
+            pub fn default_message(self) -> &'static str {
+                match self { $( Code::$variant => $message, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    /// 400: a required parameter is absent (action-level form, e.g. RunInstances ImageId).
+    MissingParameter => ("MissingParameter", 400, "The input parameter that is mandatory for processing this request is not supplied."),
+    /// 400: a parameter has an invalid value.
+    InvalidParameter => ("InvalidParameter", 400, "The specified parameter is not valid."),
+    /// 404: the AccessKeyId is unknown.
+    InvalidAccessKeyIdNotFound => ("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
+    /// 400: the signature does not match the server's calculation.
+    SignatureDoesNotMatch => ("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation."),
+    /// 400: the signature parts are malformed or use an unsupported algorithm.
+    IncompleteSignature => ("IncompleteSignature", 400, "The request signature does not conform to Aliyun standards."),
+    /// 400: the SignatureNonce was seen before within the replay window.
+    SignatureNonceUsed => ("SignatureNonceUsed", 400, "Specified signature nonce was used already."),
+    /// 400: Timestamp / x-acs-date cannot be parsed.
+    InvalidTimeStampFormat => ("InvalidTimeStamp.Format", 400, "Specified time stamp or date value is not well formatted."),
+    /// 400: Timestamp / x-acs-date is more than 15 minutes away from the server clock.
+    InvalidTimeStampExpired => ("InvalidTimeStamp.Expired", 400, "Specified time stamp or date value is expired."),
+    /// 400: Version is not `2014-05-26`.
+    InvalidVersion => ("InvalidVersion", 400, "Specified parameter Version is not valid."),
+    /// 404: the Action is not an ECS action ecs-mock knows.
+    InvalidActionNotFound => ("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
+    /// 403: only GET and POST are accepted.
+    UnsupportedHttpMethod => ("UnsupportedHTTPMethod", 403, "This http method is not supported."),
+    /// 413: the request body is larger than the gateway accepts (no documented ECS code; ecs-mock's choice).
+    RequestBodyTooLarge => ("InvalidParameter.BodyTooLarge", 413, "The request body is too large."),
+    /// 403: a RAM user lacks permission for the action.
+    ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
+    /// 500: an internal failure (also the default injected fault).
+    InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error."),
+    /// 503: the service is temporarily unavailable.
+    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
+    /// 404: RegionId is not a region of the fixtures.
+    InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
+    /// 404: the instance does not exist for this caller in this region.
+    InvalidInstanceIdNotFound => ("InvalidInstanceId.NotFound", 404, "The specified InstanceId does not exist."),
+    /// 404: none of the instances of a batch exist.
+    InvalidInstanceIdsNotFound => ("InvalidInstanceIds.NotFound", 404, "The specified InstanceIds does not exist."),
+    /// 400: InstanceIds is not a valid JSON array of ids.
+    InvalidInstanceIdsMalformed => ("InvalidInstanceIds.Malformed", 400, "The specified InstanceIds is not valid."),
+    /// 403: a batch id list is malformed.
+    AbsInvalidInstanceIdsMalformed => ("Abs.InvalidInstanceIds.MalFormed", 403, "The specified instanceIds is not valid."),
+    /// 403: more than 100 ids in a batch.
+    TooManyInstanceIds => ("InvalidParameter.TooManyInstanceIds", 403, "Instance ids cannot be more than 100."),
+    /// 400: DryRun passed on a single-instance action.
+    DryRunOperation => ("DryRunOperation", 400, "Request validation has been passed with DryRun flag set."),
+    /// 400: DryRun passed on a batch action.
+    DryRunSuccess => ("DRYRUN.SUCCESS", 400, "This request is a dryrun request with successful result."),
+    /// 403: the instance status does not allow the action.
+    IncorrectInstanceStatus => ("IncorrectInstanceStatus", 403, "The current status of the resource does not support this operation."),
+    /// 403: the instance is still initialising (Pending) and cannot be deleted yet.
+    IncorrectInstanceStatusInitializing => ("IncorrectInstanceStatus.Initializing", 403, "The specified instance status does not support this operation."),
+    /// 403: the instance has a `security` operation lock.
+    InstanceLockedForSecurity => ("InstanceLockedForSecurity", 403, "The specified operation is denied as your instance is locked for security reasons."),
+    /// 403: the PostPaid account balance is not positive.
+    InsufficientBalance => ("InsufficientBalance", 403, "Your account does not have enough balance."),
+    /// 403: a system or data disk is not In_use.
+    DiskError => ("DiskError", 403, "IncorrectDiskStatus."),
+    /// 403: the instance is expired (message says prePaid or postPaid).
+    InstanceExpired => ("InstanceExpired", 403, "The prePaid instance has been expired."),
+    /// 403: Stop/Reboot of an expired or overdue instance.
+    InstanceExpiredOrInArrears => ("InstanceExpiredOrInArrears", 403, "The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode)."),
+    /// 403: the instance is still Pending (500 when injected as a fault).
+    InstanceNotReady => ("InstanceNotReady", 403, "The specified instance is not ready for use."),
+    /// 403: a disk of the instance has expired.
+    DiskInArrears => ("DiskInArrears", 403, "The specified operation is denied as your disk has expired."),
+    /// 403: no stock of the instance type in the zone.
+    OperationDeniedNoStock => ("OperationDenied.NoStock", 403, "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones."),
+    /// 403: the spot price limit is below the zone's current spot price.
+    OperationDeniedSpotPrice => ("OperationDenied.SpotPriceLowerThanPublicPrice", 403, "The spot instance price is lower than public price."),
+    /// 403: an account quota (vCPUs or instances of a type) would be exceeded.
+    QuotaExceedElasticQuota => ("QuotaExceed.ElasticQuota", 403, "No additional quota is available for the specified ECS instance type."),
+    /// 403: the instance has an encrypted disk and the account has not authorised KMS.
+    KmsUnauthorized => ("InvalidParameter.KMSKeyId.KMSUnauthorized", 403, "ECS service have no right to access your KMS."),
+    /// 404: Status filter value unknown.
+    InvalidStatusNotFound => ("InvalidStatus.NotFound", 404, "The specified Status is not found"),
+    /// 404: ZoneId unknown in the region.
+    InvalidZoneIdNotFound => ("InvalidZoneId.NotFound", 404, "The ZoneId provided does not exist in our records."),
+    /// 400: InstanceType unknown or not sold.
+    InvalidInstanceTypeValueNotSupported => ("InvalidInstanceType.ValueNotSupported", 400, "The specified InstanceType does not exist or beyond the permitted range."),
+    /// 403: the zone does not sell the instance type.
+    InvalidInstanceTypeZoneNotSupported => ("InvalidInstanceType.ZoneNotSupported", 403, "The specified zone does not support this instancetype."),
+    /// 404: InstanceChargeType value unknown.
+    InvalidInstanceChargeTypeNotFound => ("InvalidInstanceChargeType.NotFound", 404, "The InstanceChargeType does not exist in our records"),
+    /// 404: InstanceNetworkType filter unknown.
+    InvalidNetworkTypeNotFound => ("InvalidNetworkType.NotFound", 404, "The specified InstanceNetworkType is not found"),
+    /// 404: InternetChargeType filter unknown.
+    InvalidInternetChargeTypeValueNotSupported => ("InvalidInternetChargeType.ValueNotSupported", 404, "The specified InternetChargeType is not valid"),
+    /// 404: LockReason filter unknown.
+    InvalidLockReasonNotFound => ("InvalidLockReason.NotFound", 404, "The specified LockReason is not found"),
+    /// 400: a Tag.N.Value without its Tag.N.Key.
+    InvalidTagMismatch => ("InvalidTag.Mismatch", 400, "The specified Tag.n.Key and Tag.n.Value are not match."),
+    /// 400: more than 20 tags.
+    InvalidTagCount => ("InvalidTagCount", 400, "The specified tags are beyond the permitted range."),
+    /// 400: a ClientToken reused with different parameters.
+    IdempotentParameterMismatch => ("IdempotentParameterMismatch", 400, "The request is retried with updated parameters."),
+    /// 400: InstanceName is not 2–128 characters or starts badly.
+    InvalidInstanceNameMalformed => ("InvalidInstanceName.Malformed", 400, "The specified parameter \"InstanceName\" is not valid."),
+    /// 403: Amount / MinAmount out of range.
+    InvalidParamAmount => ("InvalidParam.Amount", 403, "The specified parameter Amount is not valid."),
+    /// 400: SpotStrategy value unknown.
+    InvalidSpotStrategy => ("InvalidSpotStrategy", 400, "The specified SpotStrategy is not valid."),
+    /// 400: a PrePaid request without a valid Period.
+    InvalidPeriod => ("InvalidPeriod", 400, "The specified period is not valid."),
+    /// 403: release protection is on.
+    InvalidOperationDeletionProtection => ("InvalidOperation.DeletionProtection", 403, "The operation is not allowed due to deletion protection."),
+    /// 403: the charge type forbids the operation (unexpired subscription).
+    ChargeTypeViolation => ("ChargeTypeViolation", 403, "The operation is not permitted due to charge type of the instance."),
+    /// 400: a batch spans several regions.
+    CrossRegionNotSupport => ("InvalidParameter.CrossRegionNotSupport", 400, "Instances of multiple regions not support."),
+    /// 403: StopCharging on an instance that cannot use economical mode.
+    InvalidInstanceIdNotSupport => ("InvalidInstanceId.NotSupport", 403, "The specified instance does not support this operation."),
+    /// 400: NextToken is not one ecs-mock issued.
+    InvalidNextToken => ("InvalidParameter.NextToken", 400, "The specified parameter NextToken is not valid."),
+    /// 404: AcceptLanguage value unknown.
+    InvalidAcceptLanguageNotFound => ("InvalidAcceptLanguage.NotFound", 404, "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed."),
+    /// 404: the security group does not exist (ecs-mock accepts any `sg-` id).
+    InvalidSecurityGroupIdNotFound => ("InvalidSecurityGroupId.NotFound", 404, "The SecurityGroupId provided does not exist in our records."),
+    /// 404: the vSwitch does not exist (ecs-mock accepts any `vsw-` id).
+    InvalidVSwitchIdNotFound => ("InvalidVSwitchId.NotFound", 404, "Specified virtual switch does not exist."),
+    /// 400: Too many requests (fault injection).
+    Throttling => ("Throttling", 400, "Request was denied due to flow control."),
+}
+
+impl Code {
+    /// Look a code up by its wire string (used by fault injection).
+    pub fn from_wire(s: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+/// An error as the client will see it: code, HTTP status and message.
+///
+/// Most errors use their code's status; fault injection may override it (for example
+/// the 500 form of `InstanceNotReady`) and may use codes outside [`Code`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    /// The `Code` field on the wire.
+    pub code: Cow<'static, str>,
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Message` field on the wire.
+    pub message: Cow<'static, str>,
+    /// `AccessDeniedDetail` of a RAM denial.
+    pub detail: Option<Box<serde_json::Value>>,
+}
+
+impl ApiError {
+    /// The error for `code` with its default message.
+    pub fn new(code: Code) -> Self {
+        ApiError {
+            code: Cow::Borrowed(code.as_str()),
+            status: code.http_status(),
+            message: Cow::Borrowed(code.default_message()),
+            detail: None,
+        }
+    }
+
+    /// The error for `code` with a specific message.
+    pub fn with_message(code: Code, message: impl Into<Cow<'static, str>>) -> Self {
+        ApiError {
+            message: message.into(),
+            ..ApiError::new(code)
+        }
+    }
+
+    /// `Missing<Name>`: the gateway form for a parameter the action requires
+    /// (`RegionId is mandatory for this action.`).
+    pub fn missing(name: &str) -> Self {
+        ApiError {
+            code: Cow::Owned(format!("Missing{name}")),
+            status: 400,
+            message: Cow::Owned(format!("{name} is mandatory for this action.")),
+            detail: None,
+        }
+    }
+
+    /// `InvalidParameter` naming the parameter, as the gateway words it.
+    pub fn invalid_param(name: &str) -> Self {
+        ApiError::with_message(
+            Code::InvalidParameter,
+            format!("The specified parameter \"{name}\" is not valid."),
+        )
+    }
+
+    /// Whether this error carries `code`.
+    pub fn is(&self, code: Code) -> bool {
+        self.code == code.as_str()
+    }
+}
+
+impl From<Code> for ApiError {
+    fn from(code: Code) -> Self {
+        ApiError::new(code)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({}): {}", self.code, self.status, self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Result of any ECS operation.
+pub type ApiResult<T> = Result<T, ApiError>;

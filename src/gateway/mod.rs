@@ -1,0 +1,163 @@
+//! The ECS RPC gateway: `GET`/`POST /` → parameters → action → auth → domain → body.
+//!
+//! One handler serves every action. It merges the query string with a form body, finds
+//! the action in `Action` or the `x-acs-action` header, checks `Version`, authenticates
+//! ([`auth`]), applies RAM rules, parses a typed request, applies it to the world under
+//! the store's lock and renders JSON or XML ([`render`]). Every failure on the way is an
+//! [`ApiError`] rendered in the ECS error format with its HTTP status.
+
+pub mod auth;
+pub mod render;
+pub mod signature;
+
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
+use axum::response::Response;
+use serde_json::json;
+
+use crate::ecs::action::{Action, Request};
+use crate::ecs::model::wildcard_match;
+use crate::ecs::Ctx;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
+use crate::App;
+use auth::{authenticate, SignedRequest, Verified};
+use render::Format;
+
+/// The only API version served.
+pub const API_VERSION: &str = "2014-05-26";
+
+/// A new request id: an upper-case UUID.
+pub fn new_request_id() -> String {
+    uuid::Uuid::new_v4().to_string().to_uppercase()
+}
+
+fn decode(raw: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw).into_owned().collect()
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+}
+
+/// Choose the response format: `Format` (case-insensitive) when given; otherwise JSON
+/// for V3 (Authorization header) and XML for V1, the documented RPC default.
+fn choose_format(params: &Params, headers: &HeaderMap) -> Format {
+    match params.non_empty("Format") {
+        Some(f) if f.eq_ignore_ascii_case("xml") => Format::Xml,
+        Some(_) => Format::Json,
+        None if headers.contains_key("authorization") => Format::Json,
+        None => Format::Xml,
+    }
+}
+
+/// The RPC handler for `/`.
+pub async fn handle(State(app): State<App>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+    let started = Instant::now();
+    let request_id = new_request_id();
+    let host = header(&headers, "host").unwrap_or("ecs.aliyuncs.com").to_string();
+    let query = decode(uri.query().unwrap_or("").as_bytes());
+    let query_params = Params::from_pairs(query.clone());
+    let mut format = choose_format(&query_params, &headers);
+    let mut action_name = query_params
+        .non_empty("Action")
+        .or_else(|| header(&headers, "x-acs-action"))
+        .unwrap_or("")
+        .to_string();
+
+    let result: ApiResult<(Action, serde_json::Map<String, serde_json::Value>)> = async {
+        if method != Method::GET && method != Method::POST {
+            return Err(ApiError::new(Code::UnsupportedHttpMethod));
+        }
+        let body = to_bytes(body, app.max_body)
+            .await
+            .map_err(|_| ApiError::new(Code::RequestBodyTooLarge))?;
+        let is_form = header(&headers, "content-type")
+            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        let params = if is_form && !body.is_empty() {
+            let mut all = query.clone();
+            all.extend(decode(&body));
+            Params::from_pairs(all)
+        } else {
+            query_params.clone()
+        };
+        format = choose_format(&params, &headers);
+        action_name = params
+            .non_empty("Action")
+            .or_else(|| header(&headers, "x-acs-action"))
+            .ok_or_else(|| ApiError::missing("Action"))?
+            .to_string();
+        let version = params
+            .non_empty("Version")
+            .or_else(|| header(&headers, "x-acs-version"))
+            .ok_or_else(|| ApiError::missing("Version"))?;
+        if version != API_VERSION {
+            return Err(ApiError::new(Code::InvalidVersion));
+        }
+        let action = Action::parse(&action_name).ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
+        let signed = SignedRequest {
+            method: method.as_str(),
+            path: uri.path(),
+            query: &query,
+            params: &params,
+            headers: &headers,
+            body: &body,
+        };
+        let verified = authenticate(&app.store, app.auth, &signed)?;
+        check_ram(&verified, action)?;
+        let request = Request::parse(action, &params)?;
+        let region = params.non_empty("RegionId");
+        let reply = app.store.with_world(|w| {
+            let ctx = Ctx {
+                caller: &verified.caller,
+                region,
+                now: app.store.now(),
+                timing: app.store.timing(),
+            };
+            request.apply(w, &ctx)
+        })?;
+        Ok((action, reply))
+    }
+    .await;
+
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    match result {
+        Ok((action, reply)) => {
+            tracing::info!(action = action.as_str(), status = 200, elapsed_us, request_id, "ok");
+            render::success(action.as_str(), &request_id, reply, format)
+        }
+        Err(err) => {
+            if err.status >= 500 {
+                tracing::warn!(action = %action_name, status = err.status, code = %err.code, elapsed_us, request_id, message = %err.message, "server error");
+            } else {
+                tracing::info!(action = %action_name, status = err.status, code = %err.code, elapsed_us, request_id, "refused");
+            }
+            render::error(&err, &request_id, &host, format)
+        }
+    }
+}
+
+/// RAM users may only call the actions their patterns allow.
+fn check_ram(verified: &Verified, action: Action) -> ApiResult<()> {
+    let Some(patterns) = &verified.allowed_actions else { return Ok(()) };
+    let full = format!("ecs:{}", action.as_str());
+    if patterns.iter().any(|p| wildcard_match(p, &full) || wildcard_match(p, action.as_str())) {
+        return Ok(());
+    }
+    let user = verified.caller.ram_user.clone().unwrap_or_default();
+    Err(ApiError {
+        detail: Some(Box::new(json!({
+            "AuthAction": full,
+            "AuthPrincipalType": "SubUser",
+            "AuthPrincipalOwnerId": verified.caller.account_id,
+            "AuthPrincipalDisplayName": user,
+            "NoPermissionType": "ImplicitDeny",
+            "PolicyType": "AccountLevelIdentityBasedPolicy",
+            "EncodedDiagnosticMessage": ""
+        }))),
+        ..ApiError::new(Code::ForbiddenRam)
+    })
+}

@@ -1,0 +1,97 @@
+//! ecs-mock: a local emulator of the Alibaba Cloud ECS OpenAPI (2014-05-26).
+//!
+//! Point the official SDKs at it through endpoint override and test against realistic
+//! behaviour: asynchronous status transitions, locks, expiry, balance, stock, quota,
+//! DryRun, signatures and every documented error code with its HTTP status.
+//!
+//! # Crate map
+//!
+//! | module | what it holds |
+//! |---|---|
+//! | [`config`] | command-line options (clap, each with an `ECS_MOCK_*` variable) |
+//! | [`gateway`] | the RPC protocol: parameters, signatures ([`gateway::signature`], pure), auth, rendering |
+//! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
+//! | [`store`] | the state facade (one lock for cross-entity invariants) and fixture loading |
+//! | [`control`] | the `/_mock/` control plane |
+//! | [`clock`] | the controllable clock and ECS time formats |
+//! | [`timing`] | transition durations: profiles and overrides |
+//! | [`params`] | decoded request parameters with typed accessors |
+//! | [`error`] | the one error type: code, HTTP status, message |
+//!
+//! [`run`] serves a [`router`] on a listener until a shutdown future completes; `main`
+//! and the integration tests both call it.
+
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod ecs;
+pub mod error;
+pub mod gateway;
+pub mod params;
+pub mod store;
+pub mod timing;
+
+use std::future::Future;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::error::{ApiError, Code};
+use crate::gateway::auth::AuthMode;
+use crate::store::Store;
+
+/// Default limit on request bodies (ECS bodies are small forms).
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+
+/// Application state shared by every handler (cheap to clone).
+#[derive(Clone)]
+pub struct App {
+    /// The emulated state.
+    pub store: Store,
+    /// Authentication mode.
+    pub auth: AuthMode,
+    /// Largest accepted request body, in bytes.
+    pub max_body: usize,
+}
+
+impl App {
+    /// An app over `store` with strict auth and the default body limit.
+    pub fn new(store: Store) -> Self {
+        App {
+            store,
+            auth: AuthMode::Strict,
+            max_body: DEFAULT_MAX_BODY,
+        }
+    }
+}
+
+/// A panic in a handler still answers in the ECS error format (500 `InternalError`).
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let request_id = gateway::new_request_id();
+    let err = ApiError::new(Code::InternalError);
+    tracing::error!(request_id, "handler panicked");
+    let mut resp = gateway::render::error(&err, &request_id, "ecs.aliyuncs.com", gateway::render::Format::Json);
+    *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    resp.into_response()
+}
+
+/// The whole HTTP surface: the ECS API on `/` and the control plane on `/_mock/`.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route("/", any(gateway::handle))
+        .merge(control::router())
+        .fallback(any(gateway::handle))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .with_state(app)
+}
+
+/// Serve until `shutdown` completes, then finish in-flight requests.
+pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

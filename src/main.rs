@@ -1,0 +1,77 @@
+//! The `ecs-mock` binary: parse options, set up logging, load fixtures, serve.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use ecs_mock::clock::Clock;
+use ecs_mock::config::{Config, LogFormat};
+use ecs_mock::store::{fixtures, Store};
+use ecs_mock::{run, App};
+use tokio::net::TcpListener;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+
+    let fixture = match &config.fixtures {
+        Some(path) => fixtures::load_path(path),
+        None => Ok(fixtures::default_fixture()),
+    };
+    let fixture = match fixture {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("ecs-mock: bad fixtures: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = Store::new(fixture, Clock::real(), config.timing());
+    let app = App {
+        store,
+        auth: config.auth,
+        max_body: config.max_body,
+    };
+    let listener = match TcpListener::bind(config.listen).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ecs-mock: cannot listen on {}: {e}", config.listen);
+            return ExitCode::from(1);
+        }
+    };
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    tracing::info!(auth = ?config.auth, timing = ?config.timing, "ecs-mock listening on {addr}");
+    if let Err(e) = run(listener, app, shutdown_signal()).await {
+        eprintln!("ecs-mock: server error: {e}");
+        return ExitCode::from(1);
+    }
+    tracing::info!("ecs-mock stopped");
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

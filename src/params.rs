@@ -1,0 +1,192 @@
+//! Decoded request parameters with typed accessors that fail with ECS errors.
+//!
+//! The gateway merges the query string and the form body into one [`Params`]; action
+//! parsers read it with [`Params::required`], [`Params::bool`], [`Params::int`],
+//! [`Params::repeat`] and [`Params::tags`], each of which turns a bad value into the
+//! documented error (`Missing<Name>`, `InvalidParameter` naming the parameter …).
+
+use std::collections::BTreeMap;
+
+use crate::error::{ApiError, ApiResult, Code};
+
+/// Request parameters in wire order (all of them, as signed) with a name index.
+#[derive(Debug, Clone, Default)]
+pub struct Params {
+    pairs: Vec<(String, String)>,
+    /// name → index of its last occurrence in `pairs`.
+    index: BTreeMap<String, usize>,
+}
+
+impl Params {
+    /// Build from decoded pairs (query first, then body).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let index = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, (k, _))| (k.clone(), i))
+            .collect();
+        Params { pairs, index }
+    }
+
+    /// Every pair, as received (the V1 signature covers these).
+    pub fn pairs(&self) -> &[(String, String)] {
+        &self.pairs
+    }
+
+    /// A parameter's value (the last one when repeated).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.index.get(name).map(|&i| self.pairs[i].1.as_str())
+    }
+
+    /// A non-empty value, or `None`.
+    pub fn non_empty(&self, name: &str) -> Option<&str> {
+        self.get(name).filter(|v| !v.trim().is_empty())
+    }
+
+    /// A required non-empty value, or `Missing<Name>` (400).
+    pub fn required(&self, name: &str) -> ApiResult<&str> {
+        self.non_empty(name).ok_or_else(|| ApiError::missing(name))
+    }
+
+    /// A boolean, accepted case-insensitively (`true`, `True`, `false`, `False`).
+    pub fn bool(&self, name: &str) -> ApiResult<Option<bool>> {
+        match self.non_empty(name) {
+            None => Ok(None),
+            Some(v) if v.eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(v) if v.eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(ApiError::invalid_param(name)),
+        }
+    }
+
+    /// A boolean with a default.
+    pub fn flag(&self, name: &str, default: bool) -> ApiResult<bool> {
+        Ok(self.bool(name)?.unwrap_or(default))
+    }
+
+    /// An integer.
+    pub fn int(&self, name: &str) -> ApiResult<Option<i64>> {
+        match self.non_empty(name) {
+            None => Ok(None),
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .map(Some)
+                .map_err(|_| ApiError::invalid_param(name)),
+        }
+    }
+
+    /// An integer within `[min, max]`, or `InvalidParameter`.
+    pub fn int_in(&self, name: &str, min: i64, max: i64) -> ApiResult<Option<i64>> {
+        match self.int(name)? {
+            Some(v) if v < min || v > max => Err(ApiError::invalid_param(name)),
+            v => Ok(v),
+        }
+    }
+
+    /// A decimal number.
+    pub fn float(&self, name: &str) -> ApiResult<Option<f64>> {
+        match self.non_empty(name) {
+            None => Ok(None),
+            Some(v) => match v.trim().parse::<f64>() {
+                Ok(f) if f.is_finite() => Ok(Some(f)),
+                _ => Err(ApiError::invalid_param(name)),
+            },
+        }
+    }
+
+    /// A `RepeatList`: `Name.1`, `Name.2`, … in index order (gaps allowed).
+    pub fn repeat(&self, name: &str) -> Vec<String> {
+        let prefix = format!("{name}.");
+        let mut items: Vec<(u32, &str)> = self
+            .index
+            .range(prefix.clone()..)
+            .take_while(|(k, _)| k.starts_with(&prefix))
+            .filter_map(|(k, &i)| {
+                let n: u32 = k[prefix.len()..].parse().ok()?;
+                Some((n, self.pairs[i].1.as_str()))
+            })
+            .filter(|(_, v)| !v.is_empty())
+            .collect();
+        items.sort_by_key(|(n, _)| *n);
+        items.into_iter().map(|(_, v)| v.to_string()).collect()
+    }
+
+    /// `Tag.N.Key` / `Tag.N.Value` (also the legacy lower-case `key`/`value`), N = 1–20.
+    /// A value without a key is `InvalidTag.Mismatch`; more than 20 is `InvalidTagCount`.
+    pub fn tags(&self) -> ApiResult<Vec<(String, Option<String>)>> {
+        let mut by_n: BTreeMap<u32, (Option<String>, Option<String>)> = BTreeMap::new();
+        for (k, v) in &self.pairs {
+            let Some(rest) = k.strip_prefix("Tag.") else { continue };
+            let Some((n, field)) = rest.split_once('.') else { continue };
+            let Ok(n) = n.parse::<u32>() else { continue };
+            let slot = by_n.entry(n).or_default();
+            match field {
+                "Key" | "key" => slot.0 = Some(v.clone()),
+                "Value" | "value" => slot.1 = Some(v.clone()),
+                _ => {}
+            }
+        }
+        if by_n.len() > 20 || by_n.keys().any(|&n| n == 0 || n > 20) {
+            return Err(ApiError::new(Code::InvalidTagCount));
+        }
+        by_n.into_values()
+            .map(|(k, v)| match k {
+                Some(k) if !k.is_empty() => Ok((k, v)),
+                _ => Err(ApiError::new(Code::InvalidTagMismatch)),
+            })
+            .collect()
+    }
+
+    /// One of `allowed` (exact case), or the given error.
+    pub fn one_of(&self, name: &str, allowed: &[&str], err: ApiError) -> ApiResult<Option<String>> {
+        match self.non_empty(name) {
+            None => Ok(None),
+            Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
+            Some(_) => Err(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(pairs: &[(&str, &str)]) -> Params {
+        Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+
+    #[test]
+    fn booleans_are_case_insensitive_and_strict() {
+        let ps = p(&[("A", "True"), ("B", "false"), ("C", "yes")]);
+        assert_eq!(ps.bool("A").unwrap(), Some(true));
+        assert_eq!(ps.bool("B").unwrap(), Some(false));
+        assert_eq!(ps.bool("Z").unwrap(), None);
+        let e = ps.bool("C").unwrap_err();
+        assert_eq!(e.code, "InvalidParameter");
+        assert_eq!(e.message, "The specified parameter \"C\" is not valid.");
+    }
+
+    #[test]
+    fn repeat_lists_sort_numerically() {
+        let ps = p(&[("InstanceId.10", "j"), ("InstanceId.2", "b"), ("InstanceId.1", "a"), ("InstanceIdX", "x")]);
+        assert_eq!(ps.repeat("InstanceId"), vec!["a", "b", "j"]);
+    }
+
+    #[test]
+    fn missing_is_gateway_form() {
+        let e = p(&[]).required("InstanceId").unwrap_err();
+        assert_eq!(e.code, "MissingInstanceId");
+        assert_eq!(e.message, "InstanceId is mandatory for this action.");
+        assert_eq!(e.status, 400);
+    }
+
+    #[test]
+    fn tags_pair_up() {
+        let ps = p(&[("Tag.1.Key", "env"), ("Tag.1.Value", "dev"), ("Tag.2.key", "team")]);
+        assert_eq!(
+            ps.tags().unwrap(),
+            vec![("env".into(), Some("dev".into())), ("team".into(), None)]
+        );
+        assert_eq!(p(&[("Tag.1.Value", "x")]).tags().unwrap_err().code, "InvalidTag.Mismatch");
+    }
+}

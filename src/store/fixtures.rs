@@ -1,0 +1,217 @@
+//! Loading, merging and validating fixture documents.
+//!
+//! `--fixtures` names a JSON file or a folder whose `*.json` files are merged in name
+//! order; without it the built-in `fixtures/default.json` is used. Every problem is
+//! reported with the file, the entry and what is wrong, e.g.
+//! `fixtures/x.json: Instances[2] (i-bp1…): ZoneId "cn-hangzhou-z" is not a zone of region cn-hangzhou`.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+
+use crate::ecs::model::{DiskType, Fixture};
+
+/// The built-in default fixtures.
+pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/default.json");
+
+/// A fixture problem: where and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureError {
+    /// The file (or `built-in default`, or `POST /_mock/state`).
+    pub source: String,
+    /// The entry, e.g. `Instances[2] (i-bp1…)`, or the JSON path of a parse error.
+    pub entry: String,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}: {}", self.source, self.entry, self.problem)
+    }
+}
+
+impl std::error::Error for FixtureError {}
+
+fn err(source: &str, entry: impl Into<String>, problem: impl Into<String>) -> FixtureError {
+    FixtureError {
+        source: source.to_string(),
+        entry: entry.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Parse one document; a type error names its JSON path.
+pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let entry = if path == "." { "document".to_string() } else { path };
+        err(source, entry, e.inner().to_string())
+    })
+}
+
+/// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
+pub fn load_path(path: &Path) -> Result<Fixture, FixtureError> {
+    let name = path.display().to_string();
+    if path.is_dir() {
+        let mut files: Vec<_> = std::fs::read_dir(path)
+            .map_err(|e| err(&name, "folder", e.to_string()))?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        if files.is_empty() {
+            return Err(err(&name, "folder", "contains no *.json file"));
+        }
+        let mut all = Fixture::default();
+        for file in files {
+            all.merge(load_file(&file)?);
+        }
+        validate(&name, &all)?;
+        Ok(all)
+    } else {
+        let doc = load_file(path)?;
+        validate(&name, &doc)?;
+        Ok(doc)
+    }
+}
+
+fn load_file(path: &Path) -> Result<Fixture, FixtureError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| err(&name, "file", e.to_string()))?;
+    parse(&name, &text)
+}
+
+/// The built-in default fixtures.
+pub fn default_fixture() -> Fixture {
+    parse("built-in default", DEFAULT_FIXTURES).expect("the built-in fixtures parse (tested)")
+}
+
+/// Check cross references and uniqueness.
+pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
+    let mut types = HashSet::new();
+    for (i, t) in f.instance_types.iter().enumerate() {
+        let entry = format!("InstanceTypes[{i}] ({})", t.instance_type_id);
+        if !types.insert(t.instance_type_id.as_str()) {
+            return Err(err(source, entry, "duplicate InstanceTypeId"));
+        }
+        if t.cpu_core_count == 0 {
+            return Err(err(source, entry, "CpuCoreCount must be at least 1"));
+        }
+    }
+    let mut accounts = HashSet::new();
+    let mut keys = HashSet::new();
+    for (i, a) in f.accounts.iter().enumerate() {
+        let entry = format!("Accounts[{i}] ({})", a.account_id);
+        if a.account_id.is_empty() || !accounts.insert(a.account_id.as_str()) {
+            return Err(err(source, entry, "AccountId is empty or duplicated"));
+        }
+        let all_keys = a.access_keys.iter().chain(a.ram_users.iter().flat_map(|u| u.access_keys.iter()));
+        for k in all_keys {
+            if k.access_key_id.is_empty() || !keys.insert(k.access_key_id.as_str()) {
+                return Err(err(source, entry, format!("AccessKeyId {:?} is empty or used twice", k.access_key_id)));
+            }
+        }
+    }
+    let mut regions = HashSet::new();
+    let mut zones = HashSet::new();
+    for (i, r) in f.regions.iter().enumerate() {
+        let entry = format!("Regions[{i}] ({})", r.region_id);
+        if !regions.insert(r.region_id.as_str()) {
+            return Err(err(source, entry, "duplicate RegionId"));
+        }
+        for z in &r.zones {
+            if !zones.insert(z.zone_id.as_str()) {
+                return Err(err(source, entry, format!("duplicate ZoneId {}", z.zone_id)));
+            }
+            for t in z.stock.keys().chain(z.spot_prices.keys()) {
+                if !types.contains(t.as_str()) {
+                    return Err(err(source, entry, format!("zone {} names instance type {t} that is not in InstanceTypes", z.zone_id)));
+                }
+            }
+        }
+    }
+    for (i, a) in f.accounts.iter().enumerate() {
+        for q in &a.quotas {
+            if !regions.contains(q.region_id.as_str()) {
+                return Err(err(source, format!("Accounts[{i}] ({})", a.account_id), format!("quota for unknown region {}", q.region_id)));
+            }
+        }
+    }
+    let mut ids = HashSet::new();
+    for (i, inst) in f.instances.iter().enumerate() {
+        let entry = format!("Instances[{i}] ({})", inst.instance_id);
+        if !inst.instance_id.starts_with("i-") || inst.instance_id.len() < 3 {
+            return Err(err(source, entry, "InstanceId must look like i-bp1xxxxxxxxxxxxxxxxx"));
+        }
+        if !ids.insert(inst.instance_id.as_str()) {
+            return Err(err(source, entry, "duplicate InstanceId"));
+        }
+        if !accounts.contains(inst.account_id.as_str()) {
+            return Err(err(source, entry, format!("AccountId {:?} is not an account of the fixtures", inst.account_id)));
+        }
+        let Some(region) = f.regions.iter().find(|r| r.region_id == inst.region_id) else {
+            return Err(err(source, entry, format!("RegionId {:?} is not a region of the fixtures", inst.region_id)));
+        };
+        if region.zone(&inst.zone_id).is_none() {
+            return Err(err(source, entry, format!("ZoneId {:?} is not a zone of region {}", inst.zone_id, inst.region_id)));
+        }
+        let Some(t) = f.instance_types.iter().find(|t| t.instance_type_id == inst.instance_type) else {
+            return Err(err(source, entry, format!("InstanceType {:?} is not in InstanceTypes", inst.instance_type)));
+        };
+        let mut disks = HashSet::new();
+        for d in &inst.mock_disks {
+            if d.disk_id.is_empty() || !disks.insert(d.disk_id.as_str()) {
+                return Err(err(source, entry, format!("MockDisks: DiskId {:?} is empty or duplicated", d.disk_id)));
+            }
+            if d.disk_type == DiskType::Local && !t.local_storage {
+                return Err(err(source, entry, format!("MockDisks: local disk {} on {}, which has no local storage", d.disk_id, t.instance_type_id)));
+            }
+        }
+        if inst.spot_price_limit < 0.0 {
+            return Err(err(source, entry, "SpotPriceLimit must not be negative"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_fixtures_are_valid() {
+        let f = default_fixture();
+        validate("default", &f).unwrap();
+        assert!(f.instances.len() >= 20);
+    }
+
+    #[test]
+    fn every_file_in_fixtures_folder_loads() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|x| x == "json") {
+                load_path(&path).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+
+    #[test]
+    fn errors_name_file_entry_and_problem() {
+        let e = parse("x.json", r#"{"Instances":[{"InstanceId":"i-1","AccountId":"1","RegionId":"r","ZoneId":"z","InstanceType":"t","Status":"running"}]}"#).unwrap_err();
+        assert_eq!(e.source, "x.json");
+        assert_eq!(e.entry, "Instances[0].Status");
+        assert!(e.problem.contains("unknown variant `running`"), "{}", e.problem);
+
+        let mut f = default_fixture();
+        f.instances[0].zone_id = "cn-hangzhou-z".into();
+        let e = validate("y.json", &f).unwrap_err();
+        assert_eq!(e.to_string(), format!("y.json: Instances[0] ({}): ZoneId \"cn-hangzhou-z\" is not a zone of region cn-hangzhou", f.instances[0].instance_id));
+
+        let e = parse("z.json", r#"{"Acounts":[]}"#).unwrap_err();
+        assert!(e.problem.contains("unknown field `Acounts`"), "{e}");
+    }
+}
