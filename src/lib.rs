@@ -74,7 +74,12 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let request_id = gateway::new_request_id();
     let err = ApiError::new(Code::InternalError);
     tracing::error!(request_id, "handler panicked");
-    let mut resp = gateway::render::error(&err, &request_id, "ecs.aliyuncs.com", gateway::render::Format::Json);
+    let mut resp = gateway::render::error(
+        &err,
+        &request_id,
+        "ecs.aliyuncs.com",
+        gateway::render::Format::Json,
+    );
     *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
     resp.into_response()
 }
@@ -90,7 +95,11 @@ pub fn router(app: App) -> Router {
 }
 
 /// Serve until `shutdown` completes, then finish in-flight requests.
-pub async fn run(listener: TcpListener, app: App, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn run(
+    listener: TcpListener,
+    app: App,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     axum::serve(listener, router(app))
         .with_graceful_shutdown(shutdown)
         .await

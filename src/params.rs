@@ -116,8 +116,12 @@ impl Params {
     pub fn tags(&self) -> ApiResult<Vec<(String, Option<String>)>> {
         let mut by_n: BTreeMap<u32, (Option<String>, Option<String>)> = BTreeMap::new();
         for (k, v) in &self.pairs {
-            let Some(rest) = k.strip_prefix("Tag.") else { continue };
-            let Some((n, field)) = rest.split_once('.') else { continue };
+            let Some(rest) = k.strip_prefix("Tag.") else {
+                continue;
+            };
+            let Some((n, field)) = rest.split_once('.') else {
+                continue;
+            };
             let Ok(n) = n.parse::<u32>() else { continue };
             let slot = by_n.entry(n).or_default();
             match field {
@@ -152,7 +156,12 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        Params::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
     }
 
     #[test]
@@ -168,7 +177,12 @@ mod tests {
 
     #[test]
     fn repeat_lists_sort_numerically() {
-        let ps = p(&[("InstanceId.10", "j"), ("InstanceId.2", "b"), ("InstanceId.1", "a"), ("InstanceIdX", "x")]);
+        let ps = p(&[
+            ("InstanceId.10", "j"),
+            ("InstanceId.2", "b"),
+            ("InstanceId.1", "a"),
+            ("InstanceIdX", "x"),
+        ]);
         assert_eq!(ps.repeat("InstanceId"), vec!["a", "b", "j"]);
     }
 
@@ -182,11 +196,18 @@ mod tests {
 
     #[test]
     fn tags_pair_up() {
-        let ps = p(&[("Tag.1.Key", "env"), ("Tag.1.Value", "dev"), ("Tag.2.key", "team")]);
+        let ps = p(&[
+            ("Tag.1.Key", "env"),
+            ("Tag.1.Value", "dev"),
+            ("Tag.2.key", "team"),
+        ]);
         assert_eq!(
             ps.tags().unwrap(),
             vec![("env".into(), Some("dev".into())), ("team".into(), None)]
         );
-        assert_eq!(p(&[("Tag.1.Value", "x")]).tags().unwrap_err().code, "InvalidTag.Mismatch");
+        assert_eq!(
+            p(&[("Tag.1.Value", "x")]).tags().unwrap_err().code,
+            "InvalidTag.Mismatch"
+        );
     }
 }

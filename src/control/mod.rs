@@ -32,7 +32,11 @@ pub fn router() -> Router<App> {
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
-    (StatusCode::BAD_REQUEST, Json(json!({"Error": message.into()}))).into_response()
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"Error": message.into()})),
+    )
+        .into_response()
 }
 
 async fn health(State(app): State<App>) -> Json<Value> {
@@ -69,7 +73,9 @@ async fn put_state(State(app): State<App>, body: String) -> Response {
 
 fn clock_json(app: &App) -> Json<Value> {
     let now = app.store.now();
-    Json(json!({"Now": format_millis(now), "NowMillis": now, "Frozen": app.store.clock().is_frozen()}))
+    Json(
+        json!({"Now": format_millis(now), "NowMillis": now, "Frozen": app.store.clock().is_frozen()}),
+    )
 }
 
 async fn get_clock(State(app): State<App>) -> Json<Value> {

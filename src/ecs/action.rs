@@ -91,7 +91,9 @@ impl Request {
             Action::StopInstance => Request::StopInstance(StopInstance::parse(p)?),
             Action::RebootInstance => Request::RebootInstance(RebootInstance::parse(p)?),
             Action::StartInstances => Request::Batch(Batch::parse(p, BatchOp::Start)?),
-            Action::StopInstances => Request::Batch(Batch::parse(p, BatchOp::Stop(StopOptions::parse(p)?))?),
+            Action::StopInstances => {
+                Request::Batch(Batch::parse(p, BatchOp::Stop(StopOptions::parse(p)?))?)
+            }
             Action::RebootInstances => Request::Batch(Batch::parse(
                 p,
                 BatchOp::Reboot {
@@ -99,7 +101,9 @@ impl Request {
                 },
             )?),
             Action::DescribeInstances => Request::DescribeInstances(DescribeInstances::parse(p)?),
-            Action::DescribeInstanceStatus => Request::DescribeInstanceStatus(DescribeInstanceStatus::parse(p)?),
+            Action::DescribeInstanceStatus => {
+                Request::DescribeInstanceStatus(DescribeInstanceStatus::parse(p)?)
+            }
             Action::DescribeInstanceAttribute => {
                 Request::DescribeInstanceAttribute(DescribeInstanceAttribute::parse(p)?)
             }

@@ -10,10 +10,10 @@
 
 use serde_json::{json, Value};
 
+use crate::ecs::model::Instance;
 use crate::ecs::stop::StopOptions;
 use crate::ecs::world::World;
 use crate::ecs::{reboot, start, stop, Ctx, Reply};
-use crate::ecs::model::Instance;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 
@@ -55,7 +55,10 @@ pub fn parse_ids(p: &Params) -> ApiResult<Vec<String>> {
     if ids.is_empty() {
         return Err(ApiError {
             status: 403,
-            ..ApiError::with_message(Code::InvalidInstanceIdNotFound, "InstanceId should not be null.")
+            ..ApiError::with_message(
+                Code::InvalidInstanceIdNotFound,
+                "InstanceId should not be null.",
+            )
         });
     }
     if ids.len() > 100 {
@@ -93,11 +96,20 @@ impl Batch {
         let mut undo: Vec<Instance> = Vec::new();
         let mut responses = Vec::with_capacity(self.ids.len());
         for id in &self.ids {
-            let previous = w.settled(id, ctx.now).map(|i| i.status.as_str()).unwrap_or("");
+            let previous = w
+                .settled(id, ctx.now)
+                .map(|i| i.status.as_str())
+                .unwrap_or("");
             match self.run_one(w, ctx, id) {
                 Ok(before) => {
                     let current = w.instances.get(id).map_or("", |i| i.status.as_str());
-                    responses.push(response(id, "200", "success", before.status.as_str(), current));
+                    responses.push(response(
+                        id,
+                        "200",
+                        "success",
+                        before.status.as_str(),
+                        current,
+                    ));
                     undo.push(before);
                 }
                 Err(e) if self.all_together => {
@@ -112,7 +124,10 @@ impl Batch {
             return Err(ApiError::new(Code::DryRunSuccess));
         }
         let mut reply = Reply::new();
-        reply.insert("InstanceResponses".into(), json!({ "InstanceResponse": responses }));
+        reply.insert(
+            "InstanceResponses".into(),
+            json!({ "InstanceResponse": responses }),
+        );
         Ok(reply)
     }
 
@@ -123,7 +138,11 @@ impl Batch {
             BatchOp::Stop(_) => stop::check(w, ctx, id)?,
             BatchOp::Reboot { .. } => reboot::check(w, ctx, id)?,
         }
-        let before = w.instances.get(id).cloned().ok_or_else(|| ApiError::new(Code::InvalidInstanceIdNotFound))?;
+        let before = w
+            .instances
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ApiError::new(Code::InvalidInstanceIdNotFound))?;
         match self.op {
             BatchOp::Start => start::apply(w, ctx, id, false),
             BatchOp::Stop(options) => stop::apply(w, ctx, id, options),

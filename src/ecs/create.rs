@@ -14,7 +14,8 @@ use serde_json::{json, Map, Value};
 use crate::clock::Millis;
 use crate::ecs::ids::{new_id, new_instance_id};
 use crate::ecs::model::{
-    ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, SpotStrategy, Status, Step, StoppedMode, Tag, Tags,
+    ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, SpotStrategy, Status, Step,
+    StoppedMode, Tag, Tags,
 };
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
@@ -100,13 +101,23 @@ impl RunInstances {
             mandatory(p, "InstanceType")?
         };
         let image_id = mandatory(p, "ImageId")?;
-        let amount = if create_only { 1 } else { p.int("Amount")?.unwrap_or(1) };
+        let amount = if create_only {
+            1
+        } else {
+            p.int("Amount")?.unwrap_or(1)
+        };
         if !(1..=100).contains(&amount) {
-            return Err(ApiError::with_message(Code::InvalidParamAmount, "The specified parameter Amount is not valid."));
+            return Err(ApiError::with_message(
+                Code::InvalidParamAmount,
+                "The specified parameter Amount is not valid.",
+            ));
         }
         let min_amount = p.int("MinAmount")?.unwrap_or(amount);
         if !(1..=amount).contains(&min_amount) {
-            return Err(ApiError::with_message(Code::InvalidParamAmount, "The specified parameter MinAmount is not valid."));
+            return Err(ApiError::with_message(
+                Code::InvalidParamAmount,
+                "The specified parameter MinAmount is not valid.",
+            ));
         }
         let charge_type = match p.non_empty("InstanceChargeType") {
             None | Some("PostPaid") => ChargeType::PostPaid,
@@ -114,9 +125,13 @@ impl RunInstances {
             Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
         };
         let period_months = if charge_type == ChargeType::PrePaid {
-            let period = p.int("Period")?.ok_or_else(|| ApiError::new(Code::InvalidPeriod))?;
+            let period = p
+                .int("Period")?
+                .ok_or_else(|| ApiError::new(Code::InvalidPeriod))?;
             match p.non_empty("PeriodUnit").unwrap_or("Month") {
-                "Month" if [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60].contains(&period) => period,
+                "Month" if [1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 24, 36, 48, 60].contains(&period) => {
+                    period
+                }
                 "Week" if (1..=4).contains(&period) => 0,
                 _ => return Err(ApiError::new(Code::InvalidPeriod)),
             }
@@ -132,8 +147,15 @@ impl RunInstances {
         let name = p.non_empty("InstanceName").map(str::to_string);
         if let Some(n) = &name {
             let len = n.chars().count();
-            let first_ok = n.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '[');
-            if !(2..=128).contains(&len) || !first_ok || n.starts_with("http://") || n.starts_with("https://") {
+            let first_ok = n
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() || c == '_' || c == '[');
+            if !(2..=128).contains(&len)
+                || !first_ok
+                || n.starts_with("http://")
+                || n.starts_with("https://")
+            {
                 return Err(ApiError::new(Code::InvalidInstanceNameMalformed));
             }
         }
@@ -170,7 +192,10 @@ impl RunInstances {
             tags: p
                 .tags()?
                 .into_iter()
-                .map(|(k, v)| Tag { tag_key: k, tag_value: v.unwrap_or_default() })
+                .map(|(k, v)| Tag {
+                    tag_key: k,
+                    tag_value: v.unwrap_or_default(),
+                })
                 .collect(),
             bandwidth_out: p.int_in("InternetMaxBandwidthOut", 0, 100)?.unwrap_or(0),
             deletion_protection: p.flag("DeletionProtection", false)?,
@@ -190,10 +215,13 @@ impl RunInstances {
     /// Apply: `InstanceIdSets.InstanceIdSet[]` (RunInstances) or `InstanceId` (CreateInstance).
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
         let region = ctx.region.unwrap_or_default().to_string();
-        let token_key = self
-            .client_token
-            .as_ref()
-            .map(|(t, _)| (ctx.caller.account_id.clone(), self.action().to_string(), t.clone()));
+        let token_key = self.client_token.as_ref().map(|(t, _)| {
+            (
+                ctx.caller.account_id.clone(),
+                self.action().to_string(),
+                t.clone(),
+            )
+        });
         if let (Some(key), Some((_, fingerprint))) = (&token_key, &self.client_token) {
             if let Some((seen, reply)) = w.client_tokens.get(key) {
                 if seen != fingerprint {
@@ -212,7 +240,10 @@ impl RunInstances {
         let zone_id = match &self.zone_id {
             Some(z) => {
                 let zone = r.zone(z).ok_or_else(|| {
-                    ApiError::with_message(Code::InvalidZoneIdNotFound, "The specified zoneId does not exist.")
+                    ApiError::with_message(
+                        Code::InvalidZoneIdNotFound,
+                        "The specified zoneId does not exist.",
+                    )
                 })?;
                 if !zone.stock.contains_key(&self.instance_type) {
                     return Err(ApiError::new(Code::InvalidInstanceTypeZoneNotSupported));
@@ -223,18 +254,36 @@ impl RunInstances {
                 .zones
                 .iter()
                 .find(|z| z.stock.get(&self.instance_type).is_some_and(|n| *n > 0))
-                .or_else(|| r.zones.iter().find(|z| z.stock.contains_key(&self.instance_type)))
+                .or_else(|| {
+                    r.zones
+                        .iter()
+                        .find(|z| z.stock.contains_key(&self.instance_type))
+                })
                 .map(|z| z.zone_id.clone())
                 .ok_or_else(|| ApiError::new(Code::InvalidInstanceTypeZoneNotSupported))?,
         };
         let account = ctx.caller.account_id.clone();
-        if self.charge_type == ChargeType::PostPaid && w.account(&account).is_some_and(|a| a.balance <= 0.0) {
+        if self.charge_type == ChargeType::PostPaid
+            && w.account(&account).is_some_and(|a| a.balance <= 0.0)
+        {
             return Err(ApiError::new(Code::InsufficientBalance));
         }
-        let count = match w.check_capacity(&account, &region, &zone_id, &self.instance_type, self.amount) {
+        let count = match w.check_capacity(
+            &account,
+            &region,
+            &zone_id,
+            &self.instance_type,
+            self.amount,
+        ) {
             Ok(()) => self.amount,
             Err(e) => {
-                let fits = w.capacity_for(&account, &region, &zone_id, &self.instance_type, self.amount);
+                let fits = w.capacity_for(
+                    &account,
+                    &region,
+                    &zone_id,
+                    &self.instance_type,
+                    self.amount,
+                );
                 if fits >= self.min_amount && self.min_amount < self.amount {
                     fits
                 } else {
@@ -245,7 +294,7 @@ impl RunInstances {
         if self.dry_run {
             return Err(ApiError::new(Code::DryRunOperation));
         }
-        w.acquire_resources(&account, &region, &zone_id, &self.instance_type, count);
+        w.take_stock(&region, &zone_id, &self.instance_type, count);
         let mut ids = Vec::with_capacity(count as usize);
         for n in 0..count {
             let inst = self.build(ctx, &region, &zone_id, n);
@@ -257,14 +306,21 @@ impl RunInstances {
             reply.insert("InstanceId".into(), json!(ids[0]));
         } else {
             reply.insert("InstanceIdSets".into(), json!({ "InstanceIdSet": ids }));
-            reply.insert("TradePrice".into(), json!(round2(itype.public_price * count as f64)));
+            reply.insert(
+                "TradePrice".into(),
+                json!(round2(itype.public_price * count as f64)),
+            );
         }
         if self.charge_type == ChargeType::PrePaid {
-            reply.insert("OrderId".into(), json!(format!("{}", 200_000_000_000u64 + w.next_seq)));
+            reply.insert(
+                "OrderId".into(),
+                json!(format!("{}", 200_000_000_000u64 + w.next_seq)),
+            );
         }
         if let Some(key) = token_key {
             let fingerprint = self.client_token.map(|(_, f)| f).unwrap_or_default();
-            w.client_tokens.insert(key, (fingerprint, Value::Object(reply.clone())));
+            w.client_tokens
+                .insert(key, (fingerprint, Value::Object(reply.clone())));
         }
         Ok(reply)
     }
@@ -273,18 +329,37 @@ impl RunInstances {
     fn build(&self, ctx: &Ctx<'_>, region: &str, zone: &str, n: u64) -> Instance {
         let id = new_instance_id(region);
         let now = ctx.now;
-        let name = self.name.as_deref().map_or_else(|| id.clone(), |t| sequence_name(t, n));
-        let host = self.host_name.as_deref().map_or_else(|| format!("iZ{}Z", &id[2..]), |t| sequence_name(t, n));
+        let name = self
+            .name
+            .as_deref()
+            .map_or_else(|| id.clone(), |t| sequence_name(t, n));
+        let host = self
+            .host_name
+            .as_deref()
+            .map_or_else(|| format!("iZ{}Z", &id[2..]), |t| sequence_name(t, n));
         let octets = rand::random::<[u8; 2]>();
         let private_ip = format!("172.16.{}.{}", octets[0], octets[1].max(2));
         let mut extra = Map::new();
         extra.insert("ImageId".into(), json!(self.image_id));
         extra.insert("HostName".into(), json!(host));
         extra.insert("Description".into(), json!(self.description));
-        extra.insert("OSType".into(), json!(if self.image_id.starts_with("win") { "windows" } else { "linux" }));
-        extra.insert("SerialNumber".into(), json!(uuid::Uuid::new_v4().to_string()));
+        extra.insert(
+            "OSType".into(),
+            json!(if self.image_id.starts_with("win") {
+                "windows"
+            } else {
+                "linux"
+            }),
+        );
+        extra.insert(
+            "SerialNumber".into(),
+            json!(uuid::Uuid::new_v4().to_string()),
+        );
         extra.insert("InternetMaxBandwidthOut".into(), json!(self.bandwidth_out));
-        extra.insert("SecurityGroupIds".into(), json!({ "SecurityGroupId": self.security_groups }));
+        extra.insert(
+            "SecurityGroupIds".into(),
+            json!({ "SecurityGroupId": self.security_groups }),
+        );
         let public: Vec<String> = if self.bandwidth_out > 0 {
             vec![format!("47.98.{}.{}", octets[1], octets[0].max(2))]
         } else {
@@ -311,7 +386,10 @@ impl RunInstances {
             }]}),
         );
         let (status_after_pending, phases): (Status, Vec<(Millis, Step)>) = if self.create_only {
-            (Status::Stopped, vec![(ctx.timing.pending, Step::Status(Status::Stopped))])
+            (
+                Status::Stopped,
+                vec![(ctx.timing.pending, Step::Status(Status::Stopped))],
+            )
         } else {
             (
                 Status::Running,
@@ -332,14 +410,17 @@ impl RunInstances {
             stopped_mode: StoppedMode::NotApplicable,
             instance_name: name,
             creation_time: Some(EcsTime(now)),
-            start_time: (status_after_pending == Status::Running).then_some(EcsTime(now + ctx.timing.pending)),
+            start_time: (status_after_pending == Status::Running)
+                .then_some(EcsTime(now + ctx.timing.pending)),
             expired_time: (self.charge_type == ChargeType::PrePaid)
                 .then(|| EcsTime(now + self.period_months.max(1) * 30 * 86_400_000)),
             spot_strategy: self.spot_strategy,
             spot_price_limit: self.spot_price_limit,
             deletion_protection: self.deletion_protection,
             operation_locks: OperationLocks::default(),
-            tags: Tags { tag: self.tags.clone() },
+            tags: Tags {
+                tag: self.tags.clone(),
+            },
             mock_disks: vec![Disk {
                 disk_id: new_id("d", region),
                 disk_type: DiskType::System,

@@ -42,7 +42,11 @@ pub struct Filters {
 
 impl Filters {
     fn parse(p: &Params) -> ApiResult<Self> {
-        let ids = match p.get("InstanceIds").map(str::trim).filter(|s| !s.is_empty()) {
+        let ids = match p
+            .get("InstanceIds")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(raw) => {
                 let ids: Vec<String> = serde_json::from_str(raw)
@@ -55,7 +59,9 @@ impl Filters {
         };
         let status = match p.non_empty("Status") {
             None => None,
-            Some(s) => Some(Status::parse(s).ok_or_else(|| ApiError::new(Code::InvalidStatusNotFound))?),
+            Some(s) => {
+                Some(Status::parse(s).ok_or_else(|| ApiError::new(Code::InvalidStatusNotFound))?)
+            }
         };
         let charge_type = match p.non_empty("InstanceChargeType") {
             None => None,
@@ -63,8 +69,16 @@ impl Filters {
             Some("PrePaid") => Some(ChargeType::PrePaid),
             Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
         };
-        let lock_reason = p.one_of("LockReason", &LOCK_REASONS, ApiError::new(Code::InvalidLockReasonNotFound))?;
-        p.one_of("InstanceNetworkType", &["vpc", "classic"], ApiError::new(Code::InvalidNetworkTypeNotFound))?;
+        let lock_reason = p.one_of(
+            "LockReason",
+            &LOCK_REASONS,
+            ApiError::new(Code::InvalidLockReasonNotFound),
+        )?;
+        p.one_of(
+            "InstanceNetworkType",
+            &["vpc", "classic"],
+            ApiError::new(Code::InvalidNetworkTypeNotFound),
+        )?;
         p.one_of(
             "InternetChargeType",
             &["PayByBandwidth", "PayByTraffic"],
@@ -105,18 +119,35 @@ impl Filters {
     }
 
     fn matches(&self, w: &World, inst: &Instance) -> bool {
-        if self.ids.as_ref().is_some_and(|ids| !ids.contains(&inst.instance_id))
+        if self
+            .ids
+            .as_ref()
+            .is_some_and(|ids| !ids.contains(&inst.instance_id))
             || self.status.is_some_and(|s| s != inst.status)
             || self.zone.as_ref().is_some_and(|z| *z != inst.zone_id)
-            || self.instance_type.as_ref().is_some_and(|t| *t != inst.instance_type)
-            || self.charge_type.is_some_and(|c| c != inst.instance_charge_type)
-            || self.lock_reason.as_ref().is_some_and(|r| !inst.operation_locks.has(r))
-            || self.name.as_ref().is_some_and(|n| !wildcard_match(n, &inst.instance_name))
+            || self
+                .instance_type
+                .as_ref()
+                .is_some_and(|t| *t != inst.instance_type)
+            || self
+                .charge_type
+                .is_some_and(|c| c != inst.instance_charge_type)
+            || self
+                .lock_reason
+                .as_ref()
+                .is_some_and(|r| !inst.operation_locks.has(r))
+            || self
+                .name
+                .as_ref()
+                .is_some_and(|n| !wildcard_match(n, &inst.instance_name))
         {
             return false;
         }
         if let Some(family) = &self.family {
-            if !w.instance_type(&inst.instance_type).is_some_and(|t| t.family() == *family) {
+            if !w
+                .instance_type(&inst.instance_type)
+                .is_some_and(|t| t.family() == *family)
+            {
                 return false;
             }
         }
@@ -133,7 +164,9 @@ impl Filters {
             return true;
         }
         let view = instance_json(w, inst);
-        self.fields.iter().all(|(name, want)| field_matches(&view, name, want))
+        self.fields
+            .iter()
+            .all(|(name, want)| field_matches(&view, name, want))
     }
 }
 
@@ -190,7 +223,10 @@ impl DescribeInstances {
         let paging = if token.is_some() || p.non_empty("MaxResults").is_some() {
             let from = match token {
                 None => None,
-                Some(t) => Some(u64::from_str_radix(t, 16).map_err(|_| ApiError::new(Code::InvalidNextToken))?),
+                Some(t) => Some(
+                    u64::from_str_radix(t, 16)
+                        .map_err(|_| ApiError::new(Code::InvalidNextToken))?,
+                ),
             };
             let max = p.int("MaxResults")?.unwrap_or(10).clamp(10, 100) as u64;
             Paging::Token { from, max }
@@ -221,7 +257,10 @@ impl DescribeInstances {
         };
         let page = collect(w, ctx, &region, &self.filters, skip, take, from);
         let total = match (&self.filters.ids, self.filters.is_empty()) {
-            (_, true) => w.index.get(&scope(ctx, &region)).map_or(0, |i| i.len() as u64),
+            (_, true) => w
+                .index
+                .get(&scope(ctx, &region))
+                .map_or(0, |i| i.len() as u64),
             _ => count(w, ctx, &region, &self.filters),
         };
         let instances: Vec<Value> = page
@@ -259,8 +298,19 @@ struct Page {
 
 /// Walk the caller's instances in the region newest first (from sequence `from`),
 /// skip `skip` matches, take `take`.
-fn collect(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters, skip: u64, take: u64, from: Option<u64>) -> Page {
-    let mut page = Page { ids: Vec::new(), next: None };
+fn collect(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    region: &str,
+    f: &Filters,
+    skip: u64,
+    take: u64,
+    from: Option<u64>,
+) -> Page {
+    let mut page = Page {
+        ids: Vec::new(),
+        next: None,
+    };
     if f.ids.as_ref().is_some_and(Vec::is_empty) {
         return page;
     }
@@ -269,7 +319,11 @@ fn collect(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters, skip: u64, t
         Some(ids) => {
             let mut found: Vec<(u64, String)> = ids
                 .iter()
-                .filter_map(|id| w.owned(ctx.caller, Some(region), id, ctx.now).ok().map(|i| (i.seq, id.clone())))
+                .filter_map(|id| {
+                    w.owned(ctx.caller, Some(region), id, ctx.now)
+                        .ok()
+                        .map(|i| (i.seq, id.clone()))
+                })
                 .collect();
             found.sort_by(|a, b| b.0.cmp(&a.0));
             found.dedup();
@@ -279,7 +333,9 @@ fn collect(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters, skip: u64, t
     };
     let mut skipped = 0;
     let mut visit = |w: &mut World, seq: u64, id: &str| -> bool {
-        let Some(inst) = w.settled(id, ctx.now) else { return true };
+        let Some(inst) = w.settled(id, ctx.now) else {
+            return true;
+        };
         let inst = inst.clone();
         if !f.matches(w, &inst) {
             return true;
@@ -311,7 +367,12 @@ fn collect(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters, skip: u64, t
     // Walk the index in small batches so the borrow of the index ends before settling.
     loop {
         let batch: Vec<(u64, String)> = match w.index.get(&key) {
-            Some(idx) => idx.range(..=cursor).rev().take(64).map(|(s, id)| (*s, id.clone())).collect(),
+            Some(idx) => idx
+                .range(..=cursor)
+                .rev()
+                .take(64)
+                .map(|(s, id)| (*s, id.clone()))
+                .collect(),
             None => return page,
         };
         if batch.is_empty() {
@@ -411,7 +472,9 @@ impl DescribeInstanceStatus {
         let skip = (self.number - 1).saturating_mul(self.size);
         let page = collect(w, ctx, &region, &filters, skip, self.size, None);
         let total = if filters.is_empty() {
-            w.index.get(&scope(ctx, &region)).map_or(0, |i| i.len() as u64)
+            w.index
+                .get(&scope(ctx, &region))
+                .map_or(0, |i| i.len() as u64)
         } else {
             count(w, ctx, &region, &filters)
         };
@@ -425,7 +488,10 @@ impl DescribeInstanceStatus {
         reply.insert("TotalCount".into(), json!(total));
         reply.insert("PageNumber".into(), json!(self.number));
         reply.insert("PageSize".into(), json!(self.size));
-        reply.insert("InstanceStatuses".into(), json!({ "InstanceStatus": statuses }));
+        reply.insert(
+            "InstanceStatuses".into(),
+            json!({ "InstanceStatus": statuses }),
+        );
         Ok(reply)
     }
 }
@@ -447,7 +513,9 @@ impl DescribeInstanceAttribute {
 
     /// Apply: the instance's attributes.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        let inst = w.owned(ctx.caller, ctx.region, &self.instance_id, ctx.now)?.clone();
+        let inst = w
+            .owned(ctx.caller, ctx.region, &self.instance_id, ctx.now)?
+            .clone();
         Ok(attribute_json(w, &inst))
     }
 }

@@ -29,7 +29,9 @@ pub fn region_prefix(region: &str) -> String {
         return known.to_string();
     }
     // Unknown regions: two stable characters derived from the name.
-    let h = region.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let h = region
+        .bytes()
+        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     let a = ALPHABET[(h % 36) as usize] as char;
     let b = ALPHABET[((h / 36) % 36) as usize] as char;
     format!("{a}{b}")
@@ -37,7 +39,9 @@ pub fn region_prefix(region: &str) -> String {
 
 fn random_tail(len: usize) -> String {
     let mut rng = rand::thread_rng();
-    (0..len).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+    (0..len)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect()
 }
 
 /// A new id `<kind>-<region prefix><random>` with 20 characters after the dash.
@@ -60,7 +64,9 @@ mod tests {
         let id = new_instance_id("cn-hangzhou");
         assert!(id.starts_with("i-bp"));
         assert_eq!(id.len(), 22);
-        assert!(id[2..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+        assert!(id[2..]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
         assert_eq!(new_instance_id("xx-nowhere-9").len(), 22);
     }
 }

@@ -12,7 +12,7 @@
 //! Delete (Force)   Running → Stopping ─releasing→ (gone)
 //! ```
 
-use crate::clock::{Millis, format_ecs};
+use crate::clock::{format_ecs, Millis};
 use crate::ecs::model::{ChargeType, DiskType, EcsTime, Instance, Status, Step, StoppedMode};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::timing::Timing;
@@ -45,8 +45,16 @@ pub fn normalize_loaded(inst: &mut Instance, now: Millis, timing: &Timing) {
                 (timing.starting, Step::Status(Status::Running)),
             ],
         ),
-        Status::Starting => inst.transition(now, status, &[(timing.starting, Step::Status(Status::Running))]),
-        Status::Stopping => inst.transition(now, status, &[(timing.stopping, Step::Status(Status::Stopped))]),
+        Status::Starting => inst.transition(
+            now,
+            status,
+            &[(timing.starting, Step::Status(Status::Running))],
+        ),
+        Status::Stopping => inst.transition(
+            now,
+            status,
+            &[(timing.stopping, Step::Status(Status::Stopped))],
+        ),
         Status::Running | Status::Stopped => {}
     }
 }
@@ -81,9 +89,14 @@ pub fn prepaid_expired(inst: &Instance, now: Millis) -> bool {
 /// Whether the instance is locked for a billing reason (overdue PostPaid, refunded,
 /// recycling spot, overdue dedicated host). Those locks block start/stop/reboot.
 pub fn billing_locked(inst: &Instance) -> bool {
-    ["financial", "dedicatedhostfinancial", "recycling", "refunded"]
-        .iter()
-        .any(|r| inst.operation_locks.has(r))
+    [
+        "financial",
+        "dedicatedhostfinancial",
+        "recycling",
+        "refunded",
+    ]
+    .iter()
+    .any(|r| inst.operation_locks.has(r))
 }
 
 /// Stop and Reboot of an expired or overdue instance: `InstanceExpiredOrInArrears`.
@@ -109,7 +122,9 @@ pub fn check_disks(inst: &Instance, now: Millis, init_local_disk: bool) -> ApiRe
         let ok = d.status.eq_ignore_ascii_case("In_use");
         match d.disk_type {
             DiskType::System | DiskType::Data if !ok => return Err(ApiError::new(Code::DiskError)),
-            DiskType::Local if !ok && !init_local_disk => return Err(ApiError::new(Code::DiskError)),
+            DiskType::Local if !ok && !init_local_disk => {
+                return Err(ApiError::new(Code::DiskError))
+            }
             _ => {}
         }
     }
@@ -134,13 +149,21 @@ pub fn restore_local_disks(inst: &mut Instance) -> usize {
 
 /// Begin a start: Starting now, Running after the profile's delay; StartTime is now.
 pub fn begin_start(inst: &mut Instance, now: Millis, timing: &Timing) {
-    inst.transition(now, Status::Starting, &[(timing.starting, Step::Status(Status::Running))]);
+    inst.transition(
+        now,
+        Status::Starting,
+        &[(timing.starting, Step::Status(Status::Running))],
+    );
     inst.start_time = Some(EcsTime(now));
 }
 
 /// Begin a stop: Stopping now, Stopped after the (forced) stop delay.
 pub fn begin_stop(inst: &mut Instance, now: Millis, timing: &Timing, force: bool) {
-    inst.transition(now, Status::Stopping, &[(timing.stop(force), Step::Status(Status::Stopped))]);
+    inst.transition(
+        now,
+        Status::Stopping,
+        &[(timing.stop(force), Step::Status(Status::Stopped))],
+    );
 }
 
 /// Begin a reboot: Stopping, then Starting, then Running; StartTime is when it boots.

@@ -20,6 +20,11 @@ pub mod stop;
 pub mod view;
 pub mod world;
 
+#[cfg(test)]
+mod rules_tests;
+#[cfg(test)]
+mod testkit;
+
 use serde_json::{Map, Value};
 
 use crate::clock::Millis;

@@ -144,14 +144,14 @@ pub mod opt_time {
     use super::*;
 
     /// Deserialize `"2017-12-10T04:04Z"`, `""` or null.
-    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<EcsTime>, D::Error> {
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<EcsTime>, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
         match s.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(t) => parse_time(t).map(|ms| Some(EcsTime(ms))).ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "{t:?} is not a time like 2017-12-10T04:04Z"
-                ))
+                serde::de::Error::custom(format!("{t:?} is not a time like 2017-12-10T04:04Z"))
             }),
         }
     }
@@ -249,11 +249,7 @@ pub struct Disk {
     #[serde(default = "in_use")]
     pub status: String,
     /// Subscription disk expiry; in the past means in arrears.
-    #[serde(
-        default,
-        with = "opt_time",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub expired_time: Option<EcsTime>,
     /// Encrypted with a KMS key.
     #[serde(default)]
@@ -388,7 +384,11 @@ impl Instance {
         if self.mock_transitions.is_empty() {
             return false;
         }
-        let due = self.mock_transitions.iter().take_while(|p| p.at <= now).count();
+        let due = self
+            .mock_transitions
+            .iter()
+            .take_while(|p| p.at <= now)
+            .count();
         let mut released = false;
         for phase in self.mock_transitions.drain(..due) {
             match phase.then {
@@ -660,7 +660,10 @@ mod tests {
         i.transition(
             0,
             Status::Stopping,
-            &[(10, Step::Status(Status::Starting)), (10, Step::Status(Status::Running))],
+            &[
+                (10, Step::Status(Status::Starting)),
+                (10, Step::Status(Status::Running)),
+            ],
         );
         assert!(!i.settle(5));
         assert_eq!(i.status, Status::Stopping);

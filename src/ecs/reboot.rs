@@ -3,7 +3,9 @@
 //! Checks: ownership → `security` lock → expiry/arrears → status must be `Running` →
 //! disks (`DiskInArrears`, `DiskError`) → DryRun.
 
-use crate::ecs::lifecycle::{self, check_disks, check_not_in_arrears, check_security_lock, incorrect_status};
+use crate::ecs::lifecycle::{
+    self, check_disks, check_not_in_arrears, check_security_lock, incorrect_status,
+};
 use crate::ecs::model::Status;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};

@@ -16,7 +16,11 @@ pub struct DescribeRegions;
 impl DescribeRegions {
     /// Parse (validates `AcceptLanguage`, `InstanceChargeType`, `ResourceType`).
     pub fn parse(p: &Params) -> ApiResult<Self> {
-        p.one_of("AcceptLanguage", &LANGUAGES, ApiError::new(Code::InvalidAcceptLanguageNotFound))?;
+        p.one_of(
+            "AcceptLanguage",
+            &LANGUAGES,
+            ApiError::new(Code::InvalidAcceptLanguageNotFound),
+        )?;
         p.one_of(
             "InstanceChargeType",
             &["PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo"],
@@ -61,7 +65,11 @@ impl DescribeZones {
     /// Parse the parameters.
     pub fn parse(p: &Params) -> ApiResult<Self> {
         p.required("RegionId")?;
-        p.one_of("AcceptLanguage", &LANGUAGES, ApiError::new(Code::InvalidAcceptLanguageNotFound))?;
+        p.one_of(
+            "AcceptLanguage",
+            &LANGUAGES,
+            ApiError::new(Code::InvalidAcceptLanguageNotFound),
+        )?;
         p.one_of(
             "InstanceChargeType",
             &["PrePaid", "PostPaid"],

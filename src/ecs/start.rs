@@ -7,7 +7,9 @@
 //! (arrears, then status; failed local disks pass with `InitLocalDisk`) → KMS → spot
 //! price → for an economical-mode (StopCharging) instance, stock and quota → DryRun.
 
-use crate::ecs::lifecycle::{self, billing_locked, check_disks, check_security_lock, incorrect_status, prepaid_expired};
+use crate::ecs::lifecycle::{
+    self, billing_locked, check_disks, check_security_lock, incorrect_status, prepaid_expired,
+};
 use crate::ecs::model::{ChargeType, SpotStrategy, Status, StoppedMode};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
@@ -52,7 +54,10 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
     check_security_lock(&inst)?;
     let postpaid = inst.instance_charge_type == ChargeType::PostPaid;
     if prepaid_expired(&inst, ctx.now) {
-        return Err(ApiError::with_message(Code::InstanceExpired, "The prePaid instance has been expired."));
+        return Err(ApiError::with_message(
+            Code::InstanceExpired,
+            "The prePaid instance has been expired.",
+        ));
     }
     if postpaid && inst.operation_locks.has("financial") {
         return Err(ApiError::with_message(
@@ -85,7 +90,13 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
         }
     }
     if inst.stopped_mode == StoppedMode::StopCharging {
-        w.check_capacity(&inst.account_id, &inst.region_id, &inst.zone_id, &inst.instance_type, 1)?;
+        w.check_capacity(
+            &inst.account_id,
+            &inst.region_id,
+            &inst.zone_id,
+            &inst.instance_type,
+            1,
+        )?;
     }
     Ok(())
 }

@@ -74,7 +74,9 @@ impl StopInstance {
 pub fn supports_economical_mode(w: &World, inst: &Instance) -> bool {
     inst.instance_charge_type == ChargeType::PostPaid
         && inst.spot_strategy == SpotStrategy::NoSpot
-        && !w.instance_type(&inst.instance_type).is_some_and(|t| t.local_storage)
+        && !w
+            .instance_type(&inst.instance_type)
+            .is_some_and(|t| t.local_storage)
 }
 
 /// Every StopInstance rule.
@@ -89,7 +91,9 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str) -> ApiResult<()> {
 
 /// Stop a checked instance.
 pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, options: StopOptions) {
-    let Some(inst) = w.instances.get(id) else { return };
+    let Some(inst) = w.instances.get(id) else {
+        return;
+    };
     let mode = if !supports_economical_mode(w, inst) {
         StoppedMode::NotApplicable
     } else if options.stop_charging {

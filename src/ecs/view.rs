@@ -64,7 +64,11 @@ pub fn instance_json(w: &World, inst: &Instance) -> Map<String, Value> {
     };
     set(&mut out, "InstanceId", json!(inst.instance_id));
     set(&mut out, "InstanceName", json!(inst.instance_name));
-    if out.get("HostName").and_then(Value::as_str).is_some_and(str::is_empty) {
+    if out
+        .get("HostName")
+        .and_then(Value::as_str)
+        .is_some_and(str::is_empty)
+    {
         set(&mut out, "HostName", json!(inst.instance_name));
     }
     set(&mut out, "Status", json!(inst.status.as_str()));
@@ -74,25 +78,47 @@ pub fn instance_json(w: &World, inst: &Instance) -> Map<String, Value> {
     if let Some(t) = w.instance_type(&inst.instance_type) {
         set(&mut out, "InstanceTypeFamily", json!(t.family()));
         set(&mut out, "Cpu", json!(t.cpu_core_count));
-        set(&mut out, "Memory", json!((t.memory_size * 1024.0).round() as u64));
+        set(
+            &mut out,
+            "Memory",
+            json!((t.memory_size * 1024.0).round() as u64),
+        );
         set(&mut out, "GPUAmount", json!(t.gpu_amount));
-        set(&mut out, "LocalStorageAmount", json!(t.local_storage_amount));
-        set(&mut out, "LocalStorageCapacity", json!(t.local_storage_capacity));
+        set(
+            &mut out,
+            "LocalStorageAmount",
+            json!(t.local_storage_amount),
+        );
+        set(
+            &mut out,
+            "LocalStorageCapacity",
+            json!(t.local_storage_capacity),
+        );
         set(
             &mut out,
             "CpuOptions",
             json!({"CoreCount": t.cpu_core_count.div_ceil(2), "ThreadsPerCore": 2, "Numa": ""}),
         );
     }
-    set(&mut out, "InstanceChargeType", json!(inst.instance_charge_type.as_str()));
-    let time = |t: Option<crate::ecs::model::EcsTime>| json!(t.map(|t| format_ecs(t.0)).unwrap_or_default());
+    set(
+        &mut out,
+        "InstanceChargeType",
+        json!(inst.instance_charge_type.as_str()),
+    );
+    let time = |t: Option<crate::ecs::model::EcsTime>| {
+        json!(t.map(|t| format_ecs(t.0)).unwrap_or_default())
+    };
     set(&mut out, "CreationTime", time(inst.creation_time));
     set(&mut out, "StartTime", time(inst.start_time));
     set(&mut out, "ExpiredTime", json!(expired_time_text(inst)));
     set(&mut out, "StoppedMode", json!(inst.stopped_mode.as_str()));
     set(&mut out, "SpotStrategy", json!(inst.spot_strategy.as_str()));
     set(&mut out, "SpotPriceLimit", json!(inst.spot_price_limit));
-    set(&mut out, "DeletionProtection", json!(inst.deletion_protection));
+    set(
+        &mut out,
+        "DeletionProtection",
+        json!(inst.deletion_protection),
+    );
     set(&mut out, "OperationLocks", json!(inst.operation_locks));
     set(&mut out, "Tags", json!(inst.tags));
     out
@@ -101,11 +127,34 @@ pub fn instance_json(w: &World, inst: &Instance) -> Map<String, Value> {
 /// DescribeInstanceAttribute's fields, taken from the full object.
 pub fn attribute_json(w: &World, inst: &Instance) -> Map<String, Value> {
     const FIELDS: [&str; 28] = [
-        "InstanceId", "InstanceName", "Description", "HostName", "Status", "RegionId", "ZoneId",
-        "InstanceType", "Cpu", "Memory", "ImageId", "InstanceChargeType", "InternetChargeType",
-        "InternetMaxBandwidthIn", "InternetMaxBandwidthOut", "InstanceNetworkType", "IoOptimized",
-        "CreationTime", "ExpiredTime", "StoppedMode", "SerialNumber", "CreditSpecification",
-        "ClusterId", "VlanId", "SecurityGroupIds", "PublicIpAddress", "InnerIpAddress", "VpcAttributes",
+        "InstanceId",
+        "InstanceName",
+        "Description",
+        "HostName",
+        "Status",
+        "RegionId",
+        "ZoneId",
+        "InstanceType",
+        "Cpu",
+        "Memory",
+        "ImageId",
+        "InstanceChargeType",
+        "InternetChargeType",
+        "InternetMaxBandwidthIn",
+        "InternetMaxBandwidthOut",
+        "InstanceNetworkType",
+        "IoOptimized",
+        "CreationTime",
+        "ExpiredTime",
+        "StoppedMode",
+        "SerialNumber",
+        "CreditSpecification",
+        "ClusterId",
+        "VlanId",
+        "SecurityGroupIds",
+        "PublicIpAddress",
+        "InnerIpAddress",
+        "VpcAttributes",
     ];
     let mut full = instance_json(w, inst);
     let mut out = Map::new();

@@ -10,7 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::clock::Millis;
-use crate::ecs::model::{Account, Fixture, Instance, InstanceType, Region, StoppedMode, Status, Zone};
+use crate::ecs::model::{
+    Account, Fixture, Instance, InstanceType, Region, Status, StoppedMode, Zone,
+};
 use crate::error::{ApiError, ApiResult, Code};
 
 /// Who is calling: the account (and RAM user) behind a verified access key.
@@ -178,7 +180,8 @@ impl World {
     }
 
     /// Add an instance, taking the next sequence number and counting its resources.
-    /// Stock is *not* taken here: fixtures describe stock as what is still free.
+    /// Stock is *not* taken here: fixtures describe stock as what is still free, and
+    /// RunInstances takes it with [`World::take_stock`].
     pub fn insert_instance(&mut self, mut inst: Instance) {
         inst.seq = self.next_seq;
         self.next_seq += 1;
@@ -188,10 +191,7 @@ impl World {
             .or_default()
             .insert(inst.seq, inst.instance_id.clone());
         if inst.holds_resources() {
-            let vcpus = self.vcpus_of(&inst.instance_type);
-            let u = self.usage.entry(scope).or_default();
-            u.vcpus += vcpus;
-            *u.per_type.entry(inst.instance_type.clone()).or_default() += 1;
+            self.add_usage(&inst.account_id, &inst.region_id, &inst.instance_type, 1);
         }
         if inst.is_releasing() {
             self.releasing.insert(inst.instance_id.clone());
@@ -202,7 +202,9 @@ impl World {
     /// Put back an instance as it was before a rolled-back change, re-balancing stock
     /// and quota if the change took or gave them back.
     pub fn restore(&mut self, before: Instance) {
-        let Some(current) = self.instances.get(&before.instance_id) else { return };
+        let Some(current) = self.instances.get(&before.instance_id) else {
+            return;
+        };
         let (was, is) = (before.holds_resources(), current.holds_resources());
         let (a, r, z, t) = (
             before.account_id.clone(),
@@ -224,9 +226,11 @@ impl World {
             .releasing
             .iter()
             .filter(|id| {
-                self.instances
-                    .get(*id)
-                    .is_some_and(|i| i.mock_transitions.iter().any(|p| p.at <= now && p.then == crate::ecs::model::Step::Release))
+                self.instances.get(*id).is_some_and(|i| {
+                    i.mock_transitions
+                        .iter()
+                        .any(|p| p.at <= now && p.then == crate::ecs::model::Step::Release)
+                })
             })
             .cloned()
             .collect();
@@ -244,7 +248,13 @@ impl World {
             idx.remove(&inst.seq);
         }
         if inst.holds_resources() {
-            self.release_resources(&inst.account_id, &inst.region_id, &inst.zone_id, &inst.instance_type, 1);
+            self.release_resources(
+                &inst.account_id,
+                &inst.region_id,
+                &inst.zone_id,
+                &inst.instance_type,
+                1,
+            );
         }
         Some(inst)
     }
@@ -301,9 +311,14 @@ impl World {
         let Some(quota) = self.account(account_id).and_then(|a| a.quota(region)) else {
             return Ok(());
         };
-        let usage = self.usage.get(&(account_id.to_string(), region.to_string()));
+        let usage = self
+            .usage
+            .get(&(account_id.to_string(), region.to_string()));
         if let Some(limit) = quota.instances_per_type.get(type_id) {
-            let used = usage.and_then(|u| u.per_type.get(type_id)).copied().unwrap_or(0);
+            let used = usage
+                .and_then(|u| u.per_type.get(type_id))
+                .copied()
+                .unwrap_or(0);
             if used + count > *limit {
                 return Err(ApiError::with_message(
                     Code::QuotaExceedElasticQuota,
@@ -324,21 +339,49 @@ impl World {
     }
 
     /// How many more instances of a type fit stock and quotas (for MinAmount).
-    pub fn capacity_for(&self, account_id: &str, region: &str, zone: &str, type_id: &str, want: u64) -> u64 {
+    pub fn capacity_for(
+        &self,
+        account_id: &str,
+        region: &str,
+        zone: &str,
+        type_id: &str,
+        want: u64,
+    ) -> u64 {
         (0..=want)
             .rev()
-            .find(|&n| n == 0 || self.check_capacity(account_id, region, zone, type_id, n).is_ok())
+            .find(|&n| {
+                n == 0
+                    || self
+                        .check_capacity(account_id, region, zone, type_id, n)
+                        .is_ok()
+            })
             .unwrap_or(0)
     }
 
     /// Take stock and quota for `count` instances. Call only after [`World::check_capacity`].
-    pub fn acquire_resources(&mut self, account_id: &str, region: &str, zone: &str, type_id: &str, count: u64) {
-        let vcpus = self.vcpus_of(type_id);
+    pub fn acquire_resources(
+        &mut self,
+        account_id: &str,
+        region: &str,
+        zone: &str,
+        type_id: &str,
+        count: u64,
+    ) {
+        self.take_stock(region, zone, type_id, count);
+        self.add_usage(account_id, region, type_id, count);
+    }
+
+    /// Take zone stock only (new instances count their quota when inserted).
+    pub fn take_stock(&mut self, region: &str, zone: &str, type_id: &str, count: u64) {
         if let Some(z) = self.zone_mut(region, zone) {
             if let Some(s) = z.stock.get_mut(type_id) {
                 *s = s.saturating_sub(count);
             }
         }
+    }
+
+    fn add_usage(&mut self, account_id: &str, region: &str, type_id: &str, count: u64) {
+        let vcpus = self.vcpus_of(type_id);
         let u = self
             .usage
             .entry((account_id.to_string(), region.to_string()))
@@ -348,7 +391,14 @@ impl World {
     }
 
     /// Give back stock and quota for `count` instances.
-    pub fn release_resources(&mut self, account_id: &str, region: &str, zone: &str, type_id: &str, count: u64) {
+    pub fn release_resources(
+        &mut self,
+        account_id: &str,
+        region: &str,
+        zone: &str,
+        type_id: &str,
+        count: u64,
+    ) {
         let vcpus = self.vcpus_of(type_id);
         if let Some(z) = self.zone_mut(region, zone) {
             *z.stock.entry(type_id.to_string()).or_default() += count;
@@ -367,7 +417,9 @@ impl World {
     /// Switch an instance's stopped mode, taking or giving back its resources when it
     /// enters or leaves economical mode.
     pub fn set_stopped_mode(&mut self, id: &str, mode: StoppedMode) {
-        let Some(inst) = self.instances.get_mut(id) else { return };
+        let Some(inst) = self.instances.get_mut(id) else {
+            return;
+        };
         let was = inst.holds_resources();
         inst.stopped_mode = mode;
         let now_holds = inst.holds_resources();

@@ -58,7 +58,10 @@ pub struct SignedRequest<'a> {
 
 /// Authenticate a request.
 pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> ApiResult<Verified> {
-    let v3 = req.headers.get("authorization").and_then(|v| v.to_str().ok());
+    let v3 = req
+        .headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok());
     if mode == AuthMode::Off {
         let key_id = match v3.and_then(|h| sig::parse_v3_authorization(h).ok()) {
             Some(a) => Some(a.access_key_id),
@@ -69,8 +72,16 @@ pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> A
             Some(info) => Ok(verified(info)),
             None => store
                 .with_world(|w| w.default_caller())
-                .map(|caller| Verified { caller, allowed_actions: None })
-                .ok_or_else(|| ApiError::with_message(Code::InvalidAccessKeyIdNotFound, "No account is loaded.")),
+                .map(|caller| Verified {
+                    caller,
+                    allowed_actions: None,
+                })
+                .ok_or_else(|| {
+                    ApiError::with_message(
+                        Code::InvalidAccessKeyIdNotFound,
+                        "No account is loaded.",
+                    )
+                }),
         };
     }
     match v3 {
@@ -147,7 +158,10 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
 }
 
 fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> ApiResult<Verified> {
@@ -160,13 +174,18 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
     let info = lookup(store, &auth.access_key_id)?;
     let date = header(req.headers, "x-acs-date").ok_or_else(|| ApiError::missing("x-acs-date"))?;
     check_timestamp(date)?;
-    let nonce = header(req.headers, "x-acs-signature-nonce").ok_or_else(|| ApiError::missing("x-acs-signature-nonce"))?;
+    let nonce = header(req.headers, "x-acs-signature-nonce")
+        .ok_or_else(|| ApiError::missing("x-acs-signature-nonce"))?;
     let headers: Vec<(&str, &str)> = req
         .headers
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
         .collect();
-    let query: Vec<(&str, &str)> = req.query.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let query: Vec<(&str, &str)> = req
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let canonical = sig::v3_canonical_request(
         req.method,
         req.path,

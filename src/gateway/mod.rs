@@ -40,7 +40,10 @@ fn decode(raw: &[u8]) -> Vec<(String, String)> {
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).filter(|v| !v.is_empty())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
 }
 
 /// Choose the response format: `Format` (case-insensitive) when given; otherwise JSON
@@ -55,10 +58,18 @@ fn choose_format(params: &Params, headers: &HeaderMap) -> Format {
 }
 
 /// The RPC handler for `/`.
-pub async fn handle(State(app): State<App>, method: Method, uri: Uri, headers: HeaderMap, body: Body) -> Response {
+pub async fn handle(
+    State(app): State<App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let started = Instant::now();
     let request_id = new_request_id();
-    let host = header(&headers, "host").unwrap_or("ecs.aliyuncs.com").to_string();
+    let host = header(&headers, "host")
+        .unwrap_or("ecs.aliyuncs.com")
+        .to_string();
     let query = decode(uri.query().unwrap_or("").as_bytes());
     let query_params = Params::from_pairs(query.clone());
     let mut format = choose_format(&query_params, &headers);
@@ -75,8 +86,10 @@ pub async fn handle(State(app): State<App>, method: Method, uri: Uri, headers: H
         let body = to_bytes(body, app.max_body)
             .await
             .map_err(|_| ApiError::new(Code::RequestBodyTooLarge))?;
-        let is_form = header(&headers, "content-type")
-            .is_some_and(|ct| ct.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+        let is_form = header(&headers, "content-type").is_some_and(|ct| {
+            ct.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
         let params = if is_form && !body.is_empty() {
             let mut all = query.clone();
             all.extend(decode(&body));
@@ -97,7 +110,8 @@ pub async fn handle(State(app): State<App>, method: Method, uri: Uri, headers: H
         if version != API_VERSION {
             return Err(ApiError::new(Code::InvalidVersion));
         }
-        let action = Action::parse(&action_name).ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
+        let action = Action::parse(&action_name)
+            .ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
         let signed = SignedRequest {
             method: method.as_str(),
             path: uri.path(),
@@ -126,7 +140,13 @@ pub async fn handle(State(app): State<App>, method: Method, uri: Uri, headers: H
     let elapsed_us = started.elapsed().as_micros() as u64;
     match result {
         Ok((action, reply)) => {
-            tracing::info!(action = action.as_str(), status = 200, elapsed_us, request_id, "ok");
+            tracing::info!(
+                action = action.as_str(),
+                status = 200,
+                elapsed_us,
+                request_id,
+                "ok"
+            );
             render::success(action.as_str(), &request_id, reply, format)
         }
         Err(err) => {
@@ -142,9 +162,14 @@ pub async fn handle(State(app): State<App>, method: Method, uri: Uri, headers: H
 
 /// RAM users may only call the actions their patterns allow.
 fn check_ram(verified: &Verified, action: Action) -> ApiResult<()> {
-    let Some(patterns) = &verified.allowed_actions else { return Ok(()) };
+    let Some(patterns) = &verified.allowed_actions else {
+        return Ok(());
+    };
     let full = format!("ecs:{}", action.as_str());
-    if patterns.iter().any(|p| wildcard_match(p, &full) || wildcard_match(p, action.as_str())) {
+    if patterns
+        .iter()
+        .any(|p| wildcard_match(p, &full) || wildcard_match(p, action.as_str()))
+    {
         return Ok(());
     }
     let user = verified.caller.ram_user.clone().unwrap_or_default();

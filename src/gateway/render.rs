@@ -55,18 +55,41 @@ pub fn error_body(err: &ApiError, request_id: &str, host: &str) -> Map<String, V
 }
 
 /// A success response.
-pub fn success(action: &str, request_id: &str, reply: Map<String, Value>, format: Format) -> Response {
+pub fn success(
+    action: &str,
+    request_id: &str,
+    reply: Map<String, Value>,
+    format: Format,
+) -> Response {
     let body = success_body(request_id, reply);
-    respond(StatusCode::OK, &format!("{action}Response"), body, format, request_id)
+    respond(
+        StatusCode::OK,
+        &format!("{action}Response"),
+        body,
+        format,
+        request_id,
+    )
 }
 
 /// An error response with the error's HTTP status.
 pub fn error(err: &ApiError, request_id: &str, host: &str, format: Format) -> Response {
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    respond(status, "Error", error_body(err, request_id, host), format, request_id)
+    respond(
+        status,
+        "Error",
+        error_body(err, request_id, host),
+        format,
+        request_id,
+    )
 }
 
-fn respond(status: StatusCode, root: &str, body: Map<String, Value>, format: Format, request_id: &str) -> Response {
+fn respond(
+    status: StatusCode,
+    root: &str,
+    body: Map<String, Value>,
+    format: Format,
+    request_id: &str,
+) -> Response {
     let (content_type, text) = match format {
         Format::Json => (JSON_CONTENT_TYPE, Value::Object(body).to_string()),
         Format::Xml => (XML_CONTENT_TYPE, to_xml(root, &body)),
@@ -129,7 +152,9 @@ mod tests {
     #[test]
     fn xml_wraps_lists_the_ecs_way() {
         let body = json!({"RequestId": "R", "Instances": {"Instance": [{"InstanceId": "i-1", "Ok": true}, {"InstanceId": "i-<2>"}]}, "Empty": {"Tag": []}});
-        let Value::Object(body) = body else { unreachable!() };
+        let Value::Object(body) = body else {
+            unreachable!()
+        };
         assert_eq!(
             to_xml("DescribeInstancesResponse", &body),
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><DescribeInstancesResponse><RequestId>R</RequestId><Instances><Instance><InstanceId>i-1</InstanceId><Ok>true</Ok></Instance><Instance><InstanceId>i-&lt;2&gt;</InstanceId></Instance></Instances><Empty></Empty></DescribeInstancesResponse>"

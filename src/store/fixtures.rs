@@ -46,7 +46,11 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let entry = if path == "." { "document".to_string() } else { path };
+        let entry = if path == "." {
+            "document".to_string()
+        } else {
+            path
+        };
         err(source, entry, e.inner().to_string())
     })
 }
@@ -108,10 +112,17 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
         if a.account_id.is_empty() || !accounts.insert(a.account_id.as_str()) {
             return Err(err(source, entry, "AccountId is empty or duplicated"));
         }
-        let all_keys = a.access_keys.iter().chain(a.ram_users.iter().flat_map(|u| u.access_keys.iter()));
+        let all_keys = a
+            .access_keys
+            .iter()
+            .chain(a.ram_users.iter().flat_map(|u| u.access_keys.iter()));
         for k in all_keys {
             if k.access_key_id.is_empty() || !keys.insert(k.access_key_id.as_str()) {
-                return Err(err(source, entry, format!("AccessKeyId {:?} is empty or used twice", k.access_key_id)));
+                return Err(err(
+                    source,
+                    entry,
+                    format!("AccessKeyId {:?} is empty or used twice", k.access_key_id),
+                ));
             }
         }
     }
@@ -124,11 +135,22 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
         }
         for z in &r.zones {
             if !zones.insert(z.zone_id.as_str()) {
-                return Err(err(source, entry, format!("duplicate ZoneId {}", z.zone_id)));
+                return Err(err(
+                    source,
+                    entry,
+                    format!("duplicate ZoneId {}", z.zone_id),
+                ));
             }
             for t in z.stock.keys().chain(z.spot_prices.keys()) {
                 if !types.contains(t.as_str()) {
-                    return Err(err(source, entry, format!("zone {} names instance type {t} that is not in InstanceTypes", z.zone_id)));
+                    return Err(err(
+                        source,
+                        entry,
+                        format!(
+                            "zone {} names instance type {t} that is not in InstanceTypes",
+                            z.zone_id
+                        ),
+                    ));
                 }
             }
         }
@@ -136,7 +158,11 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
     for (i, a) in f.accounts.iter().enumerate() {
         for q in &a.quotas {
             if !regions.contains(q.region_id.as_str()) {
-                return Err(err(source, format!("Accounts[{i}] ({})", a.account_id), format!("quota for unknown region {}", q.region_id)));
+                return Err(err(
+                    source,
+                    format!("Accounts[{i}] ({})", a.account_id),
+                    format!("quota for unknown region {}", q.region_id),
+                ));
             }
         }
     }
@@ -144,30 +170,77 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
     for (i, inst) in f.instances.iter().enumerate() {
         let entry = format!("Instances[{i}] ({})", inst.instance_id);
         if !inst.instance_id.starts_with("i-") || inst.instance_id.len() < 3 {
-            return Err(err(source, entry, "InstanceId must look like i-bp1xxxxxxxxxxxxxxxxx"));
+            return Err(err(
+                source,
+                entry,
+                "InstanceId must look like i-bp1xxxxxxxxxxxxxxxxx",
+            ));
         }
         if !ids.insert(inst.instance_id.as_str()) {
             return Err(err(source, entry, "duplicate InstanceId"));
         }
         if !accounts.contains(inst.account_id.as_str()) {
-            return Err(err(source, entry, format!("AccountId {:?} is not an account of the fixtures", inst.account_id)));
+            return Err(err(
+                source,
+                entry,
+                format!(
+                    "AccountId {:?} is not an account of the fixtures",
+                    inst.account_id
+                ),
+            ));
         }
         let Some(region) = f.regions.iter().find(|r| r.region_id == inst.region_id) else {
-            return Err(err(source, entry, format!("RegionId {:?} is not a region of the fixtures", inst.region_id)));
+            return Err(err(
+                source,
+                entry,
+                format!(
+                    "RegionId {:?} is not a region of the fixtures",
+                    inst.region_id
+                ),
+            ));
         };
         if region.zone(&inst.zone_id).is_none() {
-            return Err(err(source, entry, format!("ZoneId {:?} is not a zone of region {}", inst.zone_id, inst.region_id)));
+            return Err(err(
+                source,
+                entry,
+                format!(
+                    "ZoneId {:?} is not a zone of region {}",
+                    inst.zone_id, inst.region_id
+                ),
+            ));
         }
-        let Some(t) = f.instance_types.iter().find(|t| t.instance_type_id == inst.instance_type) else {
-            return Err(err(source, entry, format!("InstanceType {:?} is not in InstanceTypes", inst.instance_type)));
+        let Some(t) = f
+            .instance_types
+            .iter()
+            .find(|t| t.instance_type_id == inst.instance_type)
+        else {
+            return Err(err(
+                source,
+                entry,
+                format!(
+                    "InstanceType {:?} is not in InstanceTypes",
+                    inst.instance_type
+                ),
+            ));
         };
         let mut disks = HashSet::new();
         for d in &inst.mock_disks {
             if d.disk_id.is_empty() || !disks.insert(d.disk_id.as_str()) {
-                return Err(err(source, entry, format!("MockDisks: DiskId {:?} is empty or duplicated", d.disk_id)));
+                return Err(err(
+                    source,
+                    entry,
+                    format!("MockDisks: DiskId {:?} is empty or duplicated", d.disk_id),
+                ));
             }
             if d.disk_type == DiskType::Local && !t.local_storage {
-                return Err(err(source, entry, format!("MockDisks: local disk {} on {}, which has no local storage", d.disk_id, t.instance_type_id)));
+                return Err(err(
+                    source,
+                    entry,
+                    format!(
+                        "MockDisks: local disk {} on {}, which has no local storage",
+                        d.disk_id, t.instance_type_id
+                    ),
+                ));
             }
         }
         if inst.spot_price_limit < 0.0 {
@@ -204,7 +277,11 @@ mod tests {
         let e = parse("x.json", r#"{"Instances":[{"InstanceId":"i-1","AccountId":"1","RegionId":"r","ZoneId":"z","InstanceType":"t","Status":"running"}]}"#).unwrap_err();
         assert_eq!(e.source, "x.json");
         assert_eq!(e.entry, "Instances[0].Status");
-        assert!(e.problem.contains("unknown variant `running`"), "{}", e.problem);
+        assert!(
+            e.problem.contains("unknown variant `running`"),
+            "{}",
+            e.problem
+        );
 
         let mut f = default_fixture();
         f.instances[0].zone_id = "cn-hangzhou-z".into();
