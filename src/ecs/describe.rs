@@ -144,10 +144,10 @@ impl Filters {
             return false;
         }
         if let Some(family) = &self.family {
-            if !w
+            let same_family = w
                 .instance_type(&inst.instance_type)
-                .is_some_and(|t| t.family() == *family)
-            {
+                .is_some_and(|t| t.family() == *family);
+            if !same_family {
                 return false;
             }
         }
@@ -325,7 +325,7 @@ fn collect(
                         .map(|i| (i.seq, id.clone()))
                 })
                 .collect();
-            found.sort_by(|a, b| b.0.cmp(&a.0));
+            found.sort_by_key(|f| std::cmp::Reverse(f.0));
             found.dedup();
             found
         }
