@@ -10,7 +10,7 @@
 //! | `GET /_mock/clock` | `{"Now", "NowMillis", "Frozen"}` |
 //! | `POST /_mock/clock` | `{"Freeze": true, "At": "…", "AdvanceMs": 1000}` or `{"Freeze": false}` |
 
-use axum::extract::State;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,6 +29,8 @@ pub fn router() -> Router<App> {
         .route("/_mock/reset", post(reset))
         .route("/_mock/state", get(get_state).post(put_state))
         .route("/_mock/clock", get(get_clock).post(set_clock))
+        // State documents can be large (100 000 instances are ~30 MB).
+        .layer(DefaultBodyLimit::max(512 * 1024 * 1024))
 }
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -40,7 +42,11 @@ fn bad_request(message: impl Into<String>) -> Response {
 }
 
 async fn health(State(app): State<App>) -> Json<Value> {
-    let instances = app.store.with_world(|w| w.instance_count());
+    let now = app.store.now();
+    let instances = app.store.with_world(|w| {
+        w.sweep_releases(now);
+        w.instance_count()
+    });
     Json(json!({
         "Status": "ok",
         "Version": env!("CARGO_PKG_VERSION"),

@@ -2,8 +2,9 @@
 //!
 //! Listing walks the per-(account, region) index newest first, settling and filtering
 //! each instance as it goes, and stops as soon as the page is full: no full scan and no
-//! sort per request. Only an exact `TotalCount` under filters needs a pass over the
-//! scope (without sorting or allocating); unfiltered counts come from the index size.
+//! sort per request. Unfiltered `TotalCount` is the index size; under filters,
+//! PageNumber paging counts matches in one pass (no sort, no copy) and NextToken paging,
+//! where the API calls TotalCount meaningless, counts only the page.
 //! `NextToken` is the sequence number of the next instance, in hex.
 
 use serde_json::{json, Value};
@@ -256,12 +257,15 @@ impl DescribeInstances {
             Paging::Token { from, max } => (0, max, from),
         };
         let page = collect(w, ctx, &region, &self.filters, skip, take, from);
-        let total = match (&self.filters.ids, self.filters.is_empty()) {
+        let total = match (&self.paging, self.filters.is_empty()) {
             (_, true) => w
                 .index
                 .get(&scope(ctx, &region))
                 .map_or(0, |i| i.len() as u64),
-            _ => count(w, ctx, &region, &self.filters),
+            // NextToken mode: TotalCount is documented as meaningless; counting every
+            // match would cost a scan per page, so it counts this page only.
+            (Paging::Token { .. }, false) => page.ids.len() as u64,
+            (Paging::Pages { .. }, false) => count(w, ctx, &region, &self.filters),
         };
         let instances: Vec<Value> = page
             .ids
@@ -333,11 +337,11 @@ fn collect(
     };
     let mut skipped = 0;
     let mut visit = |w: &mut World, seq: u64, id: &str| -> bool {
-        let Some(inst) = w.settled(id, ctx.now) else {
+        if w.settled(id, ctx.now).is_none() {
             return true;
-        };
-        let inst = inst.clone();
-        if !f.matches(w, &inst) {
+        }
+        let w: &World = w;
+        if !w.instances.get(id).is_some_and(|inst| f.matches(w, inst)) {
             return true;
         }
         if skipped < skip {
@@ -400,9 +404,9 @@ fn count(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters) -> u64 {
                 continue;
             }
             seen.push(id.clone());
-            if let Ok(inst) = w.owned(ctx.caller, Some(region), id, ctx.now) {
-                let inst = inst.clone();
-                if f.matches(w, &inst) {
+            if w.owned(ctx.caller, Some(region), id, ctx.now).is_ok() {
+                let w: &World = w;
+                if w.instances.get(id).is_some_and(|inst| f.matches(w, inst)) {
                     n += 1;
                 }
             }
@@ -415,9 +419,9 @@ fn count(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters) -> u64 {
     };
     let mut n = 0;
     for id in ids {
-        if let Some(inst) = w.settled(&id, ctx.now) {
-            let inst = inst.clone();
-            if f.matches(w, &inst) {
+        if w.settled(&id, ctx.now).is_some() {
+            let w: &World = w;
+            if w.instances.get(&id).is_some_and(|inst| f.matches(w, inst)) {
                 n += 1;
             }
         }

@@ -166,7 +166,7 @@ pub fn begin_stop(inst: &mut Instance, now: Millis, timing: &Timing, force: bool
     );
 }
 
-/// Begin a reboot: Stopping, then Starting, then Running; StartTime is when it boots.
+/// Begin a reboot: Stopping, then Starting, then Running; StartTime is the reboot request.
 pub fn begin_reboot(inst: &mut Instance, now: Millis, timing: &Timing, force: bool) {
     let stop = timing.stop(force);
     inst.transition(
@@ -177,7 +177,7 @@ pub fn begin_reboot(inst: &mut Instance, now: Millis, timing: &Timing, force: bo
             (timing.starting, Step::Status(Status::Running)),
         ],
     );
-    inst.start_time = Some(EcsTime(now + stop));
+    inst.start_time = Some(EcsTime(now));
 }
 
 /// Begin a forced release: Stopping now, gone after the releasing delay.

@@ -121,6 +121,14 @@ impl World {
         w
     }
 
+    /// Apply every transition due at `now` to every instance (before a dump).
+    pub fn settle_all(&mut self, now: Millis) {
+        let ids: Vec<String> = self.instances.keys().cloned().collect();
+        for id in ids {
+            self.settled(&id, now);
+        }
+    }
+
     /// Dump the state as a fixture document (instances in insertion order).
     pub fn to_fixture(&self) -> Fixture {
         let mut instances: Vec<Instance> = self.instances.values().cloned().collect();

@@ -131,6 +131,8 @@ pub async fn handle(
                 now: app.store.now(),
                 timing: app.store.timing(),
             };
+            // Releases that fell due give back stock and quota before anything checks them.
+            w.sweep_releases(ctx.now);
             request.apply(w, &ctx)
         })?;
         Ok((action, reply))

@@ -88,7 +88,10 @@ impl Store {
 
     /// The whole state in fixture format.
     pub fn dump(&self) -> Fixture {
-        self.lock().to_fixture()
+        let now = self.now();
+        let mut w = self.lock();
+        w.settle_all(now);
+        w.to_fixture()
     }
 
     /// Replace the state with a fixture document (validated first).

@@ -31,6 +31,7 @@ import pytest
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_BIN = REPO_ROOT / "target" / "release" / "ecs-mock"
 LISTEN_RE = re.compile(r"listening on (\S+:\d+)")
+ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # colour codes, in case the log is coloured
 
 STARTUP_TIMEOUT_S = 30.0
 HEALTH_TIMEOUT_S = 10.0
@@ -89,7 +90,7 @@ class MockServer:
 
     def _pump(self, stream, prefix: str, look_for_listen: bool) -> None:
         for raw in iter(stream.readline, b""):
-            line = raw.decode("utf-8", "replace").rstrip("\n")
+            line = ANSI_RE.sub("", raw.decode("utf-8", "replace").rstrip("\n"))
             with self._lock:
                 self.lines.append(prefix + line)
             if look_for_listen and self.address is None:

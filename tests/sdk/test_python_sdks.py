@@ -28,13 +28,21 @@ import pytest
 # Legacy POP-core SDK.
 from aliyunsdkcore.acs_exception.exceptions import ServerException as LegacyServerException
 from aliyunsdkcore.client import AcsClient
+from aliyunsdkecs.request.v20140526.CreateInstanceRequest import CreateInstanceRequest
 from aliyunsdkecs.request.v20140526.DeleteInstanceRequest import DeleteInstanceRequest
+from aliyunsdkecs.request.v20140526.DeleteInstancesRequest import DeleteInstancesRequest
+from aliyunsdkecs.request.v20140526.DescribeInstanceAttributeRequest import DescribeInstanceAttributeRequest
+from aliyunsdkecs.request.v20140526.DescribeInstanceStatusRequest import DescribeInstanceStatusRequest
 from aliyunsdkecs.request.v20140526.DescribeInstancesRequest import DescribeInstancesRequest
+from aliyunsdkecs.request.v20140526.DescribeRegionsRequest import DescribeRegionsRequest
+from aliyunsdkecs.request.v20140526.DescribeZonesRequest import DescribeZonesRequest
 from aliyunsdkecs.request.v20140526.RebootInstanceRequest import RebootInstanceRequest
+from aliyunsdkecs.request.v20140526.RebootInstancesRequest import RebootInstancesRequest
 from aliyunsdkecs.request.v20140526.RunInstancesRequest import RunInstancesRequest
 from aliyunsdkecs.request.v20140526.StartInstanceRequest import StartInstanceRequest
 from aliyunsdkecs.request.v20140526.StartInstancesRequest import StartInstancesRequest
 from aliyunsdkecs.request.v20140526.StopInstanceRequest import StopInstanceRequest
+from aliyunsdkecs.request.v20140526.StopInstancesRequest import StopInstancesRequest
 
 # Current Darabonba SDK.
 from alibabacloud_ecs20140526 import models as ecs_models
@@ -192,7 +200,7 @@ class LegacySdk:
         return self._call(req)
 
     def run_instances(self, image_id, instance_type, zone_id, security_group_id, v_switch_id,
-                      amount=1, instance_name=None, tags=None) -> dict:
+                      amount=1, instance_name=None, tags=None, client_token=None, dry_run=None) -> dict:
         req = RunInstancesRequest()
         req.set_ImageId(image_id)
         req.set_InstanceType(instance_type)
@@ -204,14 +212,56 @@ class LegacySdk:
             req.set_InstanceName(instance_name)
         if tags:
             req.set_Tags([{"Key": k, "Value": v} for k, v in tags])
+        if client_token is not None:
+            req.set_ClientToken(client_token)
+        if dry_run is not None:
+            req.set_DryRun(dry_run)
+        return self._call(req)
+
+    def create_instance(self, image_id, instance_type, zone_id, security_group_id, v_switch_id,
+                        instance_name=None) -> dict:
+        req = CreateInstanceRequest()
+        req.set_ImageId(image_id)
+        req.set_InstanceType(instance_type)
+        req.set_ZoneId(zone_id)
+        req.set_SecurityGroupId(security_group_id)
+        req.set_VSwitchId(v_switch_id)
+        if instance_name is not None:
+            req.set_InstanceName(instance_name)
+        return self._call(req)
+
+    def _batch(self, req, ids, **params) -> dict:
+        req.set_InstanceIds(ids)
+        for name, value in params.items():
+            if value is not None:
+                getattr(req, "set_" + name)(value)
         return self._call(req)
 
     def start_instances(self, ids, batch_optimization=None) -> dict:
-        req = StartInstancesRequest()
-        req.set_InstanceIds(ids)
-        if batch_optimization is not None:
-            req.set_BatchOptimization(batch_optimization)
+        return self._batch(StartInstancesRequest(), ids, BatchOptimization=batch_optimization)
+
+    def stop_instances(self, ids, batch_optimization=None, force_stop=None) -> dict:
+        return self._batch(StopInstancesRequest(), ids, BatchOptimization=batch_optimization, ForceStop=force_stop)
+
+    def reboot_instances(self, ids, batch_optimization=None) -> dict:
+        return self._batch(RebootInstancesRequest(), ids, BatchOptimization=batch_optimization)
+
+    def delete_instances(self, ids, force=None) -> dict:
+        return self._batch(DeleteInstancesRequest(), ids, Force=force)
+
+    def describe_instance_status(self, ids) -> dict:
+        return self._batch(DescribeInstanceStatusRequest(), ids)
+
+    def describe_instance_attribute(self, instance_id) -> dict:
+        req = DescribeInstanceAttributeRequest()
+        req.set_InstanceId(instance_id)
         return self._call(req)
+
+    def describe_regions(self) -> dict:
+        return self._call(DescribeRegionsRequest())
+
+    def describe_zones(self) -> dict:
+        return self._call(DescribeZonesRequest())
 
 
 class TeaSdk:
@@ -286,7 +336,7 @@ class TeaSdk:
         return self._call(self.client.describe_instances, req)
 
     def run_instances(self, image_id, instance_type, zone_id, security_group_id, v_switch_id,
-                      amount=1, instance_name=None, tags=None) -> dict:
+                      amount=1, instance_name=None, tags=None, client_token=None, dry_run=None) -> dict:
         req = ecs_models.RunInstancesRequest(
             region_id=REGION,
             image_id=image_id,
@@ -297,13 +347,56 @@ class TeaSdk:
             amount=amount,
             instance_name=instance_name,
             tag=[ecs_models.RunInstancesRequestTag(key=k, value=v) for k, v in tags] if tags else None,
+            client_token=client_token,
+            dry_run=dry_run,
         )
         return self._call(self.client.run_instances, req)
+
+    def create_instance(self, image_id, instance_type, zone_id, security_group_id, v_switch_id,
+                        instance_name=None) -> dict:
+        req = ecs_models.CreateInstanceRequest(
+            region_id=REGION,
+            image_id=image_id,
+            instance_type=instance_type,
+            zone_id=zone_id,
+            security_group_id=security_group_id,
+            v_switch_id=v_switch_id,
+            instance_name=instance_name,
+        )
+        return self._call(self.client.create_instance, req)
 
     def start_instances(self, ids, batch_optimization=None) -> dict:
         req = ecs_models.StartInstancesRequest(region_id=REGION, instance_id=list(ids),
                                                batch_optimization=batch_optimization)
         return self._call(self.client.start_instances, req)
+
+    def stop_instances(self, ids, batch_optimization=None, force_stop=None) -> dict:
+        req = ecs_models.StopInstancesRequest(region_id=REGION, instance_id=list(ids),
+                                              batch_optimization=batch_optimization, force_stop=force_stop)
+        return self._call(self.client.stop_instances, req)
+
+    def reboot_instances(self, ids, batch_optimization=None) -> dict:
+        req = ecs_models.RebootInstancesRequest(region_id=REGION, instance_id=list(ids),
+                                                batch_optimization=batch_optimization)
+        return self._call(self.client.reboot_instances, req)
+
+    def delete_instances(self, ids, force=None) -> dict:
+        req = ecs_models.DeleteInstancesRequest(region_id=REGION, instance_id=list(ids), force=force)
+        return self._call(self.client.delete_instances, req)
+
+    def describe_instance_status(self, ids) -> dict:
+        req = ecs_models.DescribeInstanceStatusRequest(region_id=REGION, instance_id=list(ids))
+        return self._call(self.client.describe_instance_status, req)
+
+    def describe_instance_attribute(self, instance_id) -> dict:
+        req = ecs_models.DescribeInstanceAttributeRequest(instance_id=instance_id)
+        return self._call(self.client.describe_instance_attribute, req)
+
+    def describe_regions(self) -> dict:
+        return self._call(self.client.describe_regions, ecs_models.DescribeRegionsRequest())
+
+    def describe_zones(self) -> dict:
+        return self._call(self.client.describe_zones, ecs_models.DescribeZonesRequest(region_id=REGION))
 
 
 def make_sdk(kind: str, endpoint: str, ak: str = "test", secret: str = "test"):
@@ -762,6 +855,105 @@ def test_start_instances_success_first(sdk):
 
     wait_until(sdk, STOPPED, "Running")
     assert status_of(sdk, RUNNING) == "Running"
+
+
+def test_run_instances_amount_client_token_and_dry_run(sdk):
+    before = instances_of(sdk.describe_instances(page_size=100))
+
+    err = expect_error(sdk.run_instances, dry_run=True, **RUN_ARGS)
+    assert_error(err, "DryRunOperation", 400, MSG_DRY_RUN)
+    assert len(instances_of(sdk.describe_instances(page_size=100))) == len(before)
+
+    token = f"sdk-test-token-{sdk.kind}"
+    args = dict(RUN_ARGS, amount=2)
+    first = sdk.run_instances(client_token=token, **args)["InstanceIdSets"]["InstanceIdSet"]
+    assert isinstance(first, list) and len(first) == 2 and len(set(first)) == 2, first
+    again = sdk.run_instances(client_token=token, **args)["InstanceIdSets"]["InstanceIdSet"]
+    assert sorted(again) == sorted(first), "the same ClientToken must return the same instances"
+    assert len(instances_of(sdk.describe_instances(page_size=100))) == len(before) + 2
+    for iid in first:
+        wait_until(sdk, iid, "Running")
+
+
+def test_create_instance_ends_stopped(sdk):
+    body = sdk.create_instance(instance_name="created-stopped", **{k: v for k, v in RUN_ARGS.items() if k != "amount"})
+    assert_request_id(body.get("RequestId"))
+    iid = body.get("InstanceId")
+    assert isinstance(iid, str) and iid.startswith("i-"), body
+    seen = wait_until(sdk, iid, "Stopped")
+    assert_ordered(seen, ["Pending", "Stopped"])
+    time.sleep(1.5)  # CreateInstance does not start the instance
+    assert status_of(sdk, iid) == "Stopped"
+    sdk.start_instance(iid)
+    wait_until(sdk, iid, "Running")
+
+
+def test_describe_instance_attribute_and_status(sdk):
+    attr = sdk.describe_instance_attribute(STOPPED)
+    assert_request_id(attr.get("RequestId"))
+    assert attr["InstanceId"] == STOPPED
+    assert attr["Status"] == "Stopped"
+    assert attr["RegionId"] == REGION and attr["ZoneId"] == "cn-hangzhou-h"
+    assert attr["InstanceType"] == "ecs.g7.large"
+    err = expect_error(sdk.describe_instance_attribute, UNKNOWN)
+    assert_error(err, "InvalidInstanceId.NotFound", 404, MSG_NOT_FOUND)
+
+    body = sdk.describe_instance_status([STOPPED, RUNNING])
+    statuses = body["InstanceStatuses"]["InstanceStatus"]
+    assert isinstance(statuses, list), body
+    assert {s["InstanceId"]: s["Status"] for s in statuses} == {STOPPED: "Stopped", RUNNING: "Running"}
+    assert body["TotalCount"] == 2
+
+
+def test_stop_instance_stopped_mode_stop_charging(sdk):
+    sdk.stop_instance(RUNNING, stopped_mode="StopCharging")
+    wait_until(sdk, RUNNING, "Stopped")
+    inst = instances_of(sdk.describe_instances(ids=[RUNNING]))[0]
+    assert inst["StoppedMode"] == "StopCharging", inst.get("StoppedMode")
+
+
+def test_stop_and_reboot_batches(sdk):
+    # AllTogether (the default): one refused instance fails the whole request, nothing changes.
+    err = expect_error(sdk.stop_instances, [RUNNING, STOPPED])
+    assert_error(err, "IncorrectInstanceStatus", 403)
+    assert status_of(sdk, RUNNING) == "Running"
+
+    body = sdk.reboot_instances([RUNNING], batch_optimization="SuccessFirst")
+    (resp,) = body["InstanceResponses"]["InstanceResponse"]
+    assert (resp["InstanceId"], resp["Code"], resp["PreviousStatus"]) == (RUNNING, "200", "Running"), resp
+    assert resp["CurrentStatus"] in ("Stopping", "Starting"), resp
+    wait_until(sdk, RUNNING, "Running")
+
+    body = sdk.stop_instances([RUNNING, STOPPED], batch_optimization="SuccessFirst", force_stop=True)
+    by_id = {r["InstanceId"]: r for r in body["InstanceResponses"]["InstanceResponse"]}
+    assert by_id[RUNNING]["Code"] == "200", by_id
+    assert (by_id[RUNNING]["PreviousStatus"], by_id[RUNNING]["CurrentStatus"]) == ("Running", "Stopping")
+    assert by_id[STOPPED]["Code"] == "IncorrectInstanceStatus", by_id
+    wait_until(sdk, RUNNING, "Stopped")
+
+
+def test_delete_instances(sdk):
+    err = expect_error(sdk.delete_instance, RUNNING)  # without Force only Stopped may go
+    assert_error(err, "IncorrectInstanceStatus", 403)
+    assert status_of(sdk, RUNNING) == "Running"
+
+    assert_request_id(sdk.delete_instances([RUNNING, STOPPED], force=True).get("RequestId"))
+    wait_until(sdk, RUNNING, None)
+    wait_until(sdk, STOPPED, None)
+    err = expect_error(sdk.start_instance, STOPPED)
+    assert_error(err, "InvalidInstanceId.NotFound", 404, MSG_NOT_FOUND)
+
+
+def test_describe_regions_and_zones(sdk):
+    regions = sdk.describe_regions()["Regions"]["Region"]
+    assert isinstance(regions, list)
+    by_id = {r["RegionId"]: r for r in regions}
+    assert {"cn-hangzhou", "cn-shanghai"} <= set(by_id)
+    assert by_id["cn-hangzhou"].get("LocalName") and by_id["cn-hangzhou"].get("RegionEndpoint")
+
+    zones = sdk.describe_zones()["Zones"]["Zone"]
+    assert isinstance(zones, list)
+    assert {z["ZoneId"] for z in zones} == {"cn-hangzhou-h", "cn-hangzhou-i"}
 
 
 # --------------------------------------------------------------------------------------

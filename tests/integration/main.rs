@@ -1,0 +1,15 @@
+//! Integration tests of ecs-mock: a real server on a loopback port, driven over HTTP
+//! by clients that sign requests the way the official SDKs do.
+//!
+//! Golden response bodies live in `tests/golden/`; run with `UPDATE_GOLDEN=1` to
+//! rewrite them (then review every changed file against the spec).
+
+mod common;
+mod concurrency;
+mod control;
+mod describe;
+mod golden;
+mod lifecycle;
+mod protocol;
+mod run_delete;
+mod start_instance;

@@ -1,0 +1,403 @@
+'use strict';
+// Official Alibaba Cloud Node SDKs against the ecs-mock emulator.
+//
+//   * @alicloud/ecs20140526 + @alicloud/openapi-core (V3 ACS3-HMAC-SHA256 by default,
+//     V1 HMAC-SHA1 with signatureAlgorithm 'v2')
+//   * @alicloud/pop-core RPCClient (V1, GET by default, POST = form body)
+//
+// The server binary comes from $ECS_MOCK_BIN, default <repo>/target/release/ecs-mock.
+// Run: cd tests/sdk/node && npm ci && node --test
+
+const { test, describe, before, after, beforeEach } = require('node:test');
+const assert = require('node:assert/strict');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const Ecs = require('@alicloud/ecs20140526');
+const { $OpenApiUtil } = require('@alicloud/openapi-core');
+const RPCClient = require('@alicloud/pop-core').RPCClient;
+
+const BIN = process.env.ECS_MOCK_BIN ||
+  path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'ecs-mock');
+const AK = 'test';
+const SK = 'test';
+const REGION = 'cn-hangzhou';
+const STOPPED = 'i-bp1stopped0000000001';
+const RUNNING = 'i-bp1running0000000001';
+const SECLOCK = 'i-bp1seclock0000000001';
+const MISSING = 'i-bp1doesnotexist00001';
+const IMAGE = 'aliyun_3_x64_20G_alibase_20250101.vhd';
+
+const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
+const MSG_RUNNING = 'The specified instance is in an incorrect status for the requested action; ' +
+  'Status of the specified instance is Running but the expected status is in (Stopped).';
+const MSG_NOT_FOUND = 'The specified InstanceId does not exist.';
+const MSG_SIG_PREFIX = 'Specified signature is not matched with our calculation. server string to sign is:';
+
+const TEST_TIMEOUT = 30_000;
+const POLL_TIMEOUT = 10_000;
+
+let server; // child process
+let hostPort; // "127.0.0.1:PORT"
+let serverLog = '';
+
+// ---------------------------------------------------------------------------------------------
+// server lifecycle
+
+function startServer() {
+  return new Promise((resolve, reject) => {
+    if (!fs.existsSync(BIN)) {
+      reject(new Error(`ecs-mock binary not found at ${BIN} (build it with cargo build --release or set ECS_MOCK_BIN)`));
+      return;
+    }
+    const child = spawn(BIN, ['--listen', '127.0.0.1:0', '--timing', 'fast'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      reject(new Error(`ecs-mock did not report its address within 15 s; stderr:\n${serverLog}`));
+    }, 15_000);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => {
+      serverLog += chunk;
+      if (serverLog.length > 200_000) serverLog = serverLog.slice(-100_000);
+      const m = /listening on (\S+:\d+)/.exec(serverLog);
+      if (m && !hostPort) {
+        hostPort = m[1];
+        clearTimeout(timer);
+        resolve(child);
+      }
+    });
+    child.on('error', (err) => { clearTimeout(timer); reject(err); });
+    child.on('exit', (code, signal) => {
+      if (!hostPort) {
+        clearTimeout(timer);
+        reject(new Error(`ecs-mock exited early (code ${code}, signal ${signal}); stderr:\n${serverLog}`));
+      }
+    });
+  });
+}
+
+function stopServer(child) {
+  return new Promise((resolve) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
+    const hard = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => { clearTimeout(hard); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
+async function control(method, p) {
+  const res = await fetch(`http://${hostPort}${p}`, { method, signal: AbortSignal.timeout(5_000) });
+  const text = await res.text();
+  assert.ok(res.ok, `${method} ${p} -> HTTP ${res.status}: ${text}`);
+  return text;
+}
+
+before(async () => {
+  server = await startServer();
+  await control('GET', '/_mock/health');
+});
+
+after(async () => {
+  await stopServer(server);
+});
+
+beforeEach(async () => {
+  await control('POST', '/_mock/reset');
+});
+
+// ---------------------------------------------------------------------------------------------
+// clients and helpers
+
+function ecsClient(extra = {}) {
+  return new Ecs.default(new $OpenApiUtil.Config({
+    accessKeyId: AK,
+    accessKeySecret: SK,
+    regionId: REGION,
+    endpoint: hostPort, // host:port, no scheme (signed as the `host` header under V3)
+    protocol: 'http',
+    connectTimeout: 5_000,
+    readTimeout: 5_000,
+    ...extra,
+  }));
+}
+
+function popClient(extra = {}) {
+  return new RPCClient({
+    accessKeyId: AK,
+    accessKeySecret: SK,
+    endpoint: `http://${hostPort}`,
+    apiVersion: '2014-05-26',
+    ...extra,
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function describeInstances(client, ids) {
+  const resp = await client.describeInstances(new Ecs.DescribeInstancesRequest({
+    regionId: REGION,
+    instanceIds: JSON.stringify(ids),
+  }));
+  assert.equal(resp.statusCode, 200);
+  assert.match(resp.body.requestId, UUID_UPPER);
+  const list = resp.body.instances && resp.body.instances.instance;
+  assert.ok(Array.isArray(list), `Instances.Instance must be an array, got ${JSON.stringify(resp.body.instances)}`);
+  return list;
+}
+
+async function statusOf(client, id) {
+  const list = await describeInstances(client, [id]);
+  assert.equal(list.length, 1, `DescribeInstances(${id}) returned ${list.length} instances`);
+  assert.equal(list[0].instanceId, id);
+  return list[0].status;
+}
+
+// Poll until the instance reports `want`; fail with the observed history after `timeoutMs`.
+async function waitForStatus(client, id, want, timeoutMs = POLL_TIMEOUT) {
+  const deadline = Date.now() + timeoutMs;
+  const seen = [];
+  for (;;) {
+    const st = await statusOf(client, id);
+    if (seen[seen.length - 1] !== st) seen.push(st);
+    if (st === want) return seen;
+    if (Date.now() > deadline) {
+      assert.fail(`${id} did not reach ${want} within ${timeoutMs} ms; statuses seen: ${seen.join(' -> ')}`);
+    }
+    await sleep(200);
+  }
+}
+
+// Run `fn`, expect it to reject, return the error.
+async function rejection(fn) {
+  let err;
+  try {
+    const res = await fn();
+    assert.fail(`expected the call to reject, it resolved with ${JSON.stringify(res && (res.body || res))}`);
+  } catch (e) {
+    if (e instanceof assert.AssertionError) throw e;
+    err = e;
+  }
+  return err;
+}
+
+function assertOpenApiError(err, { code, status, message }) {
+  assert.equal(err.code, code, `code (error: ${err.name}: ${err.message})`);
+  assert.equal(err.statusCode, status, `statusCode (error: ${err.name}: ${err.message})`);
+  assert.equal(err.name, status >= 500 ? 'ServerError' : 'ClientError');
+  assert.ok(err.data, 'error has .data');
+  assert.equal(err.data.Code, code);
+  assert.match(err.data.RequestId, UUID_UPPER);
+  assert.equal(err.requestId, err.data.RequestId);
+  assert.equal(typeof err.data.HostId, 'string');
+  assert.equal(err.data.Recommend,
+    `https://api.aliyun.com/troubleshoot?q=${code}&product=Ecs&requestId=${err.data.RequestId}`);
+  if (message !== undefined) {
+    assert.equal(err.data.Message, message);
+    assert.ok(err.message.includes(message), `message ${JSON.stringify(err.message)} should contain ${JSON.stringify(message)}`);
+  }
+  assert.ok(err.message.includes(`code: ${status}`), `message ${JSON.stringify(err.message)}`);
+  assert.ok(err.message.includes(err.data.RequestId), `message ${JSON.stringify(err.message)} should carry the request id`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. @alicloud/ecs20140526 (openapi-core)
+
+describe('@alicloud/ecs20140526 (V3 ACS3-HMAC-SHA256)', { timeout: TEST_TIMEOUT }, () => {
+  test('StartInstance on a stopped instance: Starting, then Running', async () => {
+    const client = ecsClient();
+    assert.equal(await statusOf(client, STOPPED), 'Stopped');
+
+    const resp = await client.startInstance(new Ecs.StartInstanceRequest({ instanceId: STOPPED }));
+    assert.equal(resp.statusCode, 200);
+    assert.match(resp.body.requestId, UUID_UPPER);
+
+    assert.equal(await statusOf(client, STOPPED), 'Starting');
+    const seen = await waitForStatus(client, STOPPED, 'Running');
+    assert.deepEqual(seen.filter((s) => s !== 'Starting' && s !== 'Running'), [], `unexpected statuses ${seen}`);
+  });
+
+  test('StartInstance on a running instance: IncorrectInstanceStatus 403', async () => {
+    const client = ecsClient();
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: RUNNING })));
+    assertOpenApiError(err, { code: 'IncorrectInstanceStatus', status: 403, message: MSG_RUNNING });
+    assert.equal(await statusOf(client, RUNNING), 'Running');
+  });
+
+  test('StartInstance on an unknown instance: InvalidInstanceId.NotFound 404', async () => {
+    const client = ecsClient();
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: MISSING })));
+    assertOpenApiError(err, { code: 'InvalidInstanceId.NotFound', status: 404, message: MSG_NOT_FOUND });
+  });
+
+  test('StartInstance on a security-locked instance: InstanceLockedForSecurity 403', async () => {
+    const client = ecsClient();
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: SECLOCK })));
+    assertOpenApiError(err, { code: 'InstanceLockedForSecurity', status: 403 });
+  });
+
+  test('signatureAlgorithm v2 (V1 HMAC-SHA1 query signature) also works', async () => {
+    const client = ecsClient({ signatureAlgorithm: 'v2' });
+    const resp = await client.startInstance(new Ecs.StartInstanceRequest({ instanceId: STOPPED }));
+    assert.equal(resp.statusCode, 200);
+    assert.match(resp.body.requestId, UUID_UPPER);
+    assert.ok(['Starting', 'Running'].includes(await statusOf(client, STOPPED)));
+    await waitForStatus(client, STOPPED, 'Running');
+
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: RUNNING })));
+    assertOpenApiError(err, { code: 'IncorrectInstanceStatus', status: 403, message: MSG_RUNNING });
+  });
+
+  test('StartInstances SuccessFirst over [stopped, running]: per-instance codes', async () => {
+    const client = ecsClient();
+    const resp = await client.startInstances(new Ecs.StartInstancesRequest({
+      regionId: REGION,
+      instanceId: [STOPPED, RUNNING],
+      batchOptimization: 'SuccessFirst',
+    }));
+    assert.equal(resp.statusCode, 200);
+    assert.match(resp.body.requestId, UUID_UPPER);
+    const items = resp.body.instanceResponses && resp.body.instanceResponses.instanceResponse;
+    assert.ok(Array.isArray(items), `InstanceResponses.InstanceResponse must be an array: ${JSON.stringify(resp.body)}`);
+    assert.equal(items.length, 2);
+    const byId = Object.fromEntries(items.map((r) => [r.instanceId, r]));
+    assert.deepEqual(Object.keys(byId).sort(), [RUNNING, STOPPED].sort());
+    assert.equal(byId[STOPPED].code, '200');
+    assert.equal(byId[RUNNING].code, 'IncorrectInstanceStatus');
+    assert.equal(byId[STOPPED].previousStatus, 'Stopped');
+    assert.equal(byId[RUNNING].previousStatus, 'Running');
+    assert.equal(typeof byId[RUNNING].message, 'string');
+    assert.ok(byId[RUNNING].message.length > 0);
+
+    await waitForStatus(client, STOPPED, 'Running');
+    assert.equal(await statusOf(client, RUNNING), 'Running');
+  });
+
+  test('wrong secret (V3): SignatureDoesNotMatch 400', async () => {
+    const client = ecsClient({ accessKeySecret: 'not-the-secret' });
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: STOPPED })));
+    assertOpenApiError(err, { code: 'SignatureDoesNotMatch', status: 400 });
+    assert.ok(err.data.Message.startsWith(MSG_SIG_PREFIX), err.data.Message);
+    // the server's StringToSign shows the request really was signed with V3 (the SDK default)
+    assert.match(err.data.Message.slice(MSG_SIG_PREFIX.length), /^ACS3-HMAC-SHA256\n[0-9a-f]{64}$/);
+    // the rejected call must not have touched the instance
+    assert.equal(await statusOf(ecsClient(), STOPPED), 'Stopped');
+  });
+
+  test('wrong secret (V1 via signatureAlgorithm v2): SignatureDoesNotMatch 400', async () => {
+    const client = ecsClient({ accessKeySecret: 'not-the-secret', signatureAlgorithm: 'v2' });
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: STOPPED })));
+    assertOpenApiError(err, { code: 'SignatureDoesNotMatch', status: 400 });
+    assert.ok(err.data.Message.startsWith(MSG_SIG_PREFIX), err.data.Message);
+    // V1: the server's StringToSign follows the prefix (py_core compares it with its own)
+    assert.ok(err.data.Message.slice(MSG_SIG_PREFIX.length).startsWith('POST&%2F&'), err.data.Message);
+    assert.equal(await statusOf(ecsClient(), STOPPED), 'Stopped');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. @alicloud/pop-core RPCClient (V1)
+
+describe('@alicloud/pop-core RPCClient (V1 HMAC-SHA1)', { timeout: TEST_TIMEOUT }, () => {
+  test('GET StartInstance on a running instance rejects with IncorrectInstanceStatus', async () => {
+    const client = popClient();
+    const err = await rejection(() => client.request('StartInstance',
+      { RegionId: REGION, InstanceId: RUNNING }, { timeout: 5_000 }));
+    assert.equal(err.code, 'IncorrectInstanceStatus', `${err.name}: ${err.message}`);
+    assert.equal(err.name, 'IncorrectInstanceStatusError');
+    assert.ok(err.message.startsWith(`${MSG_RUNNING}, URL: http://${hostPort}/?`), err.message);
+    assert.equal(err.data.Code, 'IncorrectInstanceStatus');
+    assert.equal(err.data.Message, MSG_RUNNING);
+    assert.match(err.data.RequestId, UUID_UPPER);
+  });
+
+  test('GET StartInstance on an unknown instance rejects with InvalidInstanceId.NotFound', async () => {
+    const client = popClient();
+    const err = await rejection(() => client.request('StartInstance',
+      { RegionId: REGION, InstanceId: MISSING }, { timeout: 5_000 }));
+    assert.equal(err.code, 'InvalidInstanceId.NotFound', `${err.name}: ${err.message}`);
+    assert.equal(err.data.Message, MSG_NOT_FOUND);
+    assert.match(err.data.RequestId, UUID_UPPER);
+  });
+
+  test('POST (form body) StartInstance on a stopped instance succeeds', async () => {
+    const client = popClient();
+    const resp = await client.request('StartInstance',
+      { RegionId: REGION, InstanceId: STOPPED }, { method: 'POST', timeout: 5_000 });
+    assert.match(resp.RequestId, UUID_UPPER);
+    assert.equal(resp.Code, undefined);
+
+    const desc = await client.request('DescribeInstances',
+      { RegionId: REGION, InstanceIds: JSON.stringify([STOPPED]) }, { timeout: 5_000 });
+    assert.match(desc.RequestId, UUID_UPPER);
+    assert.ok(Array.isArray(desc.Instances.Instance));
+    assert.equal(desc.Instances.Instance.length, 1);
+    assert.equal(desc.Instances.Instance[0].InstanceId, STOPPED);
+    assert.ok(['Starting', 'Running'].includes(desc.Instances.Instance[0].Status), desc.Instances.Instance[0].Status);
+  });
+
+  test('wrong secret: SignatureDoesNotMatch', async () => {
+    const client = popClient({ accessKeySecret: 'not-the-secret' });
+    const err = await rejection(() => client.request('StartInstance',
+      { RegionId: REGION, InstanceId: STOPPED }, { timeout: 5_000 }));
+    assert.equal(err.code, 'SignatureDoesNotMatch', `${err.name}: ${err.message}`);
+    assert.ok(err.data.Message.slice(MSG_SIG_PREFIX.length).startsWith('GET&%2F&'), err.data.Message);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. lifecycle with @alicloud/ecs20140526
+
+describe('instance lifecycle (@alicloud/ecs20140526)', { timeout: 60_000 }, () => {
+  test('RunInstances -> Running -> StopInstance -> Stopped -> DeleteInstance -> gone', async () => {
+    const client = ecsClient();
+
+    const run = await client.runInstances(new Ecs.RunInstancesRequest({
+      regionId: REGION,
+      imageId: IMAGE,
+      instanceType: 'ecs.g7.large',
+      zoneId: 'cn-hangzhou-h',
+      amount: 1,
+    }));
+    assert.equal(run.statusCode, 200);
+    assert.match(run.body.requestId, UUID_UPPER);
+    const ids = run.body.instanceIdSets && run.body.instanceIdSets.instanceIdSet;
+    assert.ok(Array.isArray(ids), `InstanceIdSets.InstanceIdSet must be an array: ${JSON.stringify(run.body)}`);
+    assert.equal(ids.length, 1);
+    const id = ids[0];
+    assert.match(id, /^i-[0-9a-z]+$/);
+
+    const created = (await describeInstances(client, [id]))[0];
+    assert.equal(created.instanceType, 'ecs.g7.large');
+    assert.equal(created.zoneId, 'cn-hangzhou-h');
+    assert.equal(created.imageId, IMAGE);
+    assert.equal(created.regionId, REGION);
+    assert.ok(['Pending', 'Starting', 'Running'].includes(created.status), created.status);
+
+    await waitForStatus(client, id, 'Running');
+
+    const stop = await client.stopInstance(new Ecs.StopInstanceRequest({ instanceId: id, forceStop: true }));
+    assert.equal(stop.statusCode, 200);
+    assert.match(stop.body.requestId, UUID_UPPER);
+    assert.ok(['Stopping', 'Stopped'].includes(await statusOf(client, id)));
+    await waitForStatus(client, id, 'Stopped');
+
+    const del = await client.deleteInstance(new Ecs.DeleteInstanceRequest({ instanceId: id, force: true }));
+    assert.equal(del.statusCode, 200);
+    assert.match(del.body.requestId, UUID_UPPER);
+
+    const deadline = Date.now() + POLL_TIMEOUT;
+    let remaining;
+    for (;;) {
+      remaining = (await describeInstances(client, [id])).map((i) => `${i.instanceId}:${i.status}`);
+      if (remaining.length === 0 || Date.now() > deadline) break;
+      await sleep(200);
+    }
+    assert.deepEqual(remaining, [], `${id} still listed after DeleteInstance`);
+
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: id })));
+    assertOpenApiError(err, { code: 'InvalidInstanceId.NotFound', status: 404, message: MSG_NOT_FOUND });
+  });
+});
