@@ -335,7 +335,25 @@ fn collect(
         }
         None => Vec::new(),
     };
-    let mut skipped = 0;
+    let key = scope(ctx, region);
+    let mut cursor = from.unwrap_or(u64::MAX);
+    let mut fast_skipped = 0;
+    if f.is_empty() && skip > 0 {
+        // Without filters every indexed instance matches (due releases were swept), so
+        // a deep page starts by walking the index keys alone, without settling each.
+        match w
+            .index
+            .get(&key)
+            .and_then(|idx| idx.range(..=cursor).rev().nth(skip as usize))
+        {
+            Some((seq, _)) => {
+                cursor = *seq;
+                fast_skipped = skip;
+            }
+            None => return page,
+        }
+    }
+    let mut skipped = fast_skipped;
     let mut visit = |w: &mut World, seq: u64, id: &str| -> bool {
         if w.settled(id, ctx.now).is_none() {
             return true;
@@ -366,8 +384,6 @@ fn collect(
         }
         return page;
     }
-    let key = scope(ctx, region);
-    let mut cursor = from.unwrap_or(u64::MAX);
     // Walk the index in small batches so the borrow of the index ends before settling.
     loop {
         let batch: Vec<(u64, String)> = match w.index.get(&key) {
