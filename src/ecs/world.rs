@@ -213,19 +213,25 @@ impl World {
         let Some(current) = self.instances.get(&before.instance_id) else {
             return;
         };
-        let (was, is) = (before.holds_resources(), current.holds_resources());
+        let (from, to) = (current.holds_resources(), before.holds_resources());
+        self.rebalance(&before, from, to);
+        self.instances.insert(before.instance_id.clone(), before);
+    }
+
+    /// Take or give back one instance's stock and quota when it moves between holding
+    /// resources (`from`) and not (`to`).
+    fn rebalance(&mut self, inst: &Instance, from: bool, to: bool) {
         let (a, r, z, t) = (
-            before.account_id.clone(),
-            before.region_id.clone(),
-            before.zone_id.clone(),
-            before.instance_type.clone(),
+            &inst.account_id,
+            &inst.region_id,
+            &inst.zone_id,
+            &inst.instance_type,
         );
-        match (was, is) {
-            (true, false) => self.acquire_resources(&a, &r, &z, &t, 1),
-            (false, true) => self.release_resources(&a, &r, &z, &t, 1),
+        match (from, to) {
+            (true, false) => self.release_resources(a, r, z, t, 1),
+            (false, true) => self.acquire_resources(a, r, z, t, 1),
             _ => {}
         }
-        self.instances.insert(before.instance_id.clone(), before);
     }
 
     /// Remove every instance whose release has fallen due.
@@ -428,19 +434,12 @@ impl World {
         let Some(inst) = self.instances.get_mut(id) else {
             return;
         };
-        let was = inst.holds_resources();
+        let from = inst.holds_resources();
         inst.stopped_mode = mode;
-        let now_holds = inst.holds_resources();
-        let (a, r, z, t) = (
-            inst.account_id.clone(),
-            inst.region_id.clone(),
-            inst.zone_id.clone(),
-            inst.instance_type.clone(),
-        );
-        match (was, now_holds) {
-            (true, false) => self.release_resources(&a, &r, &z, &t, 1),
-            (false, true) => self.acquire_resources(&a, &r, &z, &t, 1),
-            _ => {}
+        let to = inst.holds_resources();
+        if from != to {
+            let snapshot = inst.clone();
+            self.rebalance(&snapshot, from, to);
         }
     }
 
