@@ -9,7 +9,8 @@
 
 use serde_json::{json, Value};
 
-use crate::ecs::model::{wildcard_match, ChargeType, Instance, Status, LOCK_REASONS};
+use crate::ecs::catalog::wildcard_match;
+use crate::ecs::model::{ChargeType, Instance, Status, LOCK_REASONS};
 use crate::ecs::view::{attribute_json, instance_json};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};

@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod batch;
+pub mod catalog;
 pub mod create;
 pub mod delete;
 pub mod describe;
@@ -15,6 +16,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod reboot;
 pub mod regions;
+pub mod resources;
 pub mod start;
 pub mod stop;
 pub mod view;

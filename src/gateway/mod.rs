@@ -19,7 +19,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use crate::ecs::action::{Action, Request};
-use crate::ecs::model::wildcard_match;
+use crate::ecs::catalog::action_allowed;
 use crate::ecs::Ctx;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
@@ -167,17 +167,13 @@ fn check_ram(verified: &Verified, action: Action) -> ApiResult<()> {
     let Some(patterns) = &verified.allowed_actions else {
         return Ok(());
     };
-    let full = format!("ecs:{}", action.as_str());
-    if patterns
-        .iter()
-        .any(|p| wildcard_match(p, &full) || wildcard_match(p, action.as_str()))
-    {
+    if action_allowed(patterns, action.as_str()) {
         return Ok(());
     }
     let user = verified.caller.ram_user.clone().unwrap_or_default();
     Err(ApiError {
         detail: Some(Box::new(json!({
-            "AuthAction": full,
+            "AuthAction": format!("ecs:{}", action.as_str()),
             "AuthPrincipalType": "SubUser",
             "AuthPrincipalOwnerId": verified.caller.account_id,
             "AuthPrincipalDisplayName": user,

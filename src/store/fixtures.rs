@@ -9,7 +9,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
-use crate::ecs::model::{DiskType, Fixture};
+use crate::ecs::catalog::Fixture;
+use crate::ecs::model::DiskType;
 
 /// The built-in default fixtures.
 pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/default.json");

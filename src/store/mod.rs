@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use dashmap::DashMap;
 
 use crate::clock::{system_now, Clock, Millis};
-use crate::ecs::model::Fixture;
+use crate::ecs::catalog::Fixture;
 use crate::ecs::world::World;
 use crate::timing::Timing;
 use fixtures::FixtureError;

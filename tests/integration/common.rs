@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use ecs_mock::clock::{parse_time, Clock, Millis};
-use ecs_mock::ecs::model::Fixture;
+use ecs_mock::ecs::catalog::Fixture;
 use ecs_mock::gateway::auth::AuthMode;
 use ecs_mock::gateway::signature::{
     percent_encode, sha256_hex, v1_signature, v1_string_to_sign, v3_canonical_query,

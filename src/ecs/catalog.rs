@@ -1,0 +1,247 @@
+//! Accounts (keys, RAM users, balance, KMS, quotas), regions and zones (stock, spot
+//! prices), the instance-type catalog, and the whole fixture document that holds them
+//! with the instances (DESIGN.md §3–4).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ecs::model::Instance;
+
+/// An access key pair.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AccessKey {
+    /// The id sent by clients.
+    pub access_key_id: String,
+    /// The secret used to sign.
+    pub access_key_secret: String,
+}
+
+/// A RAM user of an account with its own keys and allowed actions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct RamUser {
+    /// Name.
+    pub user_name: String,
+    /// Keys of the user.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+    /// Patterns like `ecs:Describe*`, `ecs:StartInstance`, `*`.
+    #[serde(default)]
+    pub allowed_actions: Vec<String>,
+}
+
+/// Whether RAM `patterns` allow `action` (`ecs:StartInstance`, `ecs:Describe*`, `*`;
+/// the `ecs:` prefix may be left out).
+pub fn action_allowed(patterns: &[String], action: &str) -> bool {
+    let full = format!("ecs:{action}");
+    patterns
+        .iter()
+        .any(|p| wildcard_match(p, &full) || wildcard_match(p, action))
+}
+
+/// Match `text` against a pattern where `*` stands for any run of characters.
+pub fn wildcard_match(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(pos) => rest = &rest[pos + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+/// Quotas of an account in one region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Quota {
+    /// The region.
+    pub region_id: String,
+    /// Total vCPUs of instances holding resources; absent = unlimited.
+    #[serde(default, rename = "VCpus", skip_serializing_if = "Option::is_none")]
+    pub vcpus: Option<u64>,
+    /// Maximum instances holding resources, per type; absent type = unlimited.
+    #[serde(default)]
+    pub instances_per_type: BTreeMap<String, u64>,
+}
+
+/// An account: keys, money, KMS and quotas.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Account {
+    /// 16-digit id.
+    pub account_id: String,
+    /// Balance; PostPaid instances cannot start at ≤ 0.
+    #[serde(default = "default_balance")]
+    pub balance: f64,
+    /// Whether ECS may use the account's KMS keys (encrypted disks).
+    #[serde(default = "yes")]
+    pub kms_authorized: bool,
+    /// Root access keys.
+    #[serde(default)]
+    pub access_keys: Vec<AccessKey>,
+    /// RAM users.
+    #[serde(default)]
+    pub ram_users: Vec<RamUser>,
+    /// Quotas per region.
+    #[serde(default)]
+    pub quotas: Vec<Quota>,
+}
+
+fn default_balance() -> f64 {
+    100.0
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Account {
+    /// The quota entry of a region.
+    pub fn quota(&self, region: &str) -> Option<&Quota> {
+        self.quotas.iter().find(|q| q.region_id == region)
+    }
+}
+
+/// A zone with stock per instance type and current spot prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Zone {
+    /// `<region>-<letter>`.
+    pub zone_id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub local_name: String,
+    /// Instances of each type that can still be created or started; absent = not sold here.
+    #[serde(default)]
+    pub stock: BTreeMap<String, u64>,
+    /// Current spot market price per type.
+    #[serde(default)]
+    pub spot_prices: BTreeMap<String, f64>,
+}
+
+/// A region and its zones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Region {
+    /// e.g. `cn-hangzhou`.
+    pub region_id: String,
+    /// Display name, e.g. `China (Hangzhou)`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub local_name: String,
+    /// Zones.
+    #[serde(default)]
+    pub zones: Vec<Zone>,
+}
+
+impl Region {
+    /// A zone by id.
+    pub fn zone(&self, zone_id: &str) -> Option<&Zone> {
+        self.zones.iter().find(|z| z.zone_id == zone_id)
+    }
+}
+
+/// An entry of the instance-type catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct InstanceType {
+    /// e.g. `ecs.g7.large`.
+    pub instance_type_id: String,
+    /// vCPUs.
+    pub cpu_core_count: u64,
+    /// GiB.
+    pub memory_size: f64,
+    /// Whether the type has local disks (d1, i2 …).
+    #[serde(default)]
+    pub local_storage: bool,
+    /// Hourly pay-as-you-go price.
+    #[serde(default)]
+    pub public_price: f64,
+    /// Number of local disks.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub local_storage_amount: u64,
+    /// Capacity of each local disk, GiB.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub local_storage_capacity: u64,
+    /// GPUs.
+    #[serde(default, rename = "GPUAmount", skip_serializing_if = "is_zero")]
+    pub gpu_amount: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+impl InstanceType {
+    /// The family: `ecs.g7.large` → `ecs.g7`.
+    pub fn family(&self) -> String {
+        match self.instance_type_id.rsplit_once('.') {
+            Some((family, _)) => family.to_string(),
+            None => self.instance_type_id.clone(),
+        }
+    }
+}
+
+/// A whole fixture document: the state of the emulator.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct Fixture {
+    /// Accounts.
+    #[serde(default)]
+    pub accounts: Vec<Account>,
+    /// Regions with zones.
+    #[serde(default)]
+    pub regions: Vec<Region>,
+    /// The instance-type catalog.
+    #[serde(default)]
+    pub instance_types: Vec<InstanceType>,
+    /// Instances.
+    #[serde(default)]
+    pub instances: Vec<Instance>,
+}
+
+impl Fixture {
+    /// Merge another document into this one (folder loading: files in name order).
+    pub fn merge(&mut self, other: Fixture) {
+        self.accounts.extend(other.accounts);
+        self.regions.extend(other.regions);
+        self.instance_types.extend(other.instance_types);
+        self.instances.extend(other.instances);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards() {
+        assert!(wildcard_match("ecs:Describe*", "ecs:DescribeInstances"));
+        assert!(wildcard_match("*", "ecs:StartInstance"));
+        assert!(wildcard_match("ecs:*Instance", "ecs:StartInstance"));
+        assert!(!wildcard_match("ecs:Describe*", "ecs:StartInstance"));
+        assert!(wildcard_match("ecs:StartInstance", "ecs:StartInstance"));
+    }
+
+    #[test]
+    fn ram_patterns() {
+        let p = vec!["ecs:Describe*".to_string()];
+        assert!(action_allowed(&p, "DescribeInstances"));
+        assert!(!action_allowed(&p, "StartInstance"));
+    }
+}
