@@ -1,0 +1,180 @@
+//! DescribeInstances filters: parsing with the documented errors, and matching.
+
+use serde_json::Value;
+
+use crate::ecs::catalog::wildcard_match;
+use crate::ecs::model::{ChargeType, Instance, Status, LOCK_REASONS};
+use crate::ecs::view::instance_json;
+use crate::ecs::world::World;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::params::Params;
+
+/// DescribeInstances filters (all ANDed).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
+    /// `InstanceIds` (JSON array); `Some(empty)` matches nothing.
+    pub ids: Option<Vec<String>>,
+    /// Status.
+    pub status: Option<Status>,
+    /// ZoneId.
+    pub zone: Option<String>,
+    /// InstanceType.
+    pub instance_type: Option<String>,
+    /// InstanceTypeFamily.
+    pub family: Option<String>,
+    /// InstanceName, `*` wildcard.
+    pub name: Option<String>,
+    /// InstanceChargeType.
+    pub charge_type: Option<ChargeType>,
+    /// LockReason.
+    pub lock_reason: Option<String>,
+    /// Tag.N.Key / Tag.N.Value (value `None` matches any value).
+    pub tags: Vec<(String, Option<String>)>,
+    /// Fields matched against the DescribeInstances object (ImageId, VpcId, …).
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl Filters {
+    pub(crate) fn parse(p: &Params) -> ApiResult<Self> {
+        let ids = match p
+            .get("InstanceIds")
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(raw) => {
+                let ids: Vec<String> = serde_json::from_str(raw)
+                    .map_err(|_| ApiError::new(Code::InvalidInstanceIdsMalformed))?;
+                if ids.len() > 100 {
+                    return Err(ApiError::new(Code::TooManyInstanceIds));
+                }
+                Some(ids)
+            }
+        };
+        let status = match p.non_empty("Status") {
+            None => None,
+            Some(s) => {
+                Some(Status::parse(s).ok_or_else(|| ApiError::new(Code::InvalidStatusNotFound))?)
+            }
+        };
+        let charge_type = match p.non_empty("InstanceChargeType") {
+            None => None,
+            Some("PostPaid") => Some(ChargeType::PostPaid),
+            Some("PrePaid") => Some(ChargeType::PrePaid),
+            Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
+        };
+        let lock_reason = p.one_of(
+            "LockReason",
+            &LOCK_REASONS,
+            ApiError::new(Code::InvalidLockReasonNotFound),
+        )?;
+        p.one_of(
+            "InstanceNetworkType",
+            &["vpc", "classic"],
+            ApiError::new(Code::InvalidNetworkTypeNotFound),
+        )?;
+        p.one_of(
+            "InternetChargeType",
+            &["PayByBandwidth", "PayByTraffic"],
+            ApiError::new(Code::InvalidInternetChargeTypeValueNotSupported),
+        )?;
+        let mut fields = Vec::new();
+        for name in [
+            "ImageId",
+            "VpcId",
+            "VSwitchId",
+            "SecurityGroupId",
+            "InstanceNetworkType",
+            "InternetChargeType",
+            "KeyPairName",
+            "ResourceGroupId",
+        ] {
+            if let Some(v) = p.non_empty(name) {
+                fields.push((name, v.to_string()));
+            }
+        }
+        Ok(Filters {
+            ids,
+            status,
+            zone: p.non_empty("ZoneId").map(str::to_string),
+            instance_type: p.non_empty("InstanceType").map(str::to_string),
+            family: p.non_empty("InstanceTypeFamily").map(str::to_string),
+            name: p.non_empty("InstanceName").map(str::to_string),
+            charge_type,
+            lock_reason,
+            tags: p.tags()?,
+            fields,
+        })
+    }
+
+    /// Whether any filter besides the scope is set.
+    pub(crate) fn is_empty(&self) -> bool {
+        *self == Filters::default()
+    }
+
+    pub(crate) fn matches(&self, w: &World, inst: &Instance) -> bool {
+        if self
+            .ids
+            .as_ref()
+            .is_some_and(|ids| !ids.contains(&inst.instance_id))
+            || self.status.is_some_and(|s| s != inst.status)
+            || self.zone.as_ref().is_some_and(|z| *z != inst.zone_id)
+            || self
+                .instance_type
+                .as_ref()
+                .is_some_and(|t| *t != inst.instance_type)
+            || self
+                .charge_type
+                .is_some_and(|c| c != inst.instance_charge_type)
+            || self
+                .lock_reason
+                .as_ref()
+                .is_some_and(|r| !inst.operation_locks.has(r))
+            || self
+                .name
+                .as_ref()
+                .is_some_and(|n| !wildcard_match(n, &inst.instance_name))
+        {
+            return false;
+        }
+        if let Some(family) = &self.family {
+            let same_family = w
+                .instance_type(&inst.instance_type)
+                .is_some_and(|t| t.family() == *family);
+            if !same_family {
+                return false;
+            }
+        }
+        let tags_ok = self.tags.iter().all(|(k, v)| {
+            inst.tags
+                .tag
+                .iter()
+                .any(|t| t.tag_key == *k && v.as_ref().is_none_or(|v| *v == t.tag_value))
+        });
+        if !tags_ok {
+            return false;
+        }
+        if self.fields.is_empty() {
+            return true;
+        }
+        let view = instance_json(w, inst);
+        self.fields
+            .iter()
+            .all(|(name, want)| field_matches(&view, name, want))
+    }
+}
+
+fn field_matches(view: &serde_json::Map<String, Value>, name: &str, want: &str) -> bool {
+    let got = match name {
+        "VpcId" | "VSwitchId" => view.get("VpcAttributes").and_then(|v| v.get(name)),
+        "SecurityGroupId" => {
+            return view
+                .get("SecurityGroupIds")
+                .and_then(|v| v.get("SecurityGroupId"))
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(want)));
+        }
+        _ => view.get(name),
+    };
+    got.and_then(Value::as_str) == Some(want)
+}
