@@ -7,16 +7,12 @@
 //! fit when fewer than `Amount` do. A `ClientToken` replays the first answer for the
 //! same parameters and refuses different ones (`IdempotentParameterMismatch`).
 //! Networking is not modelled: any `VSwitchId` / `SecurityGroupId` is accepted and
-//! echoed; with no `ZoneId` the first zone with stock of the type is used.
+//! echoed; with no `ZoneId` the first zone with stock of the type is used. What a new
+//! instance looks like is in [`new_instance`](crate::ecs::new_instance).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
-use crate::clock::Millis;
-use crate::ecs::ids::{new_id, new_instance_id};
-use crate::ecs::model::{
-    ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, SpotStrategy, Status, Step,
-    StoppedMode, Tag, Tags,
-};
+use crate::ecs::model::{ChargeType, SpotStrategy, Tag};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -324,161 +320,8 @@ impl RunInstances {
         }
         Ok(reply)
     }
-
-    /// The `n`-th new instance.
-    fn build(&self, ctx: &Ctx<'_>, region: &str, zone: &str, n: u64) -> Instance {
-        let id = new_instance_id(region);
-        let now = ctx.now;
-        let name = self
-            .name
-            .as_deref()
-            .map_or_else(|| id.clone(), |t| sequence_name(t, n));
-        let host = self
-            .host_name
-            .as_deref()
-            .map_or_else(|| format!("iZ{}Z", &id[2..]), |t| sequence_name(t, n));
-        let octets = rand::random::<[u8; 2]>();
-        let private_ip = format!("172.16.{}.{}", octets[0], octets[1].max(2));
-        let mut extra = Map::new();
-        extra.insert("ImageId".into(), json!(self.image_id));
-        extra.insert("HostName".into(), json!(host));
-        extra.insert("Description".into(), json!(self.description));
-        extra.insert(
-            "OSType".into(),
-            json!(if self.image_id.starts_with("win") {
-                "windows"
-            } else {
-                "linux"
-            }),
-        );
-        extra.insert(
-            "SerialNumber".into(),
-            json!(uuid::Uuid::new_v4().to_string()),
-        );
-        extra.insert("InternetMaxBandwidthOut".into(), json!(self.bandwidth_out));
-        extra.insert(
-            "SecurityGroupIds".into(),
-            json!({ "SecurityGroupId": self.security_groups }),
-        );
-        let public: Vec<String> = if self.bandwidth_out > 0 {
-            vec![format!("47.98.{}.{}", octets[1], octets[0].max(2))]
-        } else {
-            Vec::new()
-        };
-        extra.insert("PublicIpAddress".into(), json!({ "IpAddress": public }));
-        extra.insert(
-            "VpcAttributes".into(),
-            json!({
-                "VpcId": if self.vswitch_id.is_empty() { String::new() } else { format!("vpc-{}", &self.vswitch_id.trim_start_matches("vsw-")) },
-                "VSwitchId": self.vswitch_id,
-                "NatIpAddress": "",
-                "PrivateIpAddress": {"IpAddress": [private_ip]}
-            }),
-        );
-        extra.insert(
-            "NetworkInterfaces".into(),
-            json!({"NetworkInterface": [{
-                "NetworkInterfaceId": new_id("eni", region),
-                "MacAddress": format!("00:16:3e:{:02x}:{:02x}:{:02x}", octets[0], octets[1], n as u8),
-                "PrimaryIpAddress": private_ip,
-                "Type": "Primary",
-                "PrivateIpSets": {"PrivateIpSet": [{"PrivateIpAddress": private_ip, "Primary": true}]}
-            }]}),
-        );
-        let (status_after_pending, phases): (Status, Vec<(Millis, Step)>) = if self.create_only {
-            (
-                Status::Stopped,
-                vec![(ctx.timing.pending, Step::Status(Status::Stopped))],
-            )
-        } else {
-            (
-                Status::Running,
-                vec![
-                    (ctx.timing.pending, Step::Status(Status::Starting)),
-                    (ctx.timing.starting, Step::Status(Status::Running)),
-                ],
-            )
-        };
-        let mut inst = Instance {
-            instance_id: id.clone(),
-            account_id: ctx.caller.account_id.clone(),
-            region_id: region.to_string(),
-            zone_id: zone.to_string(),
-            instance_type: self.instance_type.clone(),
-            status: Status::Pending,
-            instance_charge_type: self.charge_type,
-            stopped_mode: StoppedMode::NotApplicable,
-            instance_name: name,
-            creation_time: Some(EcsTime(now)),
-            start_time: (status_after_pending == Status::Running)
-                .then_some(EcsTime(now + ctx.timing.pending)),
-            expired_time: (self.charge_type == ChargeType::PrePaid)
-                .then(|| EcsTime(now + self.period_months.max(1) * 30 * 86_400_000)),
-            spot_strategy: self.spot_strategy,
-            spot_price_limit: self.spot_price_limit,
-            deletion_protection: self.deletion_protection,
-            operation_locks: OperationLocks::default(),
-            tags: Tags {
-                tag: self.tags.clone(),
-            },
-            mock_disks: vec![Disk {
-                disk_id: new_id("d", region),
-                disk_type: DiskType::System,
-                status: "In_use".into(),
-                expired_time: None,
-                encrypted: false,
-                kms_key_id: None,
-                mock_data_lost: false,
-            }],
-            mock_stuck: false,
-            mock_transitions: Vec::new(),
-            extra,
-            seq: 0,
-        };
-        inst.transition(now, Status::Pending, &phases);
-        if self.create_only {
-            inst.stopped_mode = StoppedMode::KeepCharging;
-        }
-        inst
-    }
 }
 
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
-}
-
-/// Apply the `[begin,bits]` sequence syntax of InstanceName/HostName for the `n`-th
-/// instance (`web-[1,3]` → `web-001`, `web-002`, …). Without the syntax the name is
-/// used as is.
-pub fn sequence_name(template: &str, n: u64) -> String {
-    let parsed = template.find('[').and_then(|open| {
-        let close = open + template[open..].find(']')?;
-        let (begin, bits) = template[open + 1..close].split_once(',')?;
-        let begin: u64 = begin.trim().parse().ok()?;
-        let bits: usize = bits.trim().parse().ok()?;
-        (bits <= 8).then_some((open, close, begin, bits))
-    });
-    match parsed {
-        Some((open, close, begin, bits)) => format!(
-            "{}{:0width$}{}",
-            &template[..open],
-            begin + n,
-            &template[close + 1..],
-            width = bits
-        ),
-        None => template.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sequence_names() {
-        assert_eq!(sequence_name("web-[1,3]", 0), "web-001");
-        assert_eq!(sequence_name("web-[1,3]-prod", 11), "web-012-prod");
-        assert_eq!(sequence_name("plain", 4), "plain");
-        assert_eq!(sequence_name("broken-[x,3]", 1), "broken-[x,3]");
-    }
 }

@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod new_instance;
 pub mod reboot;
 pub mod regions;
 pub mod resources;
