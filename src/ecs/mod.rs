@@ -4,6 +4,19 @@
 //! into a typed request ([`action::Request`]), then applied to the [`World`](world::World)
 //! under the store's lock with a [`Ctx`] (caller, region, time, timing). It answers
 //! the action-specific fields of the response or an [`ApiError`](crate::error::ApiError).
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`model`] | instances, statuses, disks, locks, transition phases |
+//! | [`catalog`] | accounts, regions/zones, instance types, the fixture document |
+//! | [`world`] | the whole state, instance index, lazy settling |
+//! | [`resources`] | stock and quota checks and moves |
+//! | [`lifecycle`] | the status machine and checks shared by actions |
+//! | [`action`] | action names, typed requests, the dispatch `match` |
+//! | [`start`], [`stop`], [`reboot`], [`batch`], [`delete`] | lifecycle actions |
+//! | [`create`], [`new_instance`], [`ids`] | RunInstances / CreateInstance |
+//! | [`describe`], [`filters`], [`listing`], [`view`] | Describe* actions and response objects |
+//! | [`regions`] | DescribeRegions / DescribeZones |
 
 pub mod action;
 pub mod batch;
