@@ -293,7 +293,7 @@ impl RunInstances {
         w.take_stock(&region, &zone_id, &self.instance_type, count);
         let mut ids = Vec::with_capacity(count as usize);
         for n in 0..count {
-            let inst = self.build(ctx, &region, &zone_id, n);
+            let inst = self.build(ctx, &region, &zone_id, n, itype.local_storage);
             ids.push(inst.instance_id.clone());
             w.insert_instance(inst);
         }

@@ -284,6 +284,8 @@ pub enum Step {
     Status(Status),
     /// The instance is released and disappears.
     Release,
+    /// The instance becomes `Stopped` with this `StoppedMode` (end of CreateInstance).
+    StoppedAs(StoppedMode),
 }
 
 mod millis_rfc3339 {
@@ -393,6 +395,10 @@ impl Instance {
             match phase.then {
                 Step::Status(s) => self.status = s,
                 Step::Release => released = true,
+                Step::StoppedAs(mode) => {
+                    self.status = Status::Stopped;
+                    self.stopped_mode = mode;
+                }
             }
         }
         released

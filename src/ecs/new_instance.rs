@@ -9,11 +9,27 @@ use crate::ecs::ids::{new_id, new_instance_id};
 use crate::ecs::model::{
     ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, Status, Step, StoppedMode, Tags,
 };
+use crate::ecs::stop::economical_mode_possible;
 use crate::ecs::Ctx;
 
 impl RunInstances {
-    /// The `n`-th new instance.
-    pub(crate) fn build(&self, ctx: &Ctx<'_>, region: &str, zone: &str, n: u64) -> Instance {
+    /// The `n`-th new instance. `local_storage`: the type has local disks (no economical
+    /// mode, so a created instance stops as `Not-applicable`).
+    pub(crate) fn build(
+        &self,
+        ctx: &Ctx<'_>,
+        region: &str,
+        zone: &str,
+        n: u64,
+        local_storage: bool,
+    ) -> Instance {
+        let economical =
+            economical_mode_possible(self.charge_type, self.spot_strategy, local_storage);
+        let stopped_mode = if economical {
+            StoppedMode::KeepCharging
+        } else {
+            StoppedMode::NotApplicable
+        };
         let id = new_instance_id(region);
         let now = ctx.now;
         let name = self
@@ -75,7 +91,7 @@ impl RunInstances {
         let (status_after_pending, phases): (Status, Vec<(Millis, Step)>) = if self.create_only {
             (
                 Status::Stopped,
-                vec![(ctx.timing.pending, Step::Status(Status::Stopped))],
+                vec![(ctx.timing.pending, Step::StoppedAs(stopped_mode))],
             )
         } else {
             (
@@ -123,9 +139,6 @@ impl RunInstances {
             seq: 0,
         };
         inst.transition(now, Status::Pending, &phases);
-        if self.create_only {
-            inst.stopped_mode = StoppedMode::KeepCharging;
-        }
         inst
     }
 }

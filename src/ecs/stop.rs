@@ -72,11 +72,19 @@ impl StopInstance {
 
 /// Whether the instance can be stopped in economical mode.
 pub fn supports_economical_mode(w: &World, inst: &Instance) -> bool {
-    inst.instance_charge_type == ChargeType::PostPaid
-        && inst.spot_strategy == SpotStrategy::NoSpot
-        && !w
-            .instance_type(&inst.instance_type)
-            .is_some_and(|t| t.local_storage)
+    let local_storage = w
+        .instance_type(&inst.instance_type)
+        .is_some_and(|t| t.local_storage);
+    economical_mode_possible(inst.instance_charge_type, inst.spot_strategy, local_storage)
+}
+
+/// Economical mode exists only for pay-as-you-go, non-spot instances without local disks.
+pub fn economical_mode_possible(
+    charge: ChargeType,
+    spot: SpotStrategy,
+    local_storage: bool,
+) -> bool {
+    charge == ChargeType::PostPaid && spot == SpotStrategy::NoSpot && !local_storage
 }
 
 /// Every StopInstance rule.

@@ -369,13 +369,19 @@ async fn create_instance_ends_stopped() {
     assert!(body.get("InstanceIdSets").is_none());
     assert_eq!(srv.stock("cn-hangzhou-h", "ecs.g7.large").await, stock - 1);
     srv.assert_status(&id, "Pending").await;
+    let pending = srv.describe_one(&id).await.expect("listed");
+    assert_eq!(pending["StoppedMode"], "Not-applicable");
     srv.advance(STEP_MS);
     srv.assert_status(&id, "Stopped").await;
     srv.advance(10 * STEP_MS);
     let inst = srv.describe_one(&id).await.expect("listed");
     assert_eq!(
-        (inst["Status"].as_str(), inst["InstanceName"].as_str()),
-        (Some("Stopped"), Some("legacy"))
+        (
+            inst["Status"].as_str(),
+            inst["InstanceName"].as_str(),
+            inst["StoppedMode"].as_str()
+        ),
+        (Some("Stopped"), Some("legacy"), Some("KeepCharging"))
     );
     srv.call("StartInstance", &[("InstanceId", &id)]).await.ok();
     srv.advance(STEP_MS);
