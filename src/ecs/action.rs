@@ -9,7 +9,7 @@ use crate::ecs::regions::{DescribeRegions, DescribeZones};
 use crate::ecs::start::StartInstance;
 use crate::ecs::stop::{StopInstance, StopOptions};
 use crate::ecs::world::World;
-use crate::ecs::{Ctx, Reply};
+use crate::ecs::{Answer, Ctx};
 use crate::error::ApiResult;
 use crate::params::Params;
 
@@ -117,20 +117,21 @@ impl Request {
     }
 
     /// Apply to the world.
-    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        match self {
+    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Answer> {
+        let ready = match self {
+            Request::DescribeInstances(r) => return r.apply(w, ctx),
+            Request::DescribeInstanceAttribute(r) => return r.apply(w, ctx),
             Request::StartInstance(r) => r.apply(w, ctx),
             Request::StopInstance(r) => r.apply(w, ctx),
             Request::RebootInstance(r) => r.apply(w, ctx),
             Request::Batch(r) => r.apply(w, ctx),
-            Request::DescribeInstances(r) => r.apply(w, ctx),
             Request::DescribeInstanceStatus(r) => r.apply(w, ctx),
-            Request::DescribeInstanceAttribute(r) => r.apply(w, ctx),
             Request::Run(r) => r.apply(w, ctx),
             Request::DeleteInstance(r) => r.apply(w, ctx),
             Request::DeleteInstances(r) => r.apply(w, ctx),
             Request::DescribeRegions(r) => r.apply(w, ctx),
             Request::DescribeZones(r) => r.apply(w, ctx),
-        }
+        };
+        ready.map(Answer::Ready)
     }
 }

@@ -9,9 +9,8 @@ use serde_json::{json, Value};
 
 use crate::ecs::filters::Filters;
 use crate::ecs::listing::{collect, count, scope};
-use crate::ecs::view::{attribute_json, instance_json};
 use crate::ecs::world::World;
-use crate::ecs::{Ctx, Reply};
+use crate::ecs::{Answer, Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 
@@ -74,7 +73,7 @@ impl DescribeInstances {
     }
 
     /// Apply: `TotalCount`, `PageNumber`, `PageSize`, `NextToken`, `Instances.Instance[]`.
-    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
+    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Answer> {
         let region = ctx.region.unwrap_or_default().to_string();
         w.region(&region)?;
         if self.dry_run {
@@ -96,11 +95,11 @@ impl DescribeInstances {
             (Paging::Token { .. }, false) => page.ids.len() as u64,
             (Paging::Pages { .. }, false) => count(w, ctx, &region, &self.filters),
         };
-        let instances: Vec<Value> = page
+        let instances: Vec<_> = page
             .ids
             .iter()
             .filter_map(|id| w.instances.get(id))
-            .map(|i| Value::Object(instance_json(w, i)))
+            .map(|i| (i.clone(), w.instance_type(&i.instance_type).cloned()))
             .collect();
         let (number, size) = match self.paging {
             Paging::Pages { number, size } => (number, size),
@@ -114,8 +113,7 @@ impl DescribeInstances {
             "NextToken".into(),
             json!(page.next.map(|s| format!("{s:x}")).unwrap_or_default()),
         );
-        reply.insert("Instances".into(), json!({ "Instance": instances }));
-        Ok(reply)
+        Ok(Answer::Instances { reply, instances })
     }
 }
 
@@ -206,10 +204,11 @@ impl DescribeInstanceAttribute {
     }
 
     /// Apply: the instance's attributes.
-    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
+    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Answer> {
         let inst = w
             .owned(ctx.caller, ctx.region, &self.instance_id, ctx.now)?
             .clone();
-        Ok(attribute_json(w, &inst))
+        let itype = w.instance_type(&inst.instance_type).cloned();
+        Ok(Answer::Attribute(Box::new((inst, itype))))
     }
 }

@@ -157,7 +157,7 @@ impl Filters {
         if self.fields.is_empty() {
             return true;
         }
-        let view = instance_json(w, inst);
+        let view = instance_json(w.instance_type(&inst.instance_type), inst);
         self.fields
             .iter()
             .all(|(name, want)| field_matches(&view, name, want))

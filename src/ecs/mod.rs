@@ -64,3 +64,45 @@ pub struct Ctx<'a> {
 
 /// The action-specific fields of a success response (`RequestId` is added by the gateway).
 pub type Reply = Map<String, Value>;
+
+/// What an action answers. Instance objects are large; a Describe* answer carries
+/// copies of the instances and is rendered by [`Answer::into_reply`] after the state
+/// lock is released, so both cores can build responses at once.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// All fields ready.
+    Ready(Reply),
+    /// Fields plus instances to render under `Instances.Instance` (DescribeInstances).
+    Instances {
+        /// The other fields (TotalCount, PageNumber …).
+        reply: Reply,
+        /// The page, with each instance's catalog type.
+        instances: Vec<(model::Instance, Option<catalog::InstanceType>)>,
+    },
+    /// One instance rendered as DescribeInstanceAttribute's fields.
+    Attribute(Box<(model::Instance, Option<catalog::InstanceType>)>),
+}
+
+impl Answer {
+    /// Render the answer's fields.
+    pub fn into_reply(self) -> Reply {
+        match self {
+            Answer::Ready(reply) => reply,
+            Answer::Instances {
+                mut reply,
+                instances,
+            } => {
+                let objects: Vec<Value> = instances
+                    .iter()
+                    .map(|(inst, t)| Value::Object(view::instance_json(t.as_ref(), inst)))
+                    .collect();
+                reply.insert(
+                    "Instances".into(),
+                    serde_json::json!({ "Instance": objects }),
+                );
+                reply
+            }
+            Answer::Attribute(pair) => view::attribute_json(pair.1.as_ref(), &pair.0),
+        }
+    }
+}

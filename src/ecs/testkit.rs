@@ -51,7 +51,7 @@ impl Kit {
             now: self.now,
             timing: &self.timing,
         };
-        request.apply(&mut self.world, &ctx)
+        request.apply(&mut self.world, &ctx).map(|a| a.into_reply())
     }
 
     pub(crate) fn call(&mut self, action: &str, params: &[(&str, &str)]) -> ApiResult<Reply> {

@@ -11,9 +11,9 @@ use std::sync::LazyLock;
 use serde_json::{json, Map, Value};
 
 use crate::clock::format_ecs;
+use crate::ecs::catalog::InstanceType;
 use crate::ecs::lifecycle::expired_time_text;
 use crate::ecs::model::Instance;
-use crate::ecs::world::World;
 
 /// Every field the SDK models know, with empty values (parsed once).
 static TEMPLATE: LazyLock<Map<String, Value>> = LazyLock::new(|| {
@@ -54,7 +54,7 @@ const TEMPLATE_JSON: &str = r#"{
     }"#;
 
 /// The DescribeInstances `Instance` object.
-pub fn instance_json(w: &World, inst: &Instance) -> Map<String, Value> {
+pub fn instance_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<String, Value> {
     let mut out = TEMPLATE.clone();
     for (k, v) in &inst.extra {
         out.insert(k.clone(), v.clone());
@@ -75,7 +75,7 @@ pub fn instance_json(w: &World, inst: &Instance) -> Map<String, Value> {
     set(&mut out, "RegionId", json!(inst.region_id));
     set(&mut out, "ZoneId", json!(inst.zone_id));
     set(&mut out, "InstanceType", json!(inst.instance_type));
-    if let Some(t) = w.instance_type(&inst.instance_type) {
+    if let Some(t) = itype {
         set(&mut out, "InstanceTypeFamily", json!(t.family()));
         set(&mut out, "Cpu", json!(t.cpu_core_count));
         set(
@@ -125,7 +125,7 @@ pub fn instance_json(w: &World, inst: &Instance) -> Map<String, Value> {
 }
 
 /// DescribeInstanceAttribute's fields, taken from the full object.
-pub fn attribute_json(w: &World, inst: &Instance) -> Map<String, Value> {
+pub fn attribute_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<String, Value> {
     const FIELDS: [&str; 28] = [
         "InstanceId",
         "InstanceName",
@@ -156,7 +156,7 @@ pub fn attribute_json(w: &World, inst: &Instance) -> Map<String, Value> {
         "InnerIpAddress",
         "VpcAttributes",
     ];
-    let mut full = instance_json(w, inst);
+    let mut full = instance_json(itype, inst);
     let mut out = Map::new();
     for f in FIELDS {
         if let Some(v) = full.remove(f) {

@@ -135,7 +135,8 @@ pub async fn handle(
             w.sweep_releases(ctx.now);
             request.apply(w, &ctx)
         })?;
-        Ok((action, reply))
+        // Large answers (instance objects) are rendered here, outside the state lock.
+        Ok((action, reply.into_reply()))
     }
     .await;
 
