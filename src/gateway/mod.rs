@@ -121,8 +121,16 @@ pub async fn handle(
             body: &body,
         };
         let verified = authenticate(&app.store, app.auth, &signed)?;
-        check_ram(&verified, action)?;
-        let request = Request::parse(action, &params)?;
+        // A RAM user without permission gets Forbidden.RAM, except on DescribeInstances,
+        // which the API documents as answering an empty list instead.
+        let ram = check_ram(&verified, action);
+        if action != Action::DescribeInstances {
+            ram.clone()?;
+        }
+        let mut request = Request::parse(action, &params)?;
+        if let (Err(_), Request::DescribeInstances(describe)) = (&ram, &mut request) {
+            describe.filters.ids = Some(Vec::new());
+        }
         let region = params.non_empty("RegionId");
         let reply = app.store.with_world(|w| {
             let ctx = Ctx {

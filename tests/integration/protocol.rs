@@ -781,6 +781,32 @@ async fn ram_user_may_describe_but_not_start() {
 }
 
 #[tokio::test]
+async fn ram_user_without_describe_sees_an_empty_list() {
+    // DescribeInstances documents an empty list (not Forbidden.RAM) for RAM users without
+    // the permission; the `operator` user may only start and stop.
+    let srv = TestServer::start().await;
+    let body = srv
+        .rpc("DescribeInstances")
+        .key("operator")
+        .send()
+        .await
+        .ok();
+    assert_eq!(body["TotalCount"], 0);
+    assert_eq!(body["Instances"]["Instance"], serde_json::json!([]));
+    srv.rpc("StartInstance")
+        .key("operator")
+        .p("InstanceId", "i-bp1stopped0000000001")
+        .send()
+        .await
+        .ok();
+    srv.rpc("DescribeInstanceStatus")
+        .key("operator")
+        .send()
+        .await
+        .err(403, "Forbidden.RAM", None);
+}
+
+#[tokio::test]
 async fn auth_off_accepts_unsigned_requests() {
     let srv = TestServer::builder().auth(AuthMode::Off).start().await;
     let resp = srv
