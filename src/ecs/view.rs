@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use crate::clock::format_ecs;
 use crate::ecs::catalog::InstanceType;
 use crate::ecs::lifecycle::expired_time_text;
-use crate::ecs::model::Instance;
+use crate::ecs::model::{EcsTime, Instance};
 
 /// Every field the SDK models know, with empty values (parsed once).
 static TEMPLATE: LazyLock<Map<String, Value>> = LazyLock::new(|| {
@@ -53,75 +53,90 @@ const TEMPLATE_JSON: &str = r#"{
         "ImageOptions": {}
     }"#;
 
-/// The DescribeInstances `Instance` object.
+/// The DescribeInstances `Instance` object, built in one pass over the template's
+/// fields (each taken from the live state, else the stored `extra`, else the template
+/// default), then the `extra` fields the template does not know.
 pub fn instance_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<String, Value> {
-    let mut out = TEMPLATE.clone();
-    for (k, v) in &inst.extra {
-        out.insert(k.clone(), v.clone());
+    let mut out = Map::with_capacity(TEMPLATE.len() + 4);
+    for (key, default) in TEMPLATE.iter() {
+        let value = live_field(key, itype, inst)
+            .or_else(|| inst.extra.get(key).cloned())
+            .unwrap_or_else(|| default.clone());
+        out.insert(key.clone(), value);
     }
-    let set = |out: &mut Map<String, Value>, k: &str, v: Value| {
-        out.insert(k.to_string(), v);
-    };
-    set(&mut out, "InstanceId", json!(inst.instance_id));
-    set(&mut out, "InstanceName", json!(inst.instance_name));
-    if out
-        .get("HostName")
-        .and_then(Value::as_str)
-        .is_some_and(str::is_empty)
-    {
-        set(&mut out, "HostName", json!(inst.instance_name));
+    for (key, value) in &inst.extra {
+        if !TEMPLATE.contains_key(key) {
+            out.insert(key.clone(), value.clone());
+        }
     }
-    set(&mut out, "Status", json!(inst.status.as_str()));
-    set(&mut out, "RegionId", json!(inst.region_id));
-    set(&mut out, "ZoneId", json!(inst.zone_id));
-    set(&mut out, "InstanceType", json!(inst.instance_type));
-    if let Some(t) = itype {
-        set(&mut out, "InstanceTypeFamily", json!(t.family()));
-        set(&mut out, "Cpu", json!(t.cpu_core_count));
-        set(
-            &mut out,
-            "Memory",
-            json!((t.memory_size * 1024.0).round() as u64),
-        );
-        set(&mut out, "GPUAmount", json!(t.gpu_amount));
-        set(
-            &mut out,
-            "LocalStorageAmount",
-            json!(t.local_storage_amount),
-        );
-        set(
-            &mut out,
-            "LocalStorageCapacity",
-            json!(t.local_storage_capacity),
-        );
-        set(
-            &mut out,
-            "CpuOptions",
-            json!({"CoreCount": t.cpu_core_count.div_ceil(2), "ThreadsPerCore": 2, "Numa": ""}),
-        );
-    }
-    set(
-        &mut out,
-        "InstanceChargeType",
-        json!(inst.instance_charge_type.as_str()),
-    );
-    let time = |t: Option<crate::ecs::model::EcsTime>| {
-        json!(t.map(|t| format_ecs(t.0)).unwrap_or_default())
-    };
-    set(&mut out, "CreationTime", time(inst.creation_time));
-    set(&mut out, "StartTime", time(inst.start_time));
-    set(&mut out, "ExpiredTime", json!(expired_time_text(inst)));
-    set(&mut out, "StoppedMode", json!(inst.stopped_mode.as_str()));
-    set(&mut out, "SpotStrategy", json!(inst.spot_strategy.as_str()));
-    set(&mut out, "SpotPriceLimit", json!(inst.spot_price_limit));
-    set(
-        &mut out,
-        "DeletionProtection",
-        json!(inst.deletion_protection),
-    );
-    set(&mut out, "OperationLocks", json!(inst.operation_locks));
-    set(&mut out, "Tags", json!(inst.tags));
     out
+}
+
+/// A field the emulator owns (status, times, locks, type-derived sizes), or `None`
+/// when the stored value or the template default stands.
+fn live_field(key: &str, itype: Option<&InstanceType>, inst: &Instance) -> Option<Value> {
+    let time = |t: Option<EcsTime>| json!(t.map(|t| format_ecs(t.0)).unwrap_or_default());
+    Some(match key {
+        "InstanceId" => json!(inst.instance_id),
+        "InstanceName" => json!(inst.instance_name),
+        "HostName" => {
+            let stored = inst
+                .extra
+                .get("HostName")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            json!(if stored.is_empty() {
+                inst.instance_name.as_str()
+            } else {
+                stored
+            })
+        }
+        "Status" => json!(inst.status.as_str()),
+        "RegionId" => json!(inst.region_id),
+        "ZoneId" => json!(inst.zone_id),
+        "InstanceType" => json!(inst.instance_type),
+        "InstanceTypeFamily" => json!(itype?.family()),
+        "Cpu" => json!(itype?.cpu_core_count),
+        "Memory" => json!((itype?.memory_size * 1024.0).round() as u64),
+        "GPUAmount" => json!(itype?.gpu_amount),
+        "LocalStorageAmount" => json!(itype?.local_storage_amount),
+        "LocalStorageCapacity" => json!(itype?.local_storage_capacity),
+        "CpuOptions" => {
+            json!({"CoreCount": itype?.cpu_core_count.div_ceil(2), "ThreadsPerCore": 2, "Numa": ""})
+        }
+        "InstanceChargeType" => json!(inst.instance_charge_type.as_str()),
+        "CreationTime" => time(inst.creation_time),
+        "StartTime" => time(inst.start_time),
+        "ExpiredTime" => json!(expired_time_text(inst)),
+        "StoppedMode" => json!(inst.stopped_mode.as_str()),
+        "SpotStrategy" => json!(inst.spot_strategy.as_str()),
+        "SpotPriceLimit" => json!(inst.spot_price_limit),
+        "DeletionProtection" => json!(inst.deletion_protection),
+        "OperationLocks" => locks_json(inst),
+        "Tags" => {
+            let tags: Vec<Value> = inst
+                .tags
+                .tag
+                .iter()
+                .map(|t| json!({"TagKey": t.tag_key, "TagValue": t.tag_value}))
+                .collect();
+            json!({ "Tag": tags })
+        }
+        _ => return None,
+    })
+}
+
+fn locks_json(inst: &Instance) -> Value {
+    let locks: Vec<Value> = inst
+        .operation_locks
+        .lock_reason
+        .iter()
+        .map(|l| match &l.lock_msg {
+            Some(msg) => json!({"LockReason": l.lock_reason, "LockMsg": msg}),
+            None => json!({"LockReason": l.lock_reason}),
+        })
+        .collect();
+    json!({ "LockReason": locks })
 }
 
 /// DescribeInstanceAttribute's fields, taken from the full object.
