@@ -56,6 +56,8 @@ pub struct RunInstances {
     pub name: Option<String>,
     /// Host name (same syntax).
     pub host_name: Option<String>,
+    /// `UniqueSuffix`: append `001`, `002`, … to names without the sequence syntax.
+    pub unique_suffix: bool,
     /// Description.
     pub description: String,
     /// Billing.
@@ -180,6 +182,7 @@ impl RunInstances {
             min_amount: min_amount as u64,
             name,
             host_name: p.non_empty("HostName").map(str::to_string),
+            unique_suffix: p.flag("UniqueSuffix", false)?,
             description: p.non_empty("Description").unwrap_or_default().to_string(),
             charge_type,
             period_months,

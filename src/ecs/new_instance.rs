@@ -13,6 +13,16 @@ use crate::ecs::stop::economical_mode_possible;
 use crate::ecs::Ctx;
 
 impl RunInstances {
+    /// The `n`-th name from a template: the `[begin,bits]` syntax, else `UniqueSuffix`.
+    fn numbered(&self, template: &str, n: u64) -> String {
+        let name = sequence_name(template, n);
+        if self.unique_suffix && name == template {
+            format!("{template}{:03}", n + 1)
+        } else {
+            name
+        }
+    }
+
     /// The `n`-th new instance. `local_storage`: the type has local disks (no economical
     /// mode, so a created instance stops as `Not-applicable`).
     pub(crate) fn build(
@@ -35,11 +45,11 @@ impl RunInstances {
         let name = self
             .name
             .as_deref()
-            .map_or_else(|| id.clone(), |t| sequence_name(t, n));
+            .map_or_else(|| id.clone(), |t| self.numbered(t, n));
         let host = self
             .host_name
             .as_deref()
-            .map_or_else(|| format!("iZ{}Z", &id[2..]), |t| sequence_name(t, n));
+            .map_or_else(|| format!("iZ{}Z", &id[2..]), |t| self.numbered(t, n));
         let octets = rand::random::<[u8; 2]>();
         let private_ip = format!("172.16.{}.{}", octets[0], octets[1].max(2));
         let mut extra = Map::new();

@@ -340,6 +340,42 @@ fn run_instances_takes_stock_atomically_and_respects_min_amount() {
 }
 
 #[test]
+fn names_follow_sequence_syntax_or_unique_suffix() {
+    let mut k = Kit::new();
+    let names = |k: &mut Kit, extra: &[(&str, &str)]| -> Vec<String> {
+        let mut p = vec![
+            ("ImageId", "img"),
+            ("InstanceType", "ecs.g7.large"),
+            ("Amount", "3"),
+        ];
+        p.extend_from_slice(extra);
+        let r = k.call("RunInstances", &p).unwrap();
+        r["InstanceIdSets"]["InstanceIdSet"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| {
+                k.world.instances[id.as_str().unwrap()]
+                    .instance_name
+                    .clone()
+            })
+            .collect()
+    };
+    assert_eq!(
+        names(&mut k, &[("InstanceName", "web-[1,2]")]),
+        ["web-01", "web-02", "web-03"]
+    );
+    assert_eq!(
+        names(&mut k, &[("InstanceName", "db-"), ("UniqueSuffix", "true")]),
+        ["db-001", "db-002", "db-003"]
+    );
+    assert_eq!(
+        names(&mut k, &[("InstanceName", "same")]),
+        ["same", "same", "same"]
+    );
+}
+
+#[test]
 fn run_then_delete_returns_resources() {
     let mut k = Kit::new();
     let before = k.stock("cn-hangzhou-h", "ecs.g7.large");
