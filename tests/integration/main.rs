@@ -11,5 +11,6 @@ mod describe;
 mod golden;
 mod lifecycle;
 mod protocol;
+mod robustness;
 mod run_delete;
 mod start_instance;
