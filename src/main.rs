@@ -53,12 +53,13 @@ async fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let shutdown = shutdown_signal();
     let addr = listener
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
     tracing::info!(auth = ?config.auth, timing = ?config.timing, "ecs-mock listening on {addr}");
-    if let Err(e) = run(listener, app, shutdown_signal()).await {
+    if let Err(e) = run(listener, app, shutdown).await {
         eprintln!("ecs-mock: server error: {e}");
         return ExitCode::from(1);
     }
@@ -66,24 +67,32 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Ctrl-C or SIGTERM. The handlers are installed when this is called (before the
+/// listening line is logged), so a signal sent right after startup is never lost to the
+/// default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(term.take()) => {},
+                _ = wait(int.take()) => {},
             }
-            Err(_) => std::future::pending::<()>().await,
         }
-    };
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
