@@ -307,7 +307,9 @@ mod millis_rfc3339 {
 pub struct Instance {
     /// `i-` + 20 lower-case alphanumerics.
     pub instance_id: String,
-    /// Mock: the owning account.
+    /// Mock: the owning account; absent (a pasted DescribeInstances object) means the
+    /// document's first account.
+    #[serde(default)]
     pub account_id: String,
     /// Region.
     pub region_id: String,

@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
-use crate::ecs::catalog::Fixture;
+use crate::ecs::catalog::{Fixture, InstanceType};
 use crate::ecs::model::DiskType;
 
 /// The built-in default fixtures.
@@ -74,10 +74,12 @@ pub fn load_path(path: &Path) -> Result<Fixture, FixtureError> {
         for file in files {
             all.merge(load_file(&file)?);
         }
+        complete(&mut all);
         validate(&name, &all)?;
         Ok(all)
     } else {
-        let doc = load_file(path)?;
+        let mut doc = load_file(path)?;
+        complete(&mut doc);
         validate(&name, &doc)?;
         Ok(doc)
     }
@@ -91,7 +93,43 @@ fn load_file(path: &Path) -> Result<Fixture, FixtureError> {
 
 /// The built-in default fixtures.
 pub fn default_fixture() -> Fixture {
-    parse("built-in default", DEFAULT_FIXTURES).expect("the built-in fixtures parse (tested)")
+    let mut f =
+        parse("built-in default", DEFAULT_FIXTURES).expect("the built-in fixtures parse (tested)");
+    complete(&mut f);
+    f
+}
+
+/// Fill what a pasted DescribeInstances object lacks: an instance without `AccountId`
+/// belongs to the first account; an instance type missing from the catalog is added
+/// from the instance's own `Cpu` and `Memory` (MiB) fields when it has them.
+pub fn complete(f: &mut Fixture) {
+    if let Some(first) = f.accounts.first().map(|a| a.account_id.clone()) {
+        for inst in f.instances.iter_mut().filter(|i| i.account_id.is_empty()) {
+            inst.account_id = first.clone();
+        }
+    }
+    for inst in &f.instances {
+        if f.instance_types
+            .iter()
+            .any(|t| t.instance_type_id == inst.instance_type)
+        {
+            continue;
+        }
+        let cpu = inst.extra.get("Cpu").and_then(serde_json::Value::as_u64);
+        let memory = inst.extra.get("Memory").and_then(serde_json::Value::as_f64);
+        if let (Some(cpu), Some(memory)) = (cpu, memory) {
+            f.instance_types.push(InstanceType {
+                instance_type_id: inst.instance_type.clone(),
+                cpu_core_count: cpu,
+                memory_size: memory / 1024.0,
+                local_storage: false,
+                public_price: 0.0,
+                local_storage_amount: 0,
+                local_storage_capacity: 0,
+                gpu_amount: 0,
+            });
+        }
+    }
 }
 
 /// Check cross references and uniqueness.
@@ -271,6 +309,30 @@ mod tests {
                 load_path(&path).unwrap_or_else(|e| panic!("{e}"));
             }
         }
+    }
+
+    #[test]
+    fn a_pasted_describe_instances_object_loads() {
+        // The shape SDKs parse (shared/reference/describe_instances_example.json), as is:
+        // no AccountId, a type (ecs.g6.large) the catalog lacks.
+        let pasted = r#"{"InstanceId": "i-test", "Status": "Running", "RegionId": "cn-hangzhou",
+            "ZoneId": "cn-hangzhou-i", "InstanceType": "ecs.g6.large", "InstanceChargeType": "PostPaid",
+            "ExpiredTime": "2099-12-31T15:59Z", "CreationTime": "2024-01-01T00:00Z", "StartTime": "2024-01-01T00:01Z",
+            "Cpu": 2, "Memory": 8192, "InstanceName": "web", "StoppedMode": "Not-applicable",
+            "SpotStrategy": "NoSpot", "SpotPriceLimit": 0.0, "OperationLocks": {"LockReason": []},
+            "Tags": {"Tag": [{"TagKey": "env", "TagValue": "dev"}]},
+            "VpcAttributes": {"VpcId": "vpc-1", "VSwitchId": "vsw-1", "NatIpAddress": "", "PrivateIpAddress": {"IpAddress": ["172.16.0.10"]}}}"#;
+        let mut f = default_fixture();
+        f.instances = vec![serde_json::from_str(pasted).unwrap()];
+        complete(&mut f);
+        validate("pasted", &f).unwrap();
+        assert_eq!(f.instances[0].account_id, f.accounts[0].account_id);
+        let t = f
+            .instance_types
+            .iter()
+            .find(|t| t.instance_type_id == "ecs.g6.large")
+            .unwrap();
+        assert_eq!((t.cpu_core_count, t.memory_size), (2, 8.0));
     }
 
     #[test]

@@ -95,7 +95,8 @@ impl Store {
     }
 
     /// Replace the state with a fixture document (validated first).
-    pub fn replace(&self, fixture: Fixture, source: &str) -> Result<(), FixtureError> {
+    pub fn replace(&self, mut fixture: Fixture, source: &str) -> Result<(), FixtureError> {
+        fixtures::complete(&mut fixture);
         fixtures::validate(source, &fixture)?;
         let world = World::from_fixture(fixture, self.now(), &self.inner.timing);
         *self.lock() = world;

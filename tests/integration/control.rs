@@ -206,3 +206,35 @@ async fn clock_control() {
         .await;
     assert_eq!(resp.status, 400, "{}", resp.body);
 }
+
+#[tokio::test]
+async fn a_pasted_describe_instances_body_becomes_state() {
+    // The reference body the SDK models parse, pasted as is into a fixture: no
+    // AccountId (first account), a type the catalog lacks (taken from Cpu/Memory).
+    // A copy of shared/reference/describe_instances_example.json.
+    let example: Value =
+        serde_json::from_str(include_str!("../reference/describe_instances_example.json")).unwrap();
+    let pasted = example["Instances"]["Instance"][0].clone();
+    let srv = TestServer::start().await;
+    let mut state = srv.state().await;
+    state["Instances"] = json!([pasted]);
+    let resp = srv.load_state(&state.to_string()).await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let id = pasted["InstanceId"].as_str().unwrap();
+    let seen = srv
+        .describe_one(id)
+        .await
+        .expect("the pasted instance is listed");
+    for field in [
+        "VpcAttributes",
+        "NetworkInterfaces",
+        "SecurityGroupIds",
+        "Tags",
+        "InstanceName",
+        "Cpu",
+        "Memory",
+    ] {
+        assert_eq!(seen[field], pasted[field], "{field}");
+    }
+    srv.call("StopInstance", &[("InstanceId", id)]).await.ok();
+}
