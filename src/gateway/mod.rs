@@ -20,7 +20,7 @@ use serde_json::json;
 
 use crate::ecs::action::{Action, Request};
 use crate::ecs::catalog::action_allowed;
-use crate::ecs::Ctx;
+use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::App;
@@ -57,6 +57,13 @@ fn choose_format(params: &Params, headers: &HeaderMap) -> Format {
     }
 }
 
+/// What the handler has learned about a request so far; an error is rendered in the
+/// format and logged under the action known at the point it happened.
+struct Seen {
+    format: Format,
+    action: String,
+}
+
 /// The RPC handler for `/`.
 pub async fn handle(
     State(app): State<App>,
@@ -71,83 +78,11 @@ pub async fn handle(
         .unwrap_or("ecs.aliyuncs.com")
         .to_string();
     let query = decode(uri.query().unwrap_or("").as_bytes());
-    let query_params = Params::from_pairs(query.clone());
-    let mut format = choose_format(&query_params, &headers);
-    let mut action_name = query_params
-        .non_empty("Action")
-        .or_else(|| header(&headers, "x-acs-action"))
-        .unwrap_or("")
-        .to_string();
-
-    let result: ApiResult<(Action, serde_json::Map<String, serde_json::Value>)> = async {
-        if method != Method::GET && method != Method::POST {
-            return Err(ApiError::new(Code::UnsupportedHttpMethod));
-        }
-        let body = to_bytes(body, app.max_body)
-            .await
-            .map_err(|_| ApiError::new(Code::RequestBodyTooLarge))?;
-        let is_form = header(&headers, "content-type").is_some_and(|ct| {
-            ct.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-        let params = if is_form && !body.is_empty() {
-            let mut all = query.clone();
-            all.extend(decode(&body));
-            Params::from_pairs(all)
-        } else {
-            query_params.clone()
-        };
-        format = choose_format(&params, &headers);
-        action_name = params
-            .non_empty("Action")
-            .or_else(|| header(&headers, "x-acs-action"))
-            .ok_or_else(|| ApiError::missing("Action"))?
-            .to_string();
-        let version = params
-            .non_empty("Version")
-            .or_else(|| header(&headers, "x-acs-version"))
-            .ok_or_else(|| ApiError::missing("Version"))?;
-        if version != API_VERSION {
-            return Err(ApiError::new(Code::InvalidVersion));
-        }
-        let action = Action::parse(&action_name)
-            .ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
-        let signed = SignedRequest {
-            method: method.as_str(),
-            path: uri.path(),
-            query: &query,
-            params: &params,
-            headers: &headers,
-            body: &body,
-        };
-        let verified = authenticate(&app.store, app.auth, &signed)?;
-        // A RAM user without permission gets Forbidden.RAM, except on DescribeInstances,
-        // which the API documents as answering an empty list instead.
-        let ram = check_ram(&verified, action);
-        if action != Action::DescribeInstances {
-            ram.clone()?;
-        }
-        let mut request = Request::parse(action, &params)?;
-        if let (Err(_), Request::DescribeInstances(describe)) = (&ram, &mut request) {
-            describe.filters.ids = Some(Vec::new());
-        }
-        let region = params.non_empty("RegionId");
-        let reply = app.store.with_world(|w| {
-            let ctx = Ctx {
-                caller: &verified.caller,
-                region,
-                now: app.store.now(),
-                timing: app.store.timing(),
-            };
-            // Releases that fell due give back stock and quota before anything checks them.
-            w.sweep_releases(ctx.now);
-            request.apply(w, &ctx)
-        })?;
-        // Large answers (instance objects) are rendered here, outside the state lock.
-        Ok((action, reply.into_reply()))
-    }
-    .await;
-
+    let mut seen = Seen {
+        format: choose_format(&Params::from_pairs(query.clone()), &headers),
+        action: String::new(),
+    };
+    let result = process(&app, &method, &uri, &headers, body, query, &mut seen).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
     match result {
         Ok((action, reply)) => {
@@ -158,17 +93,98 @@ pub async fn handle(
                 request_id,
                 "ok"
             );
-            render::success(action.as_str(), &request_id, reply, format)
+            render::success(action.as_str(), &request_id, reply, seen.format)
         }
         Err(err) => {
+            let action = seen.action.as_str();
             if err.status >= 500 {
-                tracing::warn!(action = %action_name, status = err.status, code = %err.code, elapsed_us, request_id, message = %err.message, "server error");
+                tracing::warn!(action, status = err.status, code = %err.code, elapsed_us, request_id, message = %err.message, "server error");
             } else {
-                tracing::info!(action = %action_name, status = err.status, code = %err.code, elapsed_us, request_id, "refused");
+                tracing::info!(action, status = err.status, code = %err.code, elapsed_us, request_id, "refused");
             }
-            render::error(&err, &request_id, &host, format)
+            render::error(&err, &request_id, &host, seen.format)
         }
     }
+}
+
+/// Method → body → parameters → action and version → auth → RAM → typed request →
+/// apply under the state lock → render the answer's fields.
+async fn process(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    query: Vec<(String, String)>,
+    seen: &mut Seen,
+) -> ApiResult<(Action, Reply)> {
+    if method != Method::GET && method != Method::POST {
+        return Err(ApiError::new(Code::UnsupportedHttpMethod));
+    }
+    let body = to_bytes(body, app.max_body)
+        .await
+        .map_err(|_| ApiError::new(Code::RequestBodyTooLarge))?;
+    let params = merge_params(&query, headers, &body);
+    seen.format = choose_format(&params, headers);
+    seen.action = params
+        .non_empty("Action")
+        .or_else(|| header(headers, "x-acs-action"))
+        .ok_or_else(|| ApiError::missing("Action"))?
+        .to_string();
+    let version = params
+        .non_empty("Version")
+        .or_else(|| header(headers, "x-acs-version"))
+        .ok_or_else(|| ApiError::missing("Version"))?;
+    if version != API_VERSION {
+        return Err(ApiError::new(Code::InvalidVersion));
+    }
+    let action =
+        Action::parse(&seen.action).ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
+    let signed = SignedRequest {
+        method: method.as_str(),
+        path: uri.path(),
+        query: &query,
+        params: &params,
+        headers,
+        body: &body,
+    };
+    let verified = authenticate(&app.store, app.auth, &signed)?;
+    // A RAM user without permission gets Forbidden.RAM, except on DescribeInstances,
+    // which the API documents as answering an empty list instead.
+    let ram = check_ram(&verified, action);
+    if action != Action::DescribeInstances {
+        ram.clone()?;
+    }
+    let mut request = Request::parse(action, &params)?;
+    if let (Err(_), Request::DescribeInstances(describe)) = (&ram, &mut request) {
+        describe.filters.ids = Some(Vec::new());
+    }
+    let answer = app.store.with_world(|w| {
+        let ctx = Ctx {
+            caller: &verified.caller,
+            region: params.non_empty("RegionId"),
+            now: app.store.now(),
+            timing: app.store.timing(),
+        };
+        // Releases that fell due give back stock and quota before anything checks them.
+        w.sweep_releases(ctx.now);
+        request.apply(w, &ctx)
+    })?;
+    // Large answers (instance objects) are rendered here, outside the state lock.
+    Ok((action, answer.into_reply()))
+}
+
+/// The query merged with an `application/x-www-form-urlencoded` body (query first).
+fn merge_params(query: &[(String, String)], headers: &HeaderMap, body: &[u8]) -> Params {
+    let is_form = header(headers, "content-type").is_some_and(|ct| {
+        ct.to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded")
+    });
+    let mut all = query.to_vec();
+    if is_form && !body.is_empty() {
+        all.extend(decode(body));
+    }
+    Params::from_pairs(all)
 }
 
 /// RAM users may only call the actions their patterns allow.
