@@ -212,51 +212,60 @@ async fn status_filter() {
 #[tokio::test]
 async fn invalid_filter_values() {
     let srv = TestServer::start().await;
-    srv.call("DescribeInstances", &[("Status", "Bogus")])
-        .await
-        .err(
+    let cases: &[(&str, &str, u16, &str, Option<&str>)] = &[
+        (
+            "Status",
+            "Bogus",
             404,
             "InvalidStatus.NotFound",
             Some("The specified Status is not found"),
-        );
-    srv.call("DescribeInstances", &[("Status", "running")])
-        .await
-        .err(404, "InvalidStatus.NotFound", None);
-    srv.call("DescribeInstances", &[("InstanceChargeType", "Monthly")])
-        .await
-        .err(404, "InvalidInstanceChargeType.NotFound", None);
-    srv.call("DescribeInstances", &[("LockReason", "dissolved")])
-        .await
-        .err(
+        ),
+        ("Status", "running", 404, "InvalidStatus.NotFound", None),
+        (
+            "InstanceChargeType",
+            "Monthly",
+            404,
+            "InvalidInstanceChargeType.NotFound",
+            None,
+        ),
+        (
+            "LockReason",
+            "dissolved",
             404,
             "InvalidLockReason.NotFound",
             Some("The specified LockReason is not found"),
-        );
-    srv.call("DescribeInstances", &[("InstanceNetworkType", "wifi")])
-        .await
-        .err(404, "InvalidNetworkType.NotFound", None);
-    srv.call("DescribeInstances", &[("Tag.1.Value", "demo")])
-        .await
-        .err(
+        ),
+        (
+            "InstanceNetworkType",
+            "wifi",
+            404,
+            "InvalidNetworkType.NotFound",
+            None,
+        ),
+        (
+            "Tag.1.Value",
+            "demo",
             400,
             "InvalidTag.Mismatch",
             Some("The specified Tag.n.Key and Tag.n.Value are not match."),
-        );
-    srv.call("DescribeInstances", &[("Tag.21.Key", "a")])
-        .await
-        .err(400, "InvalidTagCount", None);
-    srv.call("DescribeInstances", &[("NextToken", "not-a-token")])
-        .await
-        .err(400, "InvalidParameter.NextToken", None);
-    srv.call("DescribeInstances", &[("PageSize", "101")])
-        .await
-        .err(400, "InvalidParameter", None);
-    srv.call("DescribeInstances", &[("PageNumber", "0")])
-        .await
-        .err(400, "InvalidParameter", None);
-    srv.call("DescribeInstances", &[("DryRun", "true")])
-        .await
-        .err(400, "DryRunOperation", None);
+        ),
+        ("Tag.21.Key", "a", 400, "InvalidTagCount", None),
+        (
+            "NextToken",
+            "not-a-token",
+            400,
+            "InvalidParameter.NextToken",
+            None,
+        ),
+        ("PageSize", "101", 400, "InvalidParameter", None),
+        ("PageNumber", "0", 400, "InvalidParameter", None),
+        ("DryRun", "true", 400, "DryRunOperation", None),
+    ];
+    for &(name, value, status, code, message) in cases {
+        srv.call("DescribeInstances", &[(name, value)])
+            .await
+            .err(status, code, message);
+    }
 }
 
 #[tokio::test]
