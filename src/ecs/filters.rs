@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::ecs::catalog::wildcard_match;
 use crate::ecs::model::{ChargeType, Instance, Status, LOCK_REASONS};
-use crate::ecs::view::instance_json;
+use crate::ecs::view::stored_field;
 use crate::ecs::world::World;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
@@ -154,27 +154,24 @@ impl Filters {
         if !tags_ok {
             return false;
         }
-        if self.fields.is_empty() {
-            return true;
-        }
-        let view = instance_json(w.instance_type(&inst.instance_type), inst);
         self.fields
             .iter()
-            .all(|(name, want)| field_matches(&view, name, want))
+            .all(|(name, want)| field_matches(inst, name, want))
     }
 }
 
-fn field_matches(view: &serde_json::Map<String, Value>, name: &str, want: &str) -> bool {
+/// Match a stored (not emulator-owned) field without building the whole view.
+fn field_matches(inst: &Instance, name: &str, want: &str) -> bool {
+    let field = |key: &str| stored_field(inst, key);
     let got = match name {
-        "VpcId" | "VSwitchId" => view.get("VpcAttributes").and_then(|v| v.get(name)),
+        "VpcId" | "VSwitchId" => field("VpcAttributes").and_then(|v| v.get(name)),
         "SecurityGroupId" => {
-            return view
-                .get("SecurityGroupIds")
+            return field("SecurityGroupIds")
                 .and_then(|v| v.get("SecurityGroupId"))
                 .and_then(Value::as_array)
                 .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(want)));
         }
-        _ => view.get(name),
+        _ => field(name),
     };
     got.and_then(Value::as_str) == Some(want)
 }

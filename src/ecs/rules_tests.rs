@@ -418,3 +418,28 @@ fn run_then_delete_returns_resources() {
     assert_eq!(k.stock("cn-hangzhou-h", "ecs.g7.large"), before - 1);
     assert_eq!(start(&mut k, &id), "InvalidInstanceId.NotFound");
 }
+
+#[test]
+fn stored_field_filters_match_vpc_vswitch_and_security_group() {
+    let mut k = Kit::new();
+    let total = |k: &mut Kit, p: &[(&str, &str)]| {
+        let mut params = vec![("PageSize", "100")];
+        params.extend_from_slice(p);
+        k.call("DescribeInstances", &params).unwrap()["TotalCount"]
+            .as_u64()
+            .unwrap()
+    };
+    let all = total(&mut k, &[]);
+    assert_eq!(total(&mut k, &[("VpcId", "vpc-bp1demo0000000000001")]), all);
+    assert_eq!(
+        total(&mut k, &[("VSwitchId", "vsw-bp1demo000000000001i")]),
+        2
+    );
+    assert_eq!(
+        total(&mut k, &[("SecurityGroupId", "sg-bp1demo00000000000001")]),
+        all
+    );
+    assert_eq!(total(&mut k, &[("SecurityGroupId", "sg-other")]), 0);
+    assert_eq!(total(&mut k, &[("InstanceNetworkType", "vpc")]), all);
+    assert_eq!(total(&mut k, &[("InstanceNetworkType", "classic")]), 0);
+}

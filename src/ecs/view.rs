@@ -53,6 +53,12 @@ const TEMPLATE_JSON: &str = r#"{
         "ImageOptions": {}
     }"#;
 
+/// A field ecs-mock does not own, as Describe* shows it: the stored value, else the
+/// template default (e.g. `InstanceNetworkType` `vpc`).
+pub fn stored_field<'a>(inst: &'a Instance, key: &str) -> Option<&'a Value> {
+    inst.extra.get(key).or_else(|| TEMPLATE.get(key))
+}
+
 /// The DescribeInstances `Instance` object, built in one pass over the template's
 /// fields (each taken from the live state, else the stored `extra`, else the template
 /// default), then the `extra` fields the template does not know.
