@@ -20,7 +20,7 @@ macro_rules! codes {
         }
 
         impl Code {
-            /// Every code, for documentation and lookup by name.
+            /// Every code (the tests check that wire strings are unique).
             pub const ALL: &'static [Code] = &[$(Code::$variant,)*];
 
             /// The code as it appears in the `Code` field on the wire.
@@ -70,8 +70,6 @@ codes! {
     ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
     /// 500: an internal failure (also the default injected fault).
     InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error."),
-    /// 503: the service is temporarily unavailable.
-    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
     /// 404: RegionId is not a region of the fixtures.
     InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
     /// 404: the instance does not exist for this caller in this region.
@@ -80,8 +78,6 @@ codes! {
     InvalidInstanceIdsNotFound => ("InvalidInstanceIds.NotFound", 404, "The specified InstanceIds does not exist."),
     /// 400: InstanceIds is not a valid JSON array of ids.
     InvalidInstanceIdsMalformed => ("InvalidInstanceIds.Malformed", 400, "The specified InstanceIds is not valid."),
-    /// 403: a batch id list is malformed.
-    AbsInvalidInstanceIdsMalformed => ("Abs.InvalidInstanceIds.MalFormed", 403, "The specified instanceIds is not valid."),
     /// 403: more than 100 ids in a batch.
     TooManyInstanceIds => ("InvalidParameter.TooManyInstanceIds", 403, "Instance ids cannot be more than 100."),
     /// 400: DryRun passed on a single-instance action.
@@ -148,33 +144,17 @@ codes! {
     InvalidOperationDeletionProtection => ("InvalidOperation.DeletionProtection", 403, "The operation is not allowed due to deletion protection."),
     /// 403: the charge type forbids the operation (unexpired subscription).
     ChargeTypeViolation => ("ChargeTypeViolation", 403, "The operation is not permitted due to charge type of the instance."),
-    /// 400: a batch spans several regions.
-    CrossRegionNotSupport => ("InvalidParameter.CrossRegionNotSupport", 400, "Instances of multiple regions not support."),
-    /// 403: StopCharging on an instance that cannot use economical mode.
-    InvalidInstanceIdNotSupport => ("InvalidInstanceId.NotSupport", 403, "The specified instance does not support this operation."),
     /// 400: NextToken is not one ecs-mock issued.
     InvalidNextToken => ("InvalidParameter.NextToken", 400, "The specified parameter NextToken is not valid."),
     /// 404: AcceptLanguage value unknown.
     InvalidAcceptLanguageNotFound => ("InvalidAcceptLanguage.NotFound", 404, "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed."),
-    /// 404: the security group does not exist (ecs-mock accepts any `sg-` id).
-    InvalidSecurityGroupIdNotFound => ("InvalidSecurityGroupId.NotFound", 404, "The SecurityGroupId provided does not exist in our records."),
-    /// 404: the vSwitch does not exist (ecs-mock accepts any `vsw-` id).
-    InvalidVSwitchIdNotFound => ("InvalidVSwitchId.NotFound", 404, "Specified virtual switch does not exist."),
-    /// 400: Too many requests (fault injection).
-    Throttling => ("Throttling", 400, "Request was denied due to flow control."),
-}
-
-impl Code {
-    /// Look a code up by its wire string (used by fault injection).
-    pub fn from_wire(s: &str) -> Option<Code> {
-        Code::ALL.iter().copied().find(|c| c.as_str() == s)
-    }
 }
 
 /// An error as the client will see it: code, HTTP status and message.
 ///
-/// Most errors use their code's status; fault injection may override it (for example
-/// the 500 form of `InstanceNotReady`) and may use codes outside [`Code`].
+/// Most errors use their code's status; a few documented cases differ (the 403
+/// `InvalidInstanceId.NotFound` "InstanceId should not be null." of batches), and the
+/// gateway's `Missing<Name>` codes are built from the parameter name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// The `Code` field on the wire.
@@ -224,11 +204,6 @@ impl ApiError {
             format!("The specified parameter \"{name}\" is not valid."),
         )
     }
-
-    /// Whether this error carries `code`.
-    pub fn is(&self, code: Code) -> bool {
-        self.code == code.as_str()
-    }
 }
 
 impl From<Code> for ApiError {
@@ -247,3 +222,22 @@ impl std::error::Error for ApiError {}
 
 /// Result of any ECS operation.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_with_error_statuses_and_messages() {
+        let mut seen = std::collections::HashSet::new();
+        for &c in Code::ALL {
+            assert!(
+                seen.insert(c.as_str()),
+                "duplicate wire code {}",
+                c.as_str()
+            );
+            assert!((400..600).contains(&c.http_status()), "{}", c.as_str());
+            assert!(!c.default_message().is_empty(), "{}", c.as_str());
+        }
+    }
+}
