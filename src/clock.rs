@@ -93,11 +93,6 @@ pub fn format_ecs(ms: Millis) -> String {
     to_datetime(ms).format("%Y-%m-%dT%H:%MZ").to_string()
 }
 
-/// Format with seconds, as in `Timestamp` / `x-acs-date`: `2024-01-01T00:00:00Z`.
-pub fn format_seconds(ms: Millis) -> String {
-    to_datetime(ms).to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
 /// Format with milliseconds (control plane and journal).
 pub fn format_millis(ms: Millis) -> String {
     to_datetime(ms).to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -152,7 +147,6 @@ mod tests {
         let t = parse_time("2017-12-10T04:04Z").unwrap();
         assert_eq!(format_ecs(t), "2017-12-10T04:04Z");
         assert_eq!(parse_time("2017-12-10T04:04:00Z"), Some(t));
-        assert_eq!(format_seconds(t), "2017-12-10T04:04:00Z");
         assert_eq!(parse_time("2017-12-10T04:04:00.000+00:00"), Some(t));
         assert_eq!(parse_time("yesterday"), None);
     }

@@ -53,11 +53,6 @@ impl Status {
     pub fn parse(s: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
-
-    /// Whether the status is a passing one that ends by itself.
-    pub fn is_transitional(self) -> bool {
-        matches!(self, Status::Pending | Status::Starting | Status::Stopping)
-    }
 }
 
 /// Billing method.
@@ -374,11 +369,6 @@ impl Instance {
     /// stopped in economical mode (StopCharging) has given them back.
     pub fn holds_resources(&self) -> bool {
         self.stopped_mode != StoppedMode::StopCharging
-    }
-
-    /// Whether a disk of this kind is present.
-    pub fn has_disk(&self, kind: DiskType) -> bool {
-        self.mock_disks.iter().any(|d| d.disk_type == kind)
     }
 
     /// Apply every scheduled phase due at `now`. Returns `true` when the instance has
