@@ -96,10 +96,10 @@ impl Batch {
         let mut undo: Vec<Instance> = Vec::new();
         let mut responses = Vec::with_capacity(self.ids.len());
         for id in &self.ids {
+            // Only the caller's own instances show a status (no leak across accounts).
             let previous = w
-                .settled(id, ctx.now)
-                .map(|i| i.status.as_str())
-                .unwrap_or("");
+                .owned(ctx.caller, ctx.region, id, ctx.now)
+                .map_or("", |i| i.status.as_str());
             match self.run_one(w, ctx, id) {
                 Ok(before) => {
                     let current = w.instances.get(id).map_or("", |i| i.status.as_str());

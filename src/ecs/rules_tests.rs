@@ -443,3 +443,21 @@ fn stored_field_filters_match_vpc_vswitch_and_security_group() {
     assert_eq!(total(&mut k, &[("InstanceNetworkType", "vpc")]), all);
     assert_eq!(total(&mut k, &[("InstanceNetworkType", "classic")]), 0);
 }
+
+#[test]
+fn success_first_does_not_reveal_other_accounts_instances() {
+    let mut k = Kit::new();
+    let r = k
+        .call(
+            "StopInstances",
+            &[
+                ("InstanceId.1", "i-bp1otheracct00000001"),
+                ("BatchOptimization", "SuccessFirst"),
+            ],
+        )
+        .unwrap();
+    let item = &r["InstanceResponses"]["InstanceResponse"][0];
+    assert_eq!(item["Code"], "InvalidInstanceId.NotFound");
+    assert_eq!(item["PreviousStatus"], "");
+    assert_eq!(item["CurrentStatus"], "");
+}
