@@ -28,6 +28,13 @@ macro_rules! actions {
                 match self { $( Action::$name => stringify!($name), )* }
             }
 
+            /// Whether a RAM user without permission gets an empty list rather than
+            /// Forbidden.RAM ("an empty list is returned when the user … does not have
+            /// the permission", DescribeInstances).
+            pub fn empty_when_denied(self) -> bool {
+                matches!(self, Action::DescribeInstances)
+            }
+
             /// Look up a wire name (exact case, as the gateway does).
             pub fn parse(name: &str) -> Option<Action> {
                 match name { $( stringify!($name) => Some(Action::$name), )* _ => None }
@@ -116,8 +123,19 @@ impl Request {
         })
     }
 
+    /// For a caller without permission on an action that
+    /// [answers an empty list](Action::empty_when_denied): match nothing.
+    pub fn show_nothing(&mut self) {
+        if let Request::DescribeInstances(r) = self {
+            r.filters.ids = Some(Vec::new());
+        }
+    }
+
     /// Apply to the world.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Answer> {
+        // Releases that fell due give back stock and quota, and leave listings, before
+        // any action looks at them.
+        w.sweep_releases(ctx.now);
         let ready = match self {
             Request::DescribeInstances(r) => return r.apply(w, ctx),
             Request::DescribeInstanceAttribute(r) => return r.apply(w, ctx),

@@ -13,6 +13,7 @@
 use serde_json::{json, Value};
 
 use crate::ecs::model::{ChargeType, SpotStrategy, Tag};
+use crate::ecs::resources::Placement;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -267,22 +268,16 @@ impl RunInstances {
         {
             return Err(ApiError::new(Code::InsufficientBalance));
         }
-        let count = match w.check_capacity(
-            &account,
-            &region,
-            &zone_id,
-            &self.instance_type,
-            self.amount,
-        ) {
+        let placement = Placement {
+            account_id: account,
+            region_id: region.clone(),
+            zone_id: zone_id.clone(),
+            instance_type: self.instance_type.clone(),
+        };
+        let count = match w.check_capacity(&placement, self.amount) {
             Ok(()) => self.amount,
             Err(e) => {
-                let fits = w.capacity_for(
-                    &account,
-                    &region,
-                    &zone_id,
-                    &self.instance_type,
-                    self.amount,
-                );
+                let fits = w.capacity_for(&placement, self.amount);
                 if fits >= self.min_amount && self.min_amount < self.amount {
                     fits
                 } else {
@@ -293,7 +288,7 @@ impl RunInstances {
         if self.dry_run {
             return Err(ApiError::new(Code::DryRunOperation));
         }
-        w.take_stock(&region, &zone_id, &self.instance_type, count);
+        w.take_stock(&placement, count);
         let mut ids = Vec::with_capacity(count as usize);
         for n in 0..count {
             let inst = self.build(ctx, &region, &zone_id, n, itype.local_storage);

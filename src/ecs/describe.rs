@@ -79,7 +79,6 @@ impl DescribeInstances {
         if self.dry_run {
             return Err(ApiError::new(Code::DryRunOperation));
         }
-        w.sweep_releases(ctx.now);
         let (skip, take, from) = match self.paging {
             Paging::Pages { number, size } => ((number - 1).saturating_mul(size), size, None),
             Paging::Token { from, max } => (0, max, from),
@@ -155,7 +154,6 @@ impl DescribeInstanceStatus {
                 return Err(ApiError::new(Code::InvalidZoneIdNotFound));
             }
         }
-        w.sweep_releases(ctx.now);
         let filters = Filters {
             zone: self.zone.clone(),
             ids: (!self.ids.is_empty()).then(|| self.ids.clone()),

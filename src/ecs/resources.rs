@@ -11,149 +11,140 @@ use crate::ecs::model::{Instance, StoppedMode};
 use crate::ecs::world::{Usage, World};
 use crate::error::{ApiError, ApiResult, Code};
 
-impl World {
-    pub(crate) fn zone_mut(&mut self, region: &str, zone: &str) -> Option<&mut Zone> {
-        self.regions
-            .get_mut(region)
-            .and_then(|r| r.zones.iter_mut().find(|z| z.zone_id == zone))
-    }
+/// Where an instance's resources come from: the account's quota in a region and the
+/// zone's stock of a type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placement {
+    /// Whose quota.
+    pub account_id: String,
+    /// Quota region.
+    pub region_id: String,
+    /// Stock zone.
+    pub zone_id: String,
+    /// Catalog type.
+    pub instance_type: String,
+}
 
-    /// Take or give back one instance's stock and quota when it moves between holding
-    /// resources (`from`) and not (`to`).
-    pub(crate) fn rebalance(&mut self, inst: &Instance, from: bool, to: bool) {
-        let (a, r, z, t) = (
-            &inst.account_id,
-            &inst.region_id,
-            &inst.zone_id,
-            &inst.instance_type,
-        );
-        match (from, to) {
-            (true, false) => self.release_resources(a, r, z, t, 1),
-            (false, true) => self.acquire_resources(a, r, z, t, 1),
-            _ => {}
+impl Placement {
+    /// The placement of an existing instance.
+    pub fn of(inst: &Instance) -> Self {
+        Placement {
+            account_id: inst.account_id.clone(),
+            region_id: inst.region_id.clone(),
+            zone_id: inst.zone_id.clone(),
+            instance_type: inst.instance_type.clone(),
         }
     }
 
-    /// Check that `count` more instances of `type_id` fit the zone's stock and the
-    /// account's quotas, without taking anything.
-    pub fn check_capacity(
-        &self,
-        account_id: &str,
-        region: &str,
-        zone: &str,
-        type_id: &str,
-        count: u64,
-    ) -> ApiResult<()> {
+    fn scope(&self) -> (String, String) {
+        (self.account_id.clone(), self.region_id.clone())
+    }
+}
+
+const TYPE_QUOTA_MESSAGE: &str = "The number of the specified ECS instances has exceeded the quota of the specified instance type.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.";
+const VCPU_QUOTA_MESSAGE: &str = "The number of vCPUs assigned to the ECS instances has exceeded the quota in the zone.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.";
+
+impl World {
+    fn zone_mut(&mut self, p: &Placement) -> Option<&mut Zone> {
+        self.regions
+            .get_mut(&p.region_id)
+            .and_then(|r| r.zones.iter_mut().find(|z| z.zone_id == p.zone_id))
+    }
+
+    /// Check that `count` more instances fit the zone's stock and the account's quotas,
+    /// without taking anything.
+    pub fn check_capacity(&self, p: &Placement, count: u64) -> ApiResult<()> {
         let stock = self
-            .zone(region, zone)
-            .and_then(|z| z.stock.get(type_id).copied())
+            .zone(&p.region_id, &p.zone_id)
+            .and_then(|z| z.stock.get(&p.instance_type).copied())
             .unwrap_or(0);
         if stock < count {
             return Err(ApiError::new(Code::OperationDeniedNoStock));
         }
-        let Some(quota) = self.account(account_id).and_then(|a| a.quota(region)) else {
+        let Some(quota) = self
+            .account(&p.account_id)
+            .and_then(|a| a.quota(&p.region_id))
+        else {
             return Ok(());
         };
-        let usage = self
-            .usage
-            .get(&(account_id.to_string(), region.to_string()));
-        if let Some(limit) = quota.instances_per_type.get(type_id) {
+        let usage = self.usage.get(&p.scope());
+        if let Some(limit) = quota.instances_per_type.get(&p.instance_type) {
             let used = usage
-                .and_then(|u| u.per_type.get(type_id))
+                .and_then(|u| u.per_type.get(&p.instance_type))
                 .copied()
                 .unwrap_or(0);
             if used + count > *limit {
                 return Err(ApiError::with_message(
                     Code::QuotaExceedElasticQuota,
-                    "The number of the specified ECS instances has exceeded the quota of the specified instance type.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.",
+                    TYPE_QUOTA_MESSAGE,
                 ));
             }
         }
         if let Some(limit) = quota.vcpus {
             let used = usage.map_or(0, |u| u.vcpus);
-            if used + count * self.vcpus_of(type_id) > limit {
+            if used + count * self.vcpus_of(&p.instance_type) > limit {
                 return Err(ApiError::with_message(
                     Code::QuotaExceedElasticQuota,
-                    "The number of vCPUs assigned to the ECS instances has exceeded the quota in the zone.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.",
+                    VCPU_QUOTA_MESSAGE,
                 ));
             }
         }
         Ok(())
     }
 
-    /// How many more instances of a type fit stock and quotas (for MinAmount).
-    pub fn capacity_for(
-        &self,
-        account_id: &str,
-        region: &str,
-        zone: &str,
-        type_id: &str,
-        want: u64,
-    ) -> u64 {
-        (0..=want)
+    /// How many of `want` instances fit stock and quotas (for MinAmount).
+    pub fn capacity_for(&self, p: &Placement, want: u64) -> u64 {
+        (1..=want)
             .rev()
-            .find(|&n| {
-                n == 0
-                    || self
-                        .check_capacity(account_id, region, zone, type_id, n)
-                        .is_ok()
-            })
+            .find(|&n| self.check_capacity(p, n).is_ok())
             .unwrap_or(0)
     }
 
-    /// Take stock and quota for `count` instances. Call only after [`World::check_capacity`].
-    pub fn acquire_resources(
-        &mut self,
-        account_id: &str,
-        region: &str,
-        zone: &str,
-        type_id: &str,
-        count: u64,
-    ) {
-        self.take_stock(region, zone, type_id, count);
-        self.add_usage(account_id, region, type_id, count);
-    }
-
     /// Take zone stock only (new instances count their quota when inserted).
-    pub fn take_stock(&mut self, region: &str, zone: &str, type_id: &str, count: u64) {
-        if let Some(z) = self.zone_mut(region, zone) {
-            if let Some(s) = z.stock.get_mut(type_id) {
-                *s = s.saturating_sub(count);
-            }
+    pub fn take_stock(&mut self, p: &Placement, count: u64) {
+        if let Some(s) = self
+            .zone_mut(p)
+            .and_then(|z| z.stock.get_mut(&p.instance_type))
+        {
+            *s = s.saturating_sub(count);
         }
     }
 
-    pub(crate) fn add_usage(&mut self, account_id: &str, region: &str, type_id: &str, count: u64) {
-        let vcpus = self.vcpus_of(type_id);
-        let u = self
-            .usage
-            .entry((account_id.to_string(), region.to_string()))
-            .or_default();
+    /// Count `count` instances against the account's quota.
+    pub(crate) fn add_usage(&mut self, p: &Placement, count: u64) {
+        let vcpus = self.vcpus_of(&p.instance_type);
+        let u = self.usage.entry(p.scope()).or_default();
         u.vcpus += vcpus * count;
-        *u.per_type.entry(type_id.to_string()).or_default() += count;
+        *u.per_type.entry(p.instance_type.clone()).or_default() += count;
+    }
+
+    /// Take stock and quota for `count` instances. Call only after [`World::check_capacity`].
+    pub fn acquire_resources(&mut self, p: &Placement, count: u64) {
+        self.take_stock(p, count);
+        self.add_usage(p, count);
     }
 
     /// Give back stock and quota for `count` instances.
-    pub fn release_resources(
-        &mut self,
-        account_id: &str,
-        region: &str,
-        zone: &str,
-        type_id: &str,
-        count: u64,
-    ) {
-        let vcpus = self.vcpus_of(type_id);
-        if let Some(z) = self.zone_mut(region, zone) {
-            *z.stock.entry(type_id.to_string()).or_default() += count;
+    pub fn release_resources(&mut self, p: &Placement, count: u64) {
+        let vcpus = self.vcpus_of(&p.instance_type);
+        if let Some(z) = self.zone_mut(p) {
+            *z.stock.entry(p.instance_type.clone()).or_default() += count;
         }
-        if let Some(u) = self
-            .usage
-            .get_mut(&(account_id.to_string(), region.to_string()))
-        {
+        if let Some(u) = self.usage.get_mut(&p.scope()) {
             u.vcpus = u.vcpus.saturating_sub(vcpus * count);
-            if let Some(n) = u.per_type.get_mut(type_id) {
+            if let Some(n) = u.per_type.get_mut(&p.instance_type) {
                 *n = n.saturating_sub(count);
             }
+        }
+    }
+
+    /// Take or give back one instance's stock and quota when it moves between holding
+    /// resources (`from`) and not (`to`).
+    pub(crate) fn rebalance(&mut self, p: &Placement, from: bool, to: bool) {
+        match (from, to) {
+            (true, false) => self.release_resources(p, 1),
+            (false, true) => self.acquire_resources(p, 1),
+            _ => {}
         }
     }
 
@@ -167,8 +158,8 @@ impl World {
         inst.stopped_mode = mode;
         let to = inst.holds_resources();
         if from != to {
-            let snapshot = inst.clone();
-            self.rebalance(&snapshot, from, to);
+            let p = Placement::of(inst);
+            self.rebalance(&p, from, to);
         }
     }
 

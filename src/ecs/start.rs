@@ -11,6 +11,7 @@ use crate::ecs::lifecycle::{
     self, billing_locked, check_disks, check_security_lock, incorrect_status, prepaid_expired,
 };
 use crate::ecs::model::{ChargeType, SpotStrategy, Status, StoppedMode};
+use crate::ecs::resources::Placement;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -50,10 +51,13 @@ impl StartInstance {
 
 /// Every StartInstance rule; `Ok` means the start may proceed.
 pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> ApiResult<()> {
-    let inst = w.owned(ctx.caller, ctx.region, id, ctx.now)?.clone();
-    check_security_lock(&inst)?;
+    w.owned(ctx.caller, ctx.region, id, ctx.now)?;
+    // Settled and owned; the rest only reads.
+    let w: &World = w;
+    let inst = &w.instances[id];
+    check_security_lock(inst)?;
     let postpaid = inst.instance_charge_type == ChargeType::PostPaid;
-    if prepaid_expired(&inst, ctx.now) {
+    if prepaid_expired(inst, ctx.now) {
         return Err(ApiError::with_message(
             Code::InstanceExpired,
             "The prePaid instance has been expired.",
@@ -65,7 +69,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
             "The postPaid instance has been expired.Please ensure your account have enough balance.",
         ));
     }
-    if billing_locked(&inst) {
+    if billing_locked(inst) {
         return Err(ApiError::new(Code::InstanceExpiredOrInArrears));
     }
     let account = w.account(&inst.account_id);
@@ -77,7 +81,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
         Status::Pending => return Err(ApiError::new(Code::InstanceNotReady)),
         other => return Err(incorrect_status(other, &[Status::Stopped])),
     }
-    check_disks(&inst, ctx.now, init_local_disk)?;
+    check_disks(inst, ctx.now, init_local_disk)?;
     if inst.mock_disks.iter().any(|d| d.encrypted) && account.is_some_and(|a| !a.kms_authorized) {
         return Err(ApiError::new(Code::KmsUnauthorized));
     }
@@ -90,13 +94,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
         }
     }
     if inst.stopped_mode == StoppedMode::StopCharging {
-        w.check_capacity(
-            &inst.account_id,
-            &inst.region_id,
-            &inst.zone_id,
-            &inst.instance_type,
-            1,
-        )?;
+        w.check_capacity(&Placement::of(inst), 1)?;
     }
     Ok(())
 }

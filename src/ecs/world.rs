@@ -10,8 +10,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::clock::Millis;
-use crate::ecs::catalog::{Account, Fixture, InstanceType, Region, Zone};
+use crate::ecs::catalog::{AccessKey, Account, Fixture, InstanceType, RamUser, Region, Zone};
 use crate::ecs::model::{Instance, Status};
+use crate::ecs::resources::Placement;
 use crate::error::{ApiError, ApiResult, Code};
 
 /// Who is calling: the account (and RAM user) behind a verified access key.
@@ -77,33 +78,22 @@ impl World {
     pub fn from_fixture(fixture: Fixture, now: Millis, timing: &crate::timing::Timing) -> Self {
         let mut w = World::default();
         for account in fixture.accounts {
-            for key in &account.access_keys {
-                w.keys.insert(
-                    key.access_key_id.clone(),
-                    KeyInfo {
+            let mut add_keys = |keys: &[AccessKey], ram_user: Option<&RamUser>| {
+                for key in keys {
+                    let info = KeyInfo {
                         secret: key.access_key_secret.clone(),
                         caller: Caller {
                             account_id: account.account_id.clone(),
-                            ram_user: None,
+                            ram_user: ram_user.map(|u| u.user_name.clone()),
                         },
-                        allowed_actions: None,
-                    },
-                );
-            }
-            for user in &account.ram_users {
-                for key in &user.access_keys {
-                    w.keys.insert(
-                        key.access_key_id.clone(),
-                        KeyInfo {
-                            secret: key.access_key_secret.clone(),
-                            caller: Caller {
-                                account_id: account.account_id.clone(),
-                                ram_user: Some(user.user_name.clone()),
-                            },
-                            allowed_actions: Some(user.allowed_actions.clone()),
-                        },
-                    );
+                        allowed_actions: ram_user.map(|u| u.allowed_actions.clone()),
+                    };
+                    w.keys.insert(key.access_key_id.clone(), info);
                 }
+            };
+            add_keys(&account.access_keys, None);
+            for user in &account.ram_users {
+                add_keys(&user.access_keys, Some(user));
             }
             w.accounts.insert(account.account_id.clone(), account);
         }
@@ -192,7 +182,7 @@ impl World {
             .or_default()
             .insert(inst.seq, inst.instance_id.clone());
         if inst.holds_resources() {
-            self.add_usage(&inst.account_id, &inst.region_id, &inst.instance_type, 1);
+            self.add_usage(&Placement::of(&inst), 1);
         }
         if inst.is_releasing() {
             self.releasing.insert(inst.instance_id.clone());
@@ -207,7 +197,7 @@ impl World {
             return;
         };
         let (from, to) = (current.holds_resources(), before.holds_resources());
-        self.rebalance(&before, from, to);
+        self.rebalance(&Placement::of(&before), from, to);
         self.instances.insert(before.instance_id.clone(), before);
     }
 
@@ -239,13 +229,7 @@ impl World {
             idx.remove(&inst.seq);
         }
         if inst.holds_resources() {
-            self.release_resources(
-                &inst.account_id,
-                &inst.region_id,
-                &inst.zone_id,
-                &inst.instance_type,
-                1,
-            );
+            self.release_resources(&Placement::of(&inst), 1);
         }
         Some(inst)
     }

@@ -48,8 +48,8 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Choose the response format: `Format` (case-insensitive) when given; otherwise JSON
 /// for V3 (Authorization header) and XML for V1, the documented RPC default.
-fn choose_format(params: &Params, headers: &HeaderMap) -> Format {
-    match params.non_empty("Format") {
+fn choose_format(format: Option<&str>, headers: &HeaderMap) -> Format {
+    match format.filter(|f| !f.trim().is_empty()) {
         Some(f) if f.eq_ignore_ascii_case("xml") => Format::Xml,
         Some(_) => Format::Json,
         None if headers.contains_key("authorization") => Format::Json,
@@ -79,7 +79,15 @@ pub async fn handle(
         .to_string();
     let query = decode(uri.query().unwrap_or("").as_bytes());
     let mut seen = Seen {
-        format: choose_format(&Params::from_pairs(query.clone()), &headers),
+        // Until the body is read, the query's Format decides how an error looks.
+        format: choose_format(
+            query
+                .iter()
+                .rev()
+                .find(|(k, _)| k == "Format")
+                .map(|(_, v)| v.as_str()),
+            &headers,
+        ),
         action: String::new(),
     };
     let result = process(&app, &method, &uri, &headers, body, query, &mut seen).await;
@@ -125,7 +133,7 @@ async fn process(
         .await
         .map_err(|_| ApiError::new(Code::RequestBodyTooLarge))?;
     let params = merge_params(&query, headers, &body);
-    seen.format = choose_format(&params, headers);
+    seen.format = choose_format(params.get("Format"), headers);
     seen.action = params
         .non_empty("Action")
         .or_else(|| header(headers, "x-acs-action"))
@@ -149,15 +157,15 @@ async fn process(
         body: &body,
     };
     let verified = authenticate(&app.store, app.auth, &signed)?;
-    // A RAM user without permission gets Forbidden.RAM, except on DescribeInstances,
-    // which the API documents as answering an empty list instead.
-    let ram = check_ram(&verified, action);
-    if action != Action::DescribeInstances {
-        ram.clone()?;
-    }
+    // A RAM user without permission gets Forbidden.RAM, except on an action documented
+    // to answer an empty list instead (DescribeInstances).
+    let denied = match check_ram(&verified, action) {
+        Err(e) if !action.empty_when_denied() => return Err(e),
+        result => result.is_err(),
+    };
     let mut request = Request::parse(action, &params)?;
-    if let (Err(_), Request::DescribeInstances(describe)) = (&ram, &mut request) {
-        describe.filters.ids = Some(Vec::new());
+    if denied {
+        request.show_nothing();
     }
     let answer = app.store.with_world(|w| {
         let ctx = Ctx {
@@ -166,8 +174,6 @@ async fn process(
             now: app.store.now(),
             timing: app.store.timing(),
         };
-        // Releases that fell due give back stock and quota before anything checks them.
-        w.sweep_releases(ctx.now);
         request.apply(w, &ctx)
     })?;
     // Large answers (instance objects) are rendered here, outside the state lock.
