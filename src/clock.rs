@@ -93,6 +93,12 @@ pub fn format_ecs(ms: Millis) -> String {
     to_datetime(ms).format("%Y-%m-%dT%H:%MZ").to_string()
 }
 
+/// The `2017-12-10T04:04:05Z` form (seconds, no fraction): DescribeInstanceAttribute's
+/// `CreationTime`, disk and image times.
+pub fn format_ecs_seconds(ms: Millis) -> String {
+    to_datetime(ms).format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// Format with milliseconds (control plane and journal).
 pub fn format_millis(ms: Millis) -> String {
     to_datetime(ms).to_rfc3339_opts(SecondsFormat::Millis, true)

@@ -42,14 +42,23 @@ impl RunInstances {
         };
         let id = new_instance_id(region);
         let now = ctx.now;
+        let windows = self.image_id.starts_with("win");
+        // The real default host name: `iZ` + the id without `i-` + `Z`; Windows host
+        // names are cut to 15 characters (the last 12 of the id). An unnamed instance is
+        // named like its default host name.
+        let default_host = if windows {
+            format!("iZ{}Z", &id[id.len().saturating_sub(12)..])
+        } else {
+            format!("iZ{}Z", &id[2..])
+        };
         let name = self
             .name
             .as_deref()
-            .map_or_else(|| id.clone(), |t| self.numbered(t, n));
+            .map_or_else(|| default_host.clone(), |t| self.numbered(t, n));
         let host = self
             .host_name
             .as_deref()
-            .map_or_else(|| format!("iZ{}Z", &id[2..]), |t| self.numbered(t, n));
+            .map_or(default_host, |t| self.numbered(t, n));
         let octets = rand::random::<[u8; 2]>();
         let private_ip = format!("172.16.{}.{}", octets[0], octets[1].max(2));
         let mut extra = Map::new();
@@ -58,11 +67,7 @@ impl RunInstances {
         extra.insert("Description".into(), json!(self.description));
         extra.insert(
             "OSType".into(),
-            json!(if self.image_id.starts_with("win") {
-                "windows"
-            } else {
-                "linux"
-            }),
+            json!(if windows { "windows" } else { "linux" }),
         );
         extra.insert(
             "SerialNumber".into(),

@@ -36,21 +36,70 @@ impl DescribeRegions {
 
     /// Apply: `Regions.Region[]`.
     pub fn apply(self, w: &mut World, _ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        let regions: Vec<Value> = w
-            .regions
-            .values()
+        let mut regions: Vec<&crate::ecs::catalog::Region> = w.regions.values().collect();
+        // The real service lists regions in its own (geographic) order; regions it does
+        // not know follow in id order.
+        regions.sort_by_key(|r| {
+            REAL_ORDER
+                .iter()
+                .position(|id| *id == r.region_id)
+                .unwrap_or(REAL_ORDER.len())
+        });
+        let regions: Vec<Value> = regions
+            .into_iter()
             .map(|r| {
                 json!({
                     "RegionId": r.region_id,
-                    "RegionEndpoint": format!("ecs.{}.aliyuncs.com", r.region_id),
+                    "RegionEndpoint": endpoint(&r.region_id),
                     "LocalName": if r.local_name.is_empty() { r.region_id.clone() } else { r.local_name.clone() },
-                    "Status": "available",
                 })
             })
             .collect();
         let mut reply = Reply::new();
         reply.insert("Regions".into(), json!({ "Region": regions }));
         Ok(reply)
+    }
+}
+
+/// The real service's DescribeRegions order (captured).
+const REAL_ORDER: [&str; 29] = [
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-huhehaote",
+    "cn-wulanchabu",
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-nanjing",
+    "cn-shenzhen",
+    "cn-heyuan",
+    "cn-guangzhou",
+    "cn-fuzhou",
+    "cn-wuhan-lr",
+    "cn-chengdu",
+    "cn-hongkong",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-6",
+    "ap-southeast-5",
+    "ap-south-1",
+    "ap-southeast-7",
+    "us-east-1",
+    "us-west-1",
+    "eu-west-1",
+    "me-east-1",
+    "eu-central-1",
+];
+
+/// `RegionEndpoint`: `ecs.<region>.aliyuncs.com`, except cn-hangzhou's `ecs.aliyuncs.com`.
+fn endpoint(region_id: &str) -> String {
+    if region_id == "cn-hangzhou" {
+        "ecs.aliyuncs.com".to_string()
+    } else {
+        format!("ecs.{region_id}.aliyuncs.com")
     }
 }
 

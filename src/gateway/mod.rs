@@ -7,6 +7,7 @@
 //! [`ApiError`] rendered in the ECS error format with its HTTP status.
 
 pub mod auth;
+pub mod order;
 pub mod render;
 pub mod signature;
 

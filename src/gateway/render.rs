@@ -11,6 +11,7 @@ use quick_xml::escape::escape;
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiError;
+use crate::gateway::order;
 
 /// JSON content type, as the real gateway sends it.
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
@@ -34,7 +35,9 @@ pub fn success_body(request_id: &str, reply: Map<String, Value>) -> Map<String, 
     body
 }
 
-/// The error body as a JSON object.
+/// The error body as a JSON object, in the gateway's captured order
+/// (`RequestId, HostId, Code, Message, Recommend`; a RAM denial's `AccessDeniedDetail`
+/// last).
 pub fn error_body(err: &ApiError, request_id: &str, host: &str) -> Map<String, Value> {
     let mut body = Map::new();
     body.insert("RequestId".into(), json!(request_id));
@@ -49,7 +52,9 @@ pub fn error_body(err: &ApiError, request_id: &str, host: &str) -> Map<String, V
         )),
     );
     if let Some(detail) = &err.detail {
-        body.insert("AccessDeniedDetail".into(), (**detail).clone());
+        let mut detail = (**detail).clone();
+        order::arrange(&mut detail, order::Kind::Other);
+        body.insert("AccessDeniedDetail".into(), detail);
     }
     body
 }
@@ -61,7 +66,8 @@ pub fn success(
     reply: Map<String, Value>,
     format: Format,
 ) -> Response {
-    let body = success_body(request_id, reply);
+    let mut body = success_body(request_id, reply);
+    order::arrange_map(&mut body, order::top_kind(action));
     respond(
         StatusCode::OK,
         &format!("{action}Response"),
@@ -112,8 +118,24 @@ fn respond(
 pub fn to_xml(root: &str, body: &Map<String, Value>) -> String {
     let mut out = String::with_capacity(256);
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    element(&mut out, root, &Value::Object(body.clone()));
+    open(&mut out, root);
+    for (k, v) in body {
+        element(&mut out, k, v);
+    }
+    close(&mut out, root);
     out
+}
+
+fn open(out: &mut String, name: &str) {
+    out.push('<');
+    out.push_str(name);
+    out.push('>');
+}
+
+fn close(out: &mut String, name: &str) {
+    out.push_str("</");
+    out.push_str(name);
+    out.push('>');
 }
 
 fn element(out: &mut String, name: &str, value: &Value) {
@@ -124,28 +146,20 @@ fn element(out: &mut String, name: &str, value: &Value) {
             }
         }
         Value::Object(map) => {
-            out.push('<');
-            out.push_str(name);
-            out.push('>');
+            open(out, name);
             for (k, v) in map {
                 element(out, k, v);
             }
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
+            close(out, name);
         }
         scalar => {
-            out.push('<');
-            out.push_str(name);
-            out.push('>');
+            open(out, name);
             match scalar {
                 Value::String(s) => out.push_str(&escape(s.as_str())),
                 Value::Null => {}
                 other => out.push_str(&other.to_string()),
             }
-            out.push_str("</");
-            out.push_str(name);
-            out.push('>');
+            close(out, name);
         }
     }
 }

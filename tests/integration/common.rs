@@ -3,7 +3,9 @@
 //! golden-file comparison.
 //!
 //! Every response that goes through [`Resp::from_reqwest`] is checked for the two
-//! things that must never happen: a 5xx status and an empty body.
+//! things that must never happen, a 5xx status and an empty body, and every ECS API
+//! answer for conformance with the real service's key order and formats
+//! ([`crate::conformance`]).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -652,6 +654,11 @@ impl Resp {
         let body = resp.text().await.expect("a readable body");
         assert!(status < 500, "server error {status}: {body}");
         assert!(!body.is_empty(), "empty body with status {status}");
+        // Every ECS API answer (not the control plane's) is held to the real service's
+        // key order and value formats.
+        if headers.contains_key("x-acs-request-id") {
+            crate::conformance::check_body(&body);
+        }
         Resp {
             status,
             headers,

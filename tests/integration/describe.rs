@@ -87,11 +87,9 @@ async fn response_shape() {
     for inst in instances(&body) {
         for (k, v) in [
             ("OperationLocks", "LockReason"),
-            ("Tags", "Tag"),
             ("SecurityGroupIds", "SecurityGroupId"),
             ("PublicIpAddress", "IpAddress"),
             ("InnerIpAddress", "IpAddress"),
-            ("RdmaIpAddress", "IpAddress"),
             ("NetworkInterfaces", "NetworkInterface"),
         ] {
             assert!(
@@ -100,6 +98,12 @@ async fn response_shape() {
                 inst["InstanceId"]
             );
         }
+        // Real instances: `Tags` only when tagged, never `RdmaIpAddress`.
+        assert!(
+            inst.get("Tags").is_none() || !inst["Tags"]["Tag"].as_array().unwrap().is_empty(),
+            "Tags is left out of an untagged instance: {inst}"
+        );
+        assert!(inst.get("RdmaIpAddress").is_none());
         assert!(inst["VpcAttributes"]["PrivateIpAddress"]["IpAddress"].is_array());
         assert!(
             inst["Cpu"].is_u64() && inst["Memory"].is_u64(),
@@ -667,7 +671,10 @@ async fn describe_instance_attribute() {
     assert_eq!(body["Cpu"], 2);
     assert_eq!(body["Memory"], 8192);
     assert_eq!(body["ExpiredTime"], "2099-12-31T15:59Z");
-    assert_eq!(body["CreationTime"], "2026-01-05T08:00Z");
+    // This action shows CreationTime with seconds (DescribeInstances does not), and
+    // IoOptimized as a string.
+    assert_eq!(body["CreationTime"], "2026-01-05T08:00:00Z");
+    assert_eq!(body["IoOptimized"], "optimized");
     assert!(body["OperationLocks"]["LockReason"].is_array());
     assert!(body["SecurityGroupIds"]["SecurityGroupId"].is_array());
     assert!(body["VpcAttributes"]["PrivateIpAddress"]["IpAddress"].is_array());
@@ -717,9 +724,12 @@ async fn describe_regions() {
         .map(|r| r["RegionId"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(ids, ["cn-hangzhou", "cn-shanghai"]);
-    assert_eq!(regions[0]["RegionEndpoint"], "ecs.cn-hangzhou.aliyuncs.com");
-    assert_eq!(regions[0]["LocalName"], "China (Hangzhou)");
-    assert_eq!(regions[0]["Status"], "available");
+    // Real: cn-hangzhou's endpoint is the central one; others are regional; LocalName
+    // in Chinese; no Status.
+    assert_eq!(regions[0]["RegionEndpoint"], "ecs.aliyuncs.com");
+    assert_eq!(regions[1]["RegionEndpoint"], "ecs.cn-shanghai.aliyuncs.com");
+    assert_eq!(regions[0]["LocalName"], "华东1（杭州）");
+    assert!(regions[0].get("Status").is_none());
     // No RegionId needed.
     srv.rpc("DescribeRegions").region(None).send().await.ok();
     srv.call("DescribeRegions", &[("AcceptLanguage", "xx")])

@@ -7,6 +7,7 @@
 mod binary;
 mod common;
 mod concurrency;
+mod conformance;
 mod control;
 mod describe;
 mod golden;

@@ -112,7 +112,15 @@ async fn run_default_name_and_zone() {
     let ids = id_set(&body);
     assert_eq!(ids.len(), 1, "Amount defaults to 1");
     let inst = srv.describe_one(&ids[0]).await.expect("listed");
-    assert_eq!(inst["InstanceName"], ids[0], "the name defaults to the id");
+    // Real instances: an unnamed Linux instance is named like its default host name,
+    // `iZ` + the id without `i-` + `Z`.
+    let default_host = format!("iZ{}Z", &ids[0][2..]);
+    assert_eq!(inst["HostName"], default_host.as_str());
+    assert_eq!(
+        inst["InstanceName"],
+        default_host.as_str(),
+        "the name defaults to the host name"
+    );
     assert_eq!(
         inst["ZoneId"], "cn-hangzhou-h",
         "the zone with stock is chosen"
