@@ -14,4 +14,5 @@ mod lifecycle;
 mod protocol;
 mod robustness;
 mod run_delete;
+mod rust_sdk;
 mod start_instance;
