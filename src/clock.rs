@@ -109,7 +109,9 @@ fn to_datetime(ms: Millis) -> DateTime<Utc> {
 }
 
 /// Parse the time forms found in ECS requests, responses and fixtures:
-/// `2017-12-10T04:04Z`, `2017-12-10T04:04:05Z` and full RFC 3339.
+/// `2017-12-10T04:04Z`, `2017-12-10T04:04:05Z` and full RFC 3339, fractional seconds
+/// included (the Rust SDK's `Timestamp` carries nanoseconds; they are truncated to
+/// milliseconds).
 pub fn parse_time(s: &str) -> Option<Millis> {
     let s = s.trim();
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
@@ -155,5 +157,19 @@ mod tests {
         assert_eq!(parse_time("2017-12-10T04:04:00Z"), Some(t));
         assert_eq!(parse_time("2017-12-10T04:04:00.000+00:00"), Some(t));
         assert_eq!(parse_time("yesterday"), None);
+    }
+
+    #[test]
+    fn fractional_seconds_are_truncated_to_millis() {
+        let whole = parse_time("2026-11-30T00:15:20Z").unwrap();
+        assert_eq!(
+            parse_time("2026-11-30T00:15:20.123456789Z"),
+            Some(whole + 123)
+        );
+        assert_eq!(parse_time("2026-11-30T00:15:20.5Z"), Some(whole + 500));
+        assert_eq!(
+            parse_time("2026-11-30T00:15:20.999999999Z"),
+            Some(whole + 999)
+        );
     }
 }

@@ -203,3 +203,27 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
     check_nonce(store, &auth.access_key_id, nonce)?;
     Ok(verified(info))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> String {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .expect("a time")
+            .format("%Y-%m-%dT%H:%M:%S%.9fZ")
+            .to_string()
+    }
+
+    #[test]
+    fn timestamps_with_nanoseconds_are_in_the_window() {
+        // aliyun-openapi-core-rust-sdk sends `2026-11-30T00:15:20.123456789Z`.
+        let now = system_now();
+        assert!(check_timestamp(&at(now)).is_ok());
+        assert!(check_timestamp(&at(now - WINDOW_MS + 60_000)).is_ok());
+        let late = check_timestamp(&at(now + WINDOW_MS + 60_000)).expect_err("expired");
+        assert_eq!(late.code, "InvalidTimeStamp.Expired");
+        let bad = check_timestamp("2026-11-30T00:15:20.Z").expect_err("malformed");
+        assert_eq!(bad.code, "InvalidTimeStamp.Format");
+    }
+}

@@ -15,4 +15,5 @@ mod lifecycle;
 mod protocol;
 mod robustness;
 mod run_delete;
+mod rust_sdk;
 mod start_instance;
