@@ -13,6 +13,7 @@ mod describe;
 mod golden;
 mod lifecycle;
 mod protocol;
+mod readme;
 mod robustness;
 mod run_delete;
 mod rust_sdk;

@@ -27,7 +27,6 @@ import pytest
 
 # Legacy POP-core SDK.
 from aliyunsdkcore.acs_exception.exceptions import ServerException as LegacyServerException
-from aliyunsdkcore.client import AcsClient
 from aliyunsdkecs.request.v20140526.CreateInstanceRequest import CreateInstanceRequest
 from aliyunsdkecs.request.v20140526.DeleteInstanceRequest import DeleteInstanceRequest
 from aliyunsdkecs.request.v20140526.DeleteInstancesRequest import DeleteInstancesRequest
@@ -46,9 +45,7 @@ from aliyunsdkecs.request.v20140526.StopInstancesRequest import StopInstancesReq
 
 # Current Darabonba SDK.
 from alibabacloud_ecs20140526 import models as ecs_models
-from alibabacloud_ecs20140526.client import Client as TeaEcsClient
 from alibabacloud_tea_openapi import exceptions as tea_exceptions
-from alibabacloud_tea_openapi.utils_models import Config as TeaConfig
 from Tea.exceptions import TeaException
 
 from conftest import REPO_ROOT, MockServer, http_json
@@ -121,14 +118,47 @@ def _header(headers: Optional[dict], name: str) -> Optional[str]:
     return None
 
 
+# README:python-legacy:begin
+def legacy_client(endpoint="127.0.0.1:8080", key_id="test", secret="test", region="cn-hangzhou"):
+    """aliyun-python-sdk-core (+ aliyun-python-sdk-ecs), V1 HMAC-SHA1 signatures."""
+    from aliyunsdkcore.client import AcsClient
+
+    client = AcsClient(key_id, secret, region, timeout=15, connect_timeout=5)
+    # Plain http is this SDK's default. Keep the default port: the endpoint carries it.
+    client.add_endpoint(region, "Ecs", endpoint)
+    return client
+# README:python-legacy:end
+
+
+# README:python-tea:begin
+def tea_client(endpoint="127.0.0.1:8080", key_id="test", secret="test", region="cn-hangzhou",
+               signature_algorithm=None):
+    """alibabacloud-ecs20140526 on tea-openapi: V3 ACS3-HMAC-SHA256 signatures, or V1
+    HMAC-SHA1 with signature_algorithm="v2"."""
+    from alibabacloud_tea_openapi.utils_models import Config
+    from alibabacloud_ecs20140526.client import Client
+
+    config = Config(
+        access_key_id=key_id,
+        access_key_secret=secret,
+        region_id=region,
+        endpoint=endpoint,  # host:port, no scheme; it is the signed `host` header
+        protocol="http",
+        read_timeout=15000,
+        connect_timeout=5000,
+    )
+    if signature_algorithm is not None:
+        config.signature_algorithm = signature_algorithm
+    return Client(config)
+# README:python-tea:end
+
+
 class LegacySdk:
     """aliyun-python-sdk-core ``AcsClient``, endpoint overridden per client (add_endpoint)."""
 
     def __init__(self, endpoint: str, ak: str, secret: str):
         self.kind = "legacy"
-        # Keep the default port=80: the endpoint already carries the port.
-        self.client = AcsClient(ak, secret, REGION, timeout=15, connect_timeout=5)
-        self.client.add_endpoint(REGION, "Ecs", endpoint)
+        self.client = legacy_client(endpoint, ak, secret, REGION)
         self.last_headers: Optional[dict] = None  # do_action_with_exception returns the body only
 
     def _call(self, req) -> dict:
@@ -269,18 +299,7 @@ class TeaSdk:
 
     def __init__(self, endpoint: str, ak: str, secret: str, signature_algorithm: Optional[str] = None):
         self.kind = "tea-v2" if signature_algorithm == "v2" else "tea-v3"
-        config = TeaConfig(
-            access_key_id=ak,
-            access_key_secret=secret,
-            region_id=REGION,
-            endpoint=endpoint,  # host:port, no scheme; it is the signed `host` header
-            protocol="http",
-            read_timeout=15000,
-            connect_timeout=5000,
-        )
-        if signature_algorithm is not None:
-            config.signature_algorithm = signature_algorithm
-        self.client = TeaEcsClient(config)
+        self.client = tea_client(endpoint, ak, secret, REGION, signature_algorithm)
         self.last_headers: Optional[dict] = None
 
     def _call(self, fn: Callable, req) -> dict:

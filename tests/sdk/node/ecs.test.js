@@ -16,7 +16,6 @@ const path = require('node:path');
 
 const Ecs = require('@alicloud/ecs20140526');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
-const RPCClient = require('@alicloud/pop-core').RPCClient;
 
 const BIN = process.env.ECS_MOCK_BIN ||
   path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'ecs-mock');
@@ -111,27 +110,45 @@ beforeEach(async () => {
 // ---------------------------------------------------------------------------------------------
 // clients and helpers
 
-function ecsClient(extra = {}) {
+// README:node-ecs:begin
+// @alicloud/ecs20140526 on @alicloud/openapi-core: V3 ACS3-HMAC-SHA256 signatures, or V1
+// HMAC-SHA1 with { signatureAlgorithm: 'v2' }.
+function ecsMockClient(endpoint = '127.0.0.1:8080', extra = {}) {
+  const Ecs = require('@alicloud/ecs20140526');
+  const { $OpenApiUtil } = require('@alicloud/openapi-core');
   return new Ecs.default(new $OpenApiUtil.Config({
-    accessKeyId: AK,
-    accessKeySecret: SK,
-    regionId: REGION,
-    endpoint: hostPort, // host:port, no scheme (signed as the `host` header under V3)
+    accessKeyId: 'test',
+    accessKeySecret: 'test',
+    regionId: 'cn-hangzhou',
+    endpoint, // host:port, no scheme (signed as the `host` header under V3)
     protocol: 'http',
     connectTimeout: 5_000,
     readTimeout: 5_000,
     ...extra,
   }));
 }
+// README:node-ecs:end
 
-function popClient(extra = {}) {
+// README:node-pop-core:begin
+// @alicloud/pop-core RPCClient: V1 HMAC-SHA1, GET by default ({ method: 'POST' } sends a form).
+function popCoreClient(endpoint = '127.0.0.1:8080', extra = {}) {
+  const { RPCClient } = require('@alicloud/pop-core');
   return new RPCClient({
-    accessKeyId: AK,
-    accessKeySecret: SK,
-    endpoint: `http://${hostPort}`,
+    accessKeyId: 'test',
+    accessKeySecret: 'test',
+    endpoint: `http://${endpoint}`,
     apiVersion: '2014-05-26',
     ...extra,
   });
+}
+// README:node-pop-core:end
+
+function ecsClient(extra = {}) {
+  return ecsMockClient(hostPort, { accessKeyId: AK, accessKeySecret: SK, regionId: REGION, ...extra });
+}
+
+function popClient(extra = {}) {
+  return popCoreClient(hostPort, { accessKeyId: AK, accessKeySecret: SK, ...extra });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
