@@ -54,6 +54,8 @@ codes! {
     IncompleteSignature => ("IncompleteSignature", 400, "The request signature does not conform to Aliyun standards."),
     /// 400: the SignatureNonce was seen before within the replay window.
     SignatureNonceUsed => ("SignatureNonceUsed", 400, "Specified signature nonce was used already."),
+    /// 400: the SignatureNonce is longer than 256 characters (never stored).
+    InvalidSignatureNonceLength => ("InvalidSignatureNonce.Length", 400, "The specified SignatureNonce is too long: at most 256 characters are accepted."),
     /// 400: Timestamp / x-acs-date cannot be parsed.
     InvalidTimeStampFormat => ("InvalidTimeStamp.Format", 400, "Specified time stamp or date value is not well formatted."),
     /// 400: Timestamp / x-acs-date is more than 15 minutes away from the server clock.
@@ -66,6 +68,9 @@ codes! {
     UnsupportedHttpMethod => ("UnsupportedHTTPMethod", 403, "This http method is not supported."),
     /// 413: the request body is larger than the gateway accepts (no documented ECS code; ecs-mock's choice).
     RequestBodyTooLarge => ("InvalidParameter.BodyTooLarge", 413, "The request body is too large."),
+    /// 400: the request body could not be read (bad chunked framing, a connection that
+    /// ended early); ecs-mock's choice, the message says what went wrong.
+    InvalidRequestBody => ("InvalidRequest.Body", 400, "The request body could not be read."),
     /// 403: a RAM user lacks permission for the action.
     ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
     /// 500: an internal failure (also the default injected fault).

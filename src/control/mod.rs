@@ -11,9 +11,9 @@
 //! | `POST /_mock/clock` | `{"Freeze": true, "At": "…", "AdvanceMs": 1000}` or `{"Freeze": false}` |
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -29,8 +29,29 @@ pub fn router() -> Router<App> {
         .route("/_mock/reset", post(reset))
         .route("/_mock/state", get(get_state).post(put_state))
         .route("/_mock/clock", get(get_clock).post(set_clock))
+        .route("/_mock/{*rest}", any(not_found))
+        .method_not_allowed_fallback(method_not_allowed)
         // State documents can be large (100 000 instances are ~30 MB).
         .layer(DefaultBodyLimit::max(512 * 1024 * 1024))
+}
+
+/// A control-plane route called with a method it does not serve: JSON, like every
+/// control-plane answer.
+async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        Json(json!({"Error": format!("{} does not accept {method}", uri.path())})),
+    )
+        .into_response()
+}
+
+/// An unknown `/_mock/` path.
+async fn not_found(uri: Uri) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Json(json!({"Error": format!("no control-plane route {}", uri.path())})),
+    )
+        .into_response()
 }
 
 fn bad_request(message: impl Into<String>) -> Response {

@@ -41,29 +41,50 @@ pub fn action_allowed(patterns: &[String], action: &str) -> bool {
         .any(|p| wildcard_match(p, &full) || wildcard_match(p, action))
 }
 
-/// Match `text` against a pattern where `*` stands for any run of characters.
+/// Whether `text` matches `pattern`, where `*` stands for any run of characters.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == text;
+    Wildcard::new(pattern).matches(text)
+}
+
+/// A `*` pattern compiled once, before any lock is taken: the literal parts between
+/// stars, with runs of stars collapsed, so matching costs O(text) per candidate however
+/// many stars the caller sent.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Wildcard {
+    /// `[prefix, middle…, suffix]`; a single part means no star (exact match).
+    parts: Vec<String>,
+}
+
+impl Wildcard {
+    /// Compile `pattern`.
+    pub fn new(pattern: &str) -> Self {
+        let split: Vec<&str> = pattern.split('*').collect();
+        let last = split.len() - 1;
+        let parts = split
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| *i == 0 || *i == last || !p.is_empty())
+            .map(|(_, p)| p.to_string())
+            .collect();
+        Wildcard { parts }
     }
-    let mut rest = text;
-    for (i, part) in parts.iter().enumerate() {
-        if i == 0 {
-            match rest.strip_prefix(part) {
-                Some(r) => rest = r,
-                None => return false,
-            }
-        } else if i == parts.len() - 1 {
-            return rest.ends_with(part);
-        } else {
-            match rest.find(part) {
+
+    /// Whether `text` matches.
+    pub fn matches(&self, text: &str) -> bool {
+        let [first, middle @ .., last] = self.parts.as_slice() else {
+            return self.parts.first().is_some_and(|p| p == text);
+        };
+        let Some(mut rest) = text.strip_prefix(first.as_str()) else {
+            return false;
+        };
+        for part in middle {
+            match rest.find(part.as_str()) {
                 Some(pos) => rest = &rest[pos + part.len()..],
                 None => return false,
             }
         }
+        rest.ends_with(last.as_str())
     }
-    true
 }
 
 /// Quotas of an account in one region.
@@ -236,6 +257,13 @@ mod tests {
         assert!(wildcard_match("ecs:*Instance", "ecs:StartInstance"));
         assert!(!wildcard_match("ecs:Describe*", "ecs:StartInstance"));
         assert!(wildcard_match("ecs:StartInstance", "ecs:StartInstance"));
+        assert!(wildcard_match("web-**-1", "web-a-1"));
+        assert!(
+            !wildcard_match("ab*ba", "aba"),
+            "prefix and suffix may not overlap"
+        );
+        assert!(wildcard_match(&"*".repeat(900_000), "anything"));
+        assert_eq!(Wildcard::new(&"*".repeat(900_000)), Wildcard::new("*"));
     }
 
     #[test]

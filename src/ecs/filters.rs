@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::ecs::catalog::wildcard_match;
+use crate::ecs::catalog::Wildcard;
 use crate::ecs::model::{ChargeType, Instance, Status, LOCK_REASONS};
 use crate::ecs::view::stored_field;
 use crate::ecs::world::World;
@@ -22,8 +22,8 @@ pub struct Filters {
     pub instance_type: Option<String>,
     /// InstanceTypeFamily.
     pub family: Option<String>,
-    /// InstanceName, `*` wildcard.
-    pub name: Option<String>,
+    /// InstanceName, `*` wildcard, compiled at parse time.
+    pub name: Option<Wildcard>,
     /// InstanceChargeType.
     pub charge_type: Option<ChargeType>,
     /// LockReason.
@@ -99,7 +99,7 @@ impl Filters {
             zone: p.non_empty("ZoneId").map(str::to_string),
             instance_type: p.non_empty("InstanceType").map(str::to_string),
             family: p.non_empty("InstanceTypeFamily").map(str::to_string),
-            name: p.non_empty("InstanceName").map(str::to_string),
+            name: instance_name_filter(p)?,
             charge_type,
             lock_reason,
             tags: p.tags()?,
@@ -133,7 +133,7 @@ impl Filters {
             || self
                 .name
                 .as_ref()
-                .is_some_and(|n| !wildcard_match(n, &inst.instance_name))
+                .is_some_and(|n| !n.matches(&inst.instance_name))
         {
             return false;
         }
@@ -161,6 +161,18 @@ impl Filters {
 }
 
 /// Match a stored (not emulator-owned) field without building the whole view.
+/// The InstanceName filter: at most 128 characters (the documented name length), compiled
+/// once here, outside the state lock.
+fn instance_name_filter(p: &Params) -> ApiResult<Option<Wildcard>> {
+    match p.non_empty("InstanceName") {
+        None => Ok(None),
+        Some(n) if n.chars().count() > 128 => {
+            Err(ApiError::new(Code::InvalidInstanceNameMalformed))
+        }
+        Some(n) => Ok(Some(Wildcard::new(n))),
+    }
+}
+
 fn field_matches(inst: &Instance, name: &str, want: &str) -> bool {
     let field = |key: &str| stored_field(inst, key);
     let got = match name {

@@ -15,6 +15,7 @@ use crate::ecs::world::{Caller, KeyInfo};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::gateway::signature as sig;
 use crate::params::Params;
+use crate::store::nonces::MAX_NONCE_LEN;
 use crate::store::Store;
 
 /// Authentication mode.
@@ -120,6 +121,10 @@ fn mismatch(string_to_sign: &str) -> ApiError {
 }
 
 fn check_nonce(store: &Store, key_id: &str, nonce: &str) -> ApiResult<()> {
+    // Refused before it is remembered: the SDKs send 32 or 64 characters.
+    if nonce.len() > MAX_NONCE_LEN {
+        return Err(ApiError::new(Code::InvalidSignatureNonceLength));
+    }
     if store.use_nonce(key_id, nonce) {
         Ok(())
     } else {

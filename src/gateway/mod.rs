@@ -13,7 +13,7 @@ pub mod signature;
 
 use std::time::Instant;
 
-use axum::body::{to_bytes, Body};
+use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
@@ -130,9 +130,7 @@ async fn process(
     if method != Method::GET && method != Method::POST {
         return Err(ApiError::new(Code::UnsupportedHttpMethod));
     }
-    let body = to_bytes(body, app.max_body)
-        .await
-        .map_err(|_| ApiError::new(Code::RequestBodyTooLarge))?;
+    let body = read_body(body, headers, app.max_body).await?;
     let params = merge_params(&query, headers, &body);
     seen.format = choose_format(params.get("Format"), headers);
     seen.action = params
@@ -179,6 +177,30 @@ async fn process(
     })?;
     // Large answers (instance objects) are rendered here, outside the state lock.
     Ok((action, answer.into_reply()))
+}
+
+/// The body, up to `max_body` bytes. A body announced larger than that is refused before
+/// any of it is read (so `Expect: 100-continue` gets no `100 Continue`); a body that turns
+/// out larger is 413 too; a body that cannot be read (bad chunk framing, early end of the
+/// connection) is 400 `InvalidRequest.Body` with the reason.
+async fn read_body(body: Body, headers: &HeaderMap, max_body: usize) -> ApiResult<Bytes> {
+    let announced = header(headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > max_body as u64) {
+        return Err(ApiError::new(Code::RequestBodyTooLarge));
+    }
+    to_bytes(body, max_body).await.map_err(|e| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = source {
+            if err.is::<http_body_util::LengthLimitError>() {
+                return ApiError::new(Code::RequestBodyTooLarge);
+            }
+            source = err.source();
+        }
+        ApiError::with_message(
+            Code::InvalidRequestBody,
+            format!("The request body could not be read: {e}."),
+        )
+    })
 }
 
 /// The query merged with an `application/x-www-form-urlencoded` body (query first).

@@ -5,22 +5,19 @@
 //! `Mutex` because the invariants that matter — stock, quota, all-or-nothing batches,
 //! exactly one winner among concurrent StartInstance calls — span several entities;
 //! critical sections are short and never cross an `.await`. Replay protection uses a
-//! `DashMap` of recent nonces, outside that lock.
+//! sharded, bounded cache of recent nonces ([`nonces`]), outside that lock.
 
 pub mod fixtures;
+pub mod nonces;
 
 use std::sync::{Arc, Mutex, MutexGuard};
-
-use dashmap::DashMap;
 
 use crate::clock::{system_now, Clock, Millis};
 use crate::ecs::catalog::Fixture;
 use crate::ecs::world::World;
 use crate::timing::Timing;
 use fixtures::FixtureError;
-
-/// How long a nonce is remembered (the timestamp window is ±15 minutes).
-const NONCE_TTL: Millis = 30 * 60 * 1000;
+use nonces::Nonces;
 
 /// Shared emulator state.
 #[derive(Clone)]
@@ -34,8 +31,8 @@ struct Inner {
     loaded: Fixture,
     clock: Clock,
     timing: Timing,
-    /// (access key, nonce) → when first seen (system time).
-    nonces: DashMap<(String, String), Millis>,
+    /// Recently seen (access key, nonce) pairs (system time).
+    nonces: Nonces,
 }
 
 impl Store {
@@ -48,7 +45,7 @@ impl Store {
                 loaded: fixture,
                 clock,
                 timing,
-                nonces: DashMap::new(),
+                nonces: Nonces::default(),
             }),
         }
     }
@@ -105,24 +102,8 @@ impl Store {
 
     /// Record a signature nonce; `false` if it was used within the replay window.
     pub fn use_nonce(&self, access_key_id: &str, nonce: &str) -> bool {
-        let now = system_now();
-        if self.inner.nonces.len() > 100_000 {
-            self.inner.nonces.retain(|_, seen| now - *seen < NONCE_TTL);
-        }
-        let key = (access_key_id.to_string(), nonce.to_string());
-        match self.inner.nonces.entry(key) {
-            dashmap::Entry::Occupied(mut e) => {
-                if now - *e.get() < NONCE_TTL {
-                    false
-                } else {
-                    e.insert(now);
-                    true
-                }
-            }
-            dashmap::Entry::Vacant(e) => {
-                e.insert(now);
-                true
-            }
-        }
+        self.inner
+            .nonces
+            .use_once(access_key_id, nonce, system_now())
     }
 }

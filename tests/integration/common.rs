@@ -394,6 +394,12 @@ impl Rpc {
         self
     }
 
+    /// `SignatureNonce` value.
+    pub(crate) fn nonce(mut self, nonce: &str) -> Self {
+        self.nonce = nonce.to_string();
+        self
+    }
+
     /// `Timestamp` value.
     pub(crate) fn timestamp(mut self, timestamp: &str) -> Self {
         self.timestamp = timestamp.to_string();

@@ -4,6 +4,7 @@
 //! Golden response bodies live in `tests/golden/`; run with `UPDATE_GOLDEN=1` to
 //! rewrite them (then review every changed file against the spec).
 
+mod abuse;
 mod binary;
 mod common;
 mod concurrency;
