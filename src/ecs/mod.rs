@@ -39,6 +39,8 @@ pub mod view;
 pub mod world;
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod rules_tests;
 #[cfg(test)]
 mod testkit;
