@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::ecs::filters::Filters;
 use crate::ecs::listing::{collect, count, scope};
 use crate::ecs::world::World;
-use crate::ecs::{Answer, Ctx, Reply};
+use crate::ecs::{Answer, Ctx, InstancePage, Reply};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 
@@ -104,15 +104,13 @@ impl DescribeInstances {
             Paging::Pages { number, size } => (number, size),
             Paging::Token { max, .. } => (1, max),
         };
-        let mut reply = Reply::new();
-        reply.insert("TotalCount".into(), json!(total));
-        reply.insert("PageNumber".into(), json!(number));
-        reply.insert("PageSize".into(), json!(size));
-        reply.insert(
-            "NextToken".into(),
-            json!(page.next.map(|s| format!("{s:x}")).unwrap_or_default()),
-        );
-        Ok(Answer::Instances { reply, instances })
+        Ok(Answer::Instances(Box::new(InstancePage {
+            total_count: total,
+            next_token: page.next.map(|s| format!("{s:x}")).unwrap_or_default(),
+            page_size: size,
+            page_number: number,
+            instances,
+        })))
     }
 }
 

@@ -68,43 +68,105 @@ pub struct Ctx<'a> {
 pub type Reply = Map<String, Value>;
 
 /// What an action answers. Instance objects are large; a Describe* answer carries
-/// copies of the instances and is rendered by [`Answer::into_reply`] after the state
-/// lock is released, so both cores can build responses at once.
+/// copies of the instances and is rendered by the gateway after the state lock is
+/// released, so both cores can build responses at once.
 #[derive(Debug, Clone)]
 pub enum Answer {
     /// All fields ready.
     Ready(Reply),
-    /// Fields plus instances to render under `Instances.Instance` (DescribeInstances).
-    Instances {
-        /// The other fields (TotalCount, PageNumber …).
-        reply: Reply,
-        /// The page, with each instance's catalog type.
-        instances: Vec<(model::Instance, Option<catalog::InstanceType>)>,
-    },
+    /// A DescribeInstances page.
+    Instances(Box<InstancePage>),
     /// One instance rendered as DescribeInstanceAttribute's fields.
     Attribute(Box<(model::Instance, Option<catalog::InstanceType>)>),
 }
 
+/// A DescribeInstances page: the paging fields and the instances with their types.
+#[derive(Debug, Clone)]
+pub struct InstancePage {
+    /// Matches in total (see [`describe`] for NextToken mode).
+    pub total_count: u64,
+    /// The next page's token, `""` on the last page.
+    pub next_token: String,
+    /// Page size.
+    pub page_size: u64,
+    /// Page number (1 in NextToken mode).
+    pub page_number: u64,
+    /// The page, with each instance's catalog type.
+    pub instances: Vec<(model::Instance, Option<catalog::InstanceType>)>,
+}
+
+/// The DescribeInstances body in the real service's key order (`RequestId` among the
+/// paging fields).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstancePageBody<'a> {
+    instances: InstanceList<'a>,
+    total_count: u64,
+    next_token: &'a str,
+    page_size: u64,
+    request_id: &'a str,
+    page_number: u64,
+}
+
+/// `{"Instance": [...]}`.
+struct InstanceList<'a>(&'a [(model::Instance, Option<catalog::InstanceType>)]);
+
+impl serde::Serialize for InstanceList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("Instance", &Views(self.0))?;
+        m.end()
+    }
+}
+
+/// The instances of a page, each serialized through [`view::InstanceView`].
+struct Views<'a>(&'a [(model::Instance, Option<catalog::InstanceType>)]);
+
+impl serde::Serialize for Views<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|(inst, itype)| view::InstanceView {
+            inst,
+            itype: itype.as_ref(),
+        }))
+    }
+}
+
+impl InstancePage {
+    /// The body to serialize, with `request_id`.
+    pub fn body<'a>(&'a self, request_id: &'a str) -> InstancePageBody<'a> {
+        InstancePageBody {
+            instances: InstanceList(&self.instances),
+            total_count: self.total_count,
+            next_token: &self.next_token,
+            page_size: self.page_size,
+            request_id,
+            page_number: self.page_number,
+        }
+    }
+}
+
 impl Answer {
-    /// Render the answer's fields.
+    /// The answer's fields as a map, without `RequestId` (for in-process callers; the
+    /// gateway serializes typed answers directly).
     pub fn into_reply(self) -> Reply {
-        match self {
-            Answer::Ready(reply) => reply,
-            Answer::Instances {
-                mut reply,
-                instances,
-            } => {
-                let objects: Vec<Value> = instances
-                    .iter()
-                    .map(|(inst, t)| Value::Object(view::instance_json(t.as_ref(), inst)))
-                    .collect();
-                reply.insert(
-                    "Instances".into(),
-                    serde_json::json!({ "Instance": objects }),
-                );
-                reply
+        let value = match &self {
+            Answer::Ready(_) => None,
+            Answer::Instances(page) => serde_json::to_value(page.body("")).ok(),
+            Answer::Attribute(pair) => serde_json::to_value(view::AttributeView {
+                inst: &pair.0,
+                itype: pair.1.as_ref(),
+                request_id: "",
+            })
+            .ok(),
+        };
+        match (self, value) {
+            (Answer::Ready(reply), _) => reply,
+            (_, Some(Value::Object(mut map))) => {
+                map.shift_remove("RequestId");
+                map
             }
-            Answer::Attribute(pair) => view::attribute_json(pair.1.as_ref(), &pair.0),
+            _ => Reply::new(),
         }
     }
 }

@@ -9,17 +9,24 @@
 //! `LocalStorage*`, `PrivateDnsNameOptions`) are left out when they do not apply, as the
 //! real service does; fields the model does not know are appended and put in their
 //! slot by the renderer.
+//!
+//! [`InstanceView`] and [`AttributeView`] serialize straight into the output (JSON or
+//! XML) in that order, without building an intermediate map; only an instance that
+//! carries fields the model does not know takes the slower path through a map that the
+//! key-order rule arranges.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::clock::{format_ecs, format_ecs_seconds};
 use crate::ecs::catalog::InstanceType;
 use crate::ecs::lifecycle::expired_time_text;
-use crate::ecs::model::{EcsTime, Instance};
-use crate::gateway::order::{INSTANCE, INSTANCE_ATTRIBUTE};
+use crate::ecs::model::{EcsTime, Instance, OperationLocks};
+use crate::gateway::order::{self, INSTANCE, INSTANCE_ATTRIBUTE};
 
 /// The real service's value of every always-present key for an instance that has
 /// nothing set (captured responses: `""` strings, wrapped empty lists, fixed-shape
@@ -29,6 +36,10 @@ static DEFAULTS: LazyLock<HashMap<String, Value>> = LazyLock::new(|| {
         serde_json::from_str(DEFAULTS_JSON).expect("the instance defaults are valid JSON");
     map.into_iter().collect()
 });
+
+/// Each `Instance` key's position in the captured order, for one-pass lookups.
+static POSITION: LazyLock<HashMap<&'static str, usize>> =
+    LazyLock::new(|| INSTANCE.iter().enumerate().map(|(i, k)| (*k, i)).collect());
 
 const DEFAULTS_JSON: &str = r#"{
     "ResourceGroupId": "", "Memory": 0, "InstanceChargeType": "PostPaid", "Cpu": 0,
@@ -83,38 +94,44 @@ const BOUND_EIP: [&str; 5] = [
 /// A fixed-shape object (`EipAddress`, `MetadataOptions`, `DedicatedHostAttribute` …) in
 /// the real service's shape: exactly the default's sub-keys, each from the stored object
 /// when it has it. A bound EIP (non-empty `AllocationId`) has five keys, `Bandwidth`
-/// first; an unbound one three.
-fn fixed_shape(key: &str, stored: &Value, default: &Value) -> Value {
-    let (Some(stored), Some(default)) = (stored.as_object(), default.as_object()) else {
-        return stored.clone();
-    };
-    if default.is_empty() {
-        return stored.clone().into();
-    }
-    let bound = key == "EipAddress"
-        && stored
-            .get("AllocationId")
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty());
-    let mut out = Map::new();
-    if bound {
-        for k in BOUND_EIP {
-            let fallback = match k {
-                "Bandwidth" => json!(0),
-                "IsSupportUnassociate" => json!(true),
-                _ => json!(""),
-            };
-            out.insert(k.to_string(), stored.get(k).cloned().unwrap_or(fallback));
+/// first; an unbound one three. An option object whose default is `{}` is echoed.
+struct FixedShape<'a> {
+    key: &'a str,
+    stored: &'a Value,
+    default: &'a Value,
+}
+
+impl Serialize for FixedShape<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (Some(stored), Some(default)) = (self.stored.as_object(), self.default.as_object())
+        else {
+            return self.stored.serialize(s);
+        };
+        if default.is_empty() {
+            return self.stored.serialize(s);
         }
-    } else {
-        for (k, v) in default {
-            out.insert(
-                k.clone(),
-                stored.get(k).cloned().unwrap_or_else(|| v.clone()),
-            );
+        let bound = self.key == "EipAddress"
+            && stored
+                .get("AllocationId")
+                .and_then(Value::as_str)
+                .is_some_and(|s| !s.is_empty());
+        let mut m = s.serialize_map(None)?;
+        if bound {
+            for k in BOUND_EIP {
+                let fallback = match k {
+                    "Bandwidth" => json!(0),
+                    "IsSupportUnassociate" => json!(true),
+                    _ => json!(""),
+                };
+                m.serialize_entry(k, stored.get(k).unwrap_or(&fallback))?;
+            }
+        } else {
+            for (k, v) in default {
+                m.serialize_entry(k, stored.get(k).unwrap_or(v))?;
+            }
         }
+        m.end()
     }
-    Value::Object(out)
 }
 
 /// A field ecs-mock does not own, as Describe* shows it: the stored value, else the
@@ -123,11 +140,116 @@ pub fn stored_field<'a>(inst: &'a Instance, key: &str) -> Option<&'a Value> {
     inst.extra.get(key).or_else(|| DEFAULTS.get(key))
 }
 
-/// The DescribeInstances `Instance` object.
+/// One value of a response object, borrowed from the state where it can be.
+enum Field<'a> {
+    Str(&'a str),
+    Text(String),
+    Int(i64),
+    Float(f64),
+    Bool(bool),
+    Stored(&'a Value),
+    Owned(Value),
+    /// A fixed-shape object from the stored one and its default (see [`FixedShape`]).
+    Fixed(&'a str, &'a Value, &'a Value),
+    Locks(&'a OperationLocks),
+    /// `OperationLocks` with `LockReason` only (DescribeInstanceAttribute).
+    LockReasons(&'a OperationLocks),
+    Tags(&'a crate::ecs::model::Tags),
+    EmptyObject,
+}
+
+impl Serialize for Field<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Str(v) => s.serialize_str(v),
+            Field::Text(v) => s.serialize_str(v),
+            Field::Int(v) => s.serialize_i64(*v),
+            Field::Float(v) => s.serialize_f64(*v),
+            Field::Bool(v) => s.serialize_bool(*v),
+            Field::Stored(v) => v.serialize(s),
+            Field::Owned(v) => v.serialize(s),
+            Field::Fixed(key, stored, default) => FixedShape {
+                key,
+                stored,
+                default,
+            }
+            .serialize(s),
+            Field::Locks(locks) => locks.serialize(s),
+            Field::LockReasons(locks) => {
+                #[derive(Serialize)]
+                #[serde(rename_all = "PascalCase")]
+                struct Reason<'a> {
+                    lock_reason: &'a str,
+                }
+                #[derive(Serialize)]
+                #[serde(rename_all = "PascalCase")]
+                struct Reasons<'a> {
+                    lock_reason: Vec<Reason<'a>>,
+                }
+                Reasons {
+                    lock_reason: locks
+                        .lock_reason
+                        .iter()
+                        .map(|l| Reason {
+                            lock_reason: &l.lock_reason,
+                        })
+                        .collect(),
+                }
+                .serialize(s)
+            }
+            Field::Tags(tags) => tags.serialize(s),
+            Field::EmptyObject => s.serialize_map(Some(0))?.end(),
+        }
+    }
+}
+
+/// The stored value of each captured key (by position), and whether the instance
+/// carries keys the model does not know.
+fn stored_by_position(inst: &Instance) -> (Vec<Option<&Value>>, bool) {
+    let mut stored = vec![None; INSTANCE.len()];
+    let mut unknown = false;
+    for (key, value) in &inst.extra {
+        match POSITION.get(key.as_str()) {
+            Some(&i) => stored[i] = Some(value),
+            None => unknown |= !NEVER_SHOWN.contains(&key.as_str()),
+        }
+    }
+    (stored, unknown)
+}
+
+/// The DescribeInstances `Instance` object, serialized straight into the output.
+pub struct InstanceView<'a> {
+    /// The instance.
+    pub inst: &'a Instance,
+    /// Its catalog type, when known.
+    pub itype: Option<&'a InstanceType>,
+}
+
+impl Serialize for InstanceView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (stored, unknown) = stored_by_position(self.inst);
+        if unknown {
+            // Fields the model does not know: place them by the key-order rule.
+            return Value::Object(instance_json(self.itype, self.inst)).serialize(s);
+        }
+        let mut m = s.serialize_map(None)?;
+        for (key, stored) in INSTANCE.iter().zip(stored) {
+            if let Some(value) = instance_field(key, self.itype, self.inst, stored) {
+                m.serialize_entry(key, &value)?;
+            }
+        }
+        m.end()
+    }
+}
+
+/// The DescribeInstances `Instance` object as a map (for callers that need one, and for
+/// instances with fields the model does not know, arranged by the key-order rule).
 pub fn instance_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<String, Value> {
+    let (stored, _) = stored_by_position(inst);
     let mut out = Map::with_capacity(INSTANCE.len() + 2);
-    for key in INSTANCE {
-        if let Some(value) = instance_field(key, itype, inst) {
+    for (key, stored) in INSTANCE.iter().zip(stored) {
+        if let Some(value) = instance_field(key, itype, inst, stored) {
+            let value = serde_json::to_value(&value).unwrap_or_default();
             out.insert((*key).to_string(), value);
         }
     }
@@ -136,77 +258,72 @@ pub fn instance_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<Strin
             out.insert(key.clone(), value.clone());
         }
     }
+    order::arrange_map(&mut out, order::Kind::Instance);
     out
 }
 
-fn time(t: Option<EcsTime>) -> Value {
-    json!(t.map(|t| format_ecs(t.0)).unwrap_or_default())
+fn time(t: Option<EcsTime>) -> Field<'static> {
+    Field::Text(t.map(|t| format_ecs(t.0)).unwrap_or_default())
 }
 
 /// A stored string, when set and not empty.
-fn stored_str<'a>(inst: &'a Instance, key: &str) -> Option<&'a str> {
-    inst.extra
-        .get(key)
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
+fn non_empty(stored: Option<&Value>) -> Option<&str> {
+    stored.and_then(Value::as_str).filter(|s| !s.is_empty())
 }
 
 /// One key of the `Instance` object, or `None` when the real service leaves it out.
-fn instance_field(key: &str, itype: Option<&InstanceType>, inst: &Instance) -> Option<Value> {
+/// `stored` is what the fixture or RunInstances stored under that key.
+fn instance_field<'a>(
+    key: &'a str,
+    itype: Option<&'a InstanceType>,
+    inst: &'a Instance,
+    stored: Option<&'a Value>,
+) -> Option<Field<'a>> {
     let live = match key {
-        "InstanceId" => json!(inst.instance_id),
-        "InstanceName" => json!(inst.instance_name),
-        "HostName" => json!(stored_str(inst, "HostName").unwrap_or(&inst.instance_name)),
-        "Status" => json!(inst.status.as_str()),
-        "RegionId" => json!(inst.region_id),
-        "ZoneId" => json!(inst.zone_id),
-        "InstanceType" => json!(inst.instance_type),
-        "InstanceChargeType" => json!(inst.instance_charge_type.as_str()),
+        "InstanceId" => Field::Str(&inst.instance_id),
+        "InstanceName" => Field::Str(&inst.instance_name),
+        "HostName" => Field::Str(non_empty(stored).unwrap_or(&inst.instance_name)),
+        "Status" => Field::Str(inst.status.as_str()),
+        "RegionId" => Field::Str(&inst.region_id),
+        "ZoneId" => Field::Str(&inst.zone_id),
+        "InstanceType" => Field::Str(&inst.instance_type),
+        "InstanceChargeType" => Field::Str(inst.instance_charge_type.as_str()),
         "CreationTime" => time(inst.creation_time),
         "StartTime" => time(inst.start_time),
-        "ExpiredTime" => json!(expired_time_text(inst)),
-        "StoppedMode" => json!(inst.stopped_mode.as_str()),
-        "SpotStrategy" => json!(inst.spot_strategy.as_str()),
-        "SpotPriceLimit" => json!(inst.spot_price_limit),
-        "DeletionProtection" => json!(inst.deletion_protection),
-        "OperationLocks" => locks_json(inst, true),
+        "ExpiredTime" => Field::Text(expired_time_text(inst)),
+        "StoppedMode" => Field::Str(inst.stopped_mode.as_str()),
+        "SpotStrategy" => Field::Str(inst.spot_strategy.as_str()),
+        "SpotPriceLimit" => Field::Float(inst.spot_price_limit),
+        "DeletionProtection" => Field::Bool(inst.deletion_protection),
+        "OperationLocks" => Field::Locks(&inst.operation_locks),
         // Absent on an untagged instance (not `{"Tag": []}`).
         "Tags" if inst.tags.tag.is_empty() => return None,
-        "Tags" => {
-            let tags: Vec<Value> = inst
-                .tags
-                .tag
-                .iter()
-                .map(|t| json!({"TagKey": t.tag_key, "TagValue": t.tag_value}))
-                .collect();
-            json!({ "Tag": tags })
-        }
+        "Tags" => Field::Tags(&inst.tags),
         // Absent when no key pair is set.
-        "KeyPairName" => json!(stored_str(inst, "KeyPairName")?),
+        "KeyPairName" => Field::Str(non_empty(stored)?),
         // Present ({}) on every captured cn-hangzhou instance and on none elsewhere.
-        "PrivateDnsNameOptions" => match inst.extra.get(key) {
-            Some(v) => v.clone(),
-            None if inst.region_id == "cn-hangzhou" => json!({}),
+        "PrivateDnsNameOptions" => match stored {
+            Some(v) => Field::Stored(v),
+            None if inst.region_id == "cn-hangzhou" => Field::EmptyObject,
             None => return None,
         },
         // Only on types with local disks.
         "LocalStorageAmount" | "LocalStorageCapacity" => match itype {
             Some(t) if t.local_storage_amount == 0 => return None,
-            Some(t) if key == "LocalStorageAmount" => json!(t.local_storage_amount),
-            Some(t) => json!(t.local_storage_capacity),
-            None => inst
-                .extra
-                .get(key)
-                .filter(|v| v.as_u64() != Some(0))?
-                .clone(),
+            Some(t) if key == "LocalStorageAmount" => Field::Int(t.local_storage_amount as i64),
+            Some(t) => Field::Int(t.local_storage_capacity as i64),
+            None => Field::Stored(stored.filter(|v| v.as_u64() != Some(0))?),
         },
         _ => match (itype, type_field(key)) {
             (Some(t), Some(derive)) => derive(t),
             _ => {
                 let default = DEFAULTS.get(key);
-                return match (inst.extra.get(key), default) {
-                    (Some(stored), Some(default)) => Some(fixed_shape(key, stored, default)),
-                    (stored, default) => stored.or(default).cloned(),
+                return match (stored, default) {
+                    (Some(stored), Some(default)) if default.is_object() => {
+                        Some(Field::Fixed(key, stored, default))
+                    }
+                    (Some(stored), _) => Some(Field::Stored(stored)),
+                    (None, default) => default.map(Field::Stored),
                 };
             }
         },
@@ -214,20 +331,22 @@ fn instance_field(key: &str, itype: Option<&InstanceType>, inst: &Instance) -> O
     Some(live)
 }
 
-type Derive = fn(&InstanceType) -> Value;
+type Derive = fn(&InstanceType) -> Field<'static>;
 
 /// Fields that follow from the instance type, when the catalog knows it.
 fn type_field(key: &str) -> Option<Derive> {
     let derive: Derive = match key {
-        "InstanceTypeFamily" => |t| json!(t.family()),
-        "Cpu" => |t| json!(t.cpu_core_count),
+        "InstanceTypeFamily" => |t| Field::Text(t.family()),
+        "Cpu" => |t| Field::Int(t.cpu_core_count as i64),
         // MiB, as the real service answers.
-        "Memory" => |t| json!((t.memory_size * 1024.0).round() as u64),
-        "GPUAmount" => |t| json!(t.gpu_amount),
-        "CpuOptions" => {
-            |t| json!({"ThreadsPerCore": 2, "Numa": numa(t), "CoreCount": t.cpu_core_count.div_ceil(2)})
-        }
-        "CreditSpecification" => |t| json!(if burstable(t) { "Standard" } else { "" }),
+        "Memory" => |t| Field::Int((t.memory_size * 1024.0).round() as i64),
+        "GPUAmount" => |t| Field::Int(t.gpu_amount as i64),
+        "CpuOptions" => |t| {
+            Field::Owned(
+                json!({"ThreadsPerCore": 2, "Numa": numa(t), "CoreCount": t.cpu_core_count.div_ceil(2)}),
+            )
+        },
+        "CreditSpecification" => |t| Field::Str(if burstable(t) { "Standard" } else { "" }),
         _ => return None,
     };
     Some(derive)
@@ -235,15 +354,14 @@ fn type_field(key: &str) -> Option<Derive> {
 
 /// Burstable families (t5, t6): `CreditSpecification` `Standard`, `Numa` empty.
 fn burstable(t: &InstanceType) -> bool {
-    let family = t.family();
-    family.starts_with("ecs.t5") || family.starts_with("ecs.t6")
+    let id = t.instance_type_id.as_str();
+    id.starts_with("ecs.t5") || id.starts_with("ecs.t6")
 }
 
 /// `CpuOptions.Numa` as captured: `""` for burstable, entry-level (`e-`), GPU (`gn`) and
 /// bare-metal (`ebm`) families; `"ON"` for 2 vCPUs; `"N/A"` for larger sizes.
 fn numa(t: &InstanceType) -> &'static str {
-    let family = t.family();
-    let short = family.trim_start_matches("ecs.");
+    let short = t.instance_type_id.trim_start_matches("ecs.");
     if burstable(t)
         || short.starts_with("e-")
         || short.starts_with("gn")
@@ -257,54 +375,61 @@ fn numa(t: &InstanceType) -> &'static str {
     }
 }
 
-/// `OperationLocks.LockReason[]`; DescribeInstanceAttribute shows only `LockReason`.
-fn locks_json(inst: &Instance, with_msg: bool) -> Value {
-    let locks: Vec<Value> = inst
-        .operation_locks
-        .lock_reason
-        .iter()
-        .map(|l| match (&l.lock_msg, with_msg) {
-            (Some(msg), true) => json!({"LockReason": l.lock_reason, "LockMsg": msg}),
-            _ => json!({"LockReason": l.lock_reason}),
-        })
-        .collect();
-    json!({ "LockReason": locks })
+/// The DescribeInstanceAttribute body, `RequestId` included in its captured slot: the
+/// captured 33 keys, with this action's own value types — `IoOptimized` the string
+/// `"optimized"`, `CreationTime` with seconds, `DedicatedHostAttribute` without its
+/// cluster id, `EnableJumboFrame` `false`.
+pub struct AttributeView<'a> {
+    /// The instance.
+    pub inst: &'a Instance,
+    /// Its catalog type, when known.
+    pub itype: Option<&'a InstanceType>,
+    /// The request id, written among the fields.
+    pub request_id: &'a str,
 }
 
-/// The DescribeInstanceAttribute body (without `RequestId`, which the gateway adds in its
-/// captured slot): the captured 33 keys, with this action's own value types —
-/// `IoOptimized` the string `"optimized"`, `CreationTime` with seconds,
-/// `DedicatedHostAttribute` without its cluster id, `EnableJumboFrame` `false`.
-pub fn attribute_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<String, Value> {
-    let mut out = Map::with_capacity(INSTANCE_ATTRIBUTE.len());
-    for key in INSTANCE_ATTRIBUTE {
-        let value = match *key {
-            "RequestId" => continue,
-            "EnableJumboFrame" => json!(false),
-            "IoOptimized" => {
-                let optimized = instance_field(key, itype, inst).and_then(|v| v.as_bool());
-                json!(if optimized == Some(false) {
-                    "none"
-                } else {
-                    "optimized"
-                })
-            }
-            "CreationTime" => json!(inst
-                .creation_time
-                .map(|t| format_ecs_seconds(t.0))
-                .unwrap_or_default()),
-            "DedicatedHostAttribute" => {
-                let full = instance_field(key, itype, inst).unwrap_or_default();
-                let get = |k: &str| full.get(k).cloned().unwrap_or_else(|| json!(""));
-                json!({"DedicatedHostId": get("DedicatedHostId"), "DedicatedHostName": get("DedicatedHostName")})
-            }
-            "OperationLocks" => locks_json(inst, false),
-            _ => match instance_field(key, itype, inst) {
-                Some(v) => v,
-                None => continue,
-            },
-        };
-        out.insert((*key).to_string(), value);
+impl Serialize for AttributeView<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (stored, _) = stored_by_position(self.inst);
+        let at = |key: &str| POSITION.get(key).and_then(|&i| stored[i]);
+        let (inst, itype) = (self.inst, self.itype);
+        let mut m = s.serialize_map(Some(INSTANCE_ATTRIBUTE.len()))?;
+        for key in INSTANCE_ATTRIBUTE {
+            let value = match *key {
+                "RequestId" => Field::Str(self.request_id),
+                "EnableJumboFrame" => Field::Bool(false),
+                "IoOptimized" => {
+                    let optimized = at(key).and_then(Value::as_bool);
+                    Field::Str(if optimized == Some(false) {
+                        "none"
+                    } else {
+                        "optimized"
+                    })
+                }
+                "CreationTime" => Field::Text(
+                    inst.creation_time
+                        .map(|t| format_ecs_seconds(t.0))
+                        .unwrap_or_default(),
+                ),
+                "DedicatedHostAttribute" => {
+                    let get = |k: &str| {
+                        at(key)
+                            .and_then(|v| v.get(k))
+                            .cloned()
+                            .unwrap_or_else(|| json!(""))
+                    };
+                    Field::Owned(
+                        json!({"DedicatedHostId": get("DedicatedHostId"), "DedicatedHostName": get("DedicatedHostName")}),
+                    )
+                }
+                "OperationLocks" => Field::LockReasons(&inst.operation_locks),
+                _ => match instance_field(key, itype, inst, at(key)) {
+                    Some(v) => v,
+                    None => continue,
+                },
+            };
+            m.serialize_entry(key, &value)?;
+        }
+        m.end()
     }
-    out
 }

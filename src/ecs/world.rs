@@ -174,6 +174,11 @@ impl World {
     /// Stock is *not* taken here: fixtures describe stock as what is still free, and
     /// RunInstances takes it with [`World::take_stock`].
     pub fn insert_instance(&mut self, mut inst: Instance) {
+        // Stored objects (VpcAttributes, NetworkInterfaces …) are put in the real
+        // service's key order once here, so every Describe* writes them as they are.
+        for (key, value) in inst.extra.iter_mut() {
+            crate::gateway::order::arrange(value, crate::gateway::order::child_kind(key));
+        }
         inst.seq = self.next_seq;
         self.next_seq += 1;
         let scope = (inst.account_id.clone(), inst.region_id.clone());

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod order;
 pub mod render;
 pub mod signature;
+pub mod xml;
 
 use std::time::Instant;
 
@@ -21,7 +22,7 @@ use serde_json::json;
 
 use crate::ecs::action::{Action, Request};
 use crate::ecs::catalog::action_allowed;
-use crate::ecs::{Ctx, Reply};
+use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::App;
@@ -102,7 +103,7 @@ pub async fn handle(
                 request_id,
                 "ok"
             );
-            render::success(action.as_str(), &request_id, reply, seen.format)
+            render::answer(action.as_str(), &request_id, reply, seen.format)
         }
         Err(err) => {
             let action = seen.action.as_str();
@@ -126,7 +127,7 @@ async fn process(
     body: Body,
     query: Vec<(String, String)>,
     seen: &mut Seen,
-) -> ApiResult<(Action, Reply)> {
+) -> ApiResult<(Action, Answer)> {
     if method != Method::GET && method != Method::POST {
         return Err(ApiError::new(Code::UnsupportedHttpMethod));
     }
@@ -175,8 +176,8 @@ async fn process(
         };
         request.apply(w, &ctx)
     })?;
-    // Large answers (instance objects) are rendered here, outside the state lock.
-    Ok((action, answer.into_reply()))
+    // Large answers (instance objects) are rendered by the caller, outside the lock.
+    Ok((action, answer))
 }
 
 /// The body, up to `max_body` bytes. A body announced larger than that is refused before

@@ -1,17 +1,21 @@
 //! Rendering responses: JSON or XML, success or error — the only place that writes bodies.
 //!
-//! XML follows the ECS convention: the root is `<{Action}Response>` (or `<Error>`), an
-//! object becomes nested elements, and a JSON array under key `K` becomes repeated
-//! `<K>` elements, so `{"Instances":{"Instance":[a,b]}}` reads
-//! `<Instances><Instance>a</Instance><Instance>b</Instance></Instances>`.
+//! One serializer per format: `serde_json` for JSON and [`xml`](crate::gateway::xml)
+//! for the ECS XML convention (root `<{Action}Response>` or `<Error>`, a list under key
+//! `K` as repeated `<K>` elements). Typed answers (DescribeInstances pages,
+//! DescribeInstanceAttribute) are written straight from the state into the buffer in the
+//! real service's key order; the other actions' field maps are put in that order by
+//! [`order`] first.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use quick_xml::escape::escape;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
+use crate::ecs::view::AttributeView;
+use crate::ecs::{Answer, Reply};
 use crate::error::ApiError;
-use crate::gateway::order;
+use crate::gateway::{order, xml};
 
 /// JSON content type, as the real gateway sends it.
 pub const JSON_CONTENT_TYPE: &str = "application/json;charset=utf-8";
@@ -27,11 +31,13 @@ pub enum Format {
     Xml,
 }
 
-/// The success body as a JSON object: `RequestId` first, then the action's fields.
-pub fn success_body(request_id: &str, reply: Map<String, Value>) -> Map<String, Value> {
+/// A success body from a map of fields: `RequestId` added, then every object put in the
+/// real service's key order.
+pub fn success_body(action: &str, request_id: &str, reply: Reply) -> Map<String, Value> {
     let mut body = Map::with_capacity(reply.len() + 1);
     body.insert("RequestId".into(), json!(request_id));
     body.extend(reply);
+    order::arrange_map(&mut body, order::top_kind(action));
     body
 }
 
@@ -59,124 +65,51 @@ pub fn error_body(err: &ApiError, request_id: &str, host: &str) -> Map<String, V
     body
 }
 
-/// A success response.
-pub fn success(
-    action: &str,
-    request_id: &str,
-    reply: Map<String, Value>,
-    format: Format,
-) -> Response {
-    let mut body = success_body(request_id, reply);
-    order::arrange_map(&mut body, order::top_kind(action));
-    respond(
-        StatusCode::OK,
-        &format!("{action}Response"),
-        body,
-        format,
-        request_id,
-    )
+/// A success response from an action's answer.
+pub fn answer(action: &str, request_id: &str, answer: Answer, format: Format) -> Response {
+    let root = format!("{action}Response");
+    let body = match answer {
+        Answer::Ready(reply) => serialize(&success_body(action, request_id, reply), &root, format),
+        Answer::Instances(page) => serialize(&page.body(request_id), &root, format),
+        Answer::Attribute(pair) => serialize(
+            &AttributeView {
+                inst: &pair.0,
+                itype: pair.1.as_ref(),
+                request_id,
+            },
+            &root,
+            format,
+        ),
+    };
+    respond(StatusCode::OK, body, format, request_id)
 }
 
 /// An error response with the error's HTTP status.
 pub fn error(err: &ApiError, request_id: &str, host: &str, format: Format) -> Response {
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    respond(
-        status,
-        "Error",
-        error_body(err, request_id, host),
-        format,
-        request_id,
-    )
+    let body = serialize(&error_body(err, request_id, host), "Error", format);
+    respond(status, body, format, request_id)
 }
 
-fn respond(
-    status: StatusCode,
-    root: &str,
-    body: Map<String, Value>,
-    format: Format,
-    request_id: &str,
-) -> Response {
-    let (content_type, text) = match format {
-        // `to_vec` writes bytes directly; `Value::to_string` goes through `fmt` and is
-        // markedly slower on large Describe* bodies.
-        Format::Json => (
-            JSON_CONTENT_TYPE,
-            serde_json::to_vec(&Value::Object(body)).unwrap_or_default(),
-        ),
-        Format::Xml => (XML_CONTENT_TYPE, to_xml(root, &body).into_bytes()),
+/// Serialize a body; a value that cannot be written (never expected: every body is a
+/// map with string keys) becomes an empty document rather than a panic.
+fn serialize<T: Serialize + ?Sized>(body: &T, root: &str, format: Format) -> Vec<u8> {
+    match format {
+        Format::Json => serde_json::to_vec(body).unwrap_or_default(),
+        Format::Xml => xml::to_xml(root, body).unwrap_or_default(),
+    }
+}
+
+fn respond(status: StatusCode, body: Vec<u8>, format: Format, request_id: &str) -> Response {
+    let content_type = match format {
+        Format::Json => JSON_CONTENT_TYPE,
+        Format::Xml => XML_CONTENT_TYPE,
     };
-    let mut resp = (status, text).into_response();
+    let mut resp = (status, body).into_response();
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(request_id) {
         headers.insert("x-acs-request-id", v);
     }
     resp
-}
-
-/// Render a JSON object as an ECS XML document with root element `root`.
-pub fn to_xml(root: &str, body: &Map<String, Value>) -> String {
-    let mut out = String::with_capacity(256);
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-    open(&mut out, root);
-    for (k, v) in body {
-        element(&mut out, k, v);
-    }
-    close(&mut out, root);
-    out
-}
-
-fn open(out: &mut String, name: &str) {
-    out.push('<');
-    out.push_str(name);
-    out.push('>');
-}
-
-fn close(out: &mut String, name: &str) {
-    out.push_str("</");
-    out.push_str(name);
-    out.push('>');
-}
-
-fn element(out: &mut String, name: &str, value: &Value) {
-    match value {
-        Value::Array(items) => {
-            for item in items {
-                element(out, name, item);
-            }
-        }
-        Value::Object(map) => {
-            open(out, name);
-            for (k, v) in map {
-                element(out, k, v);
-            }
-            close(out, name);
-        }
-        scalar => {
-            open(out, name);
-            match scalar {
-                Value::String(s) => out.push_str(&escape(s.as_str())),
-                Value::Null => {}
-                other => out.push_str(&other.to_string()),
-            }
-            close(out, name);
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn xml_wraps_lists_the_ecs_way() {
-        let body = json!({"RequestId": "R", "Instances": {"Instance": [{"InstanceId": "i-1", "Ok": true}, {"InstanceId": "i-<2>"}]}, "Empty": {"Tag": []}});
-        let Value::Object(body) = body else {
-            unreachable!()
-        };
-        assert_eq!(
-            to_xml("DescribeInstancesResponse", &body),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><DescribeInstancesResponse><RequestId>R</RequestId><Instances><Instance><InstanceId>i-1</InstanceId><Ok>true</Ok></Instance><Instance><InstanceId>i-&lt;2&gt;</InstanceId></Instance></Instances><Empty></Empty></DescribeInstancesResponse>"
-        );
-    }
 }
