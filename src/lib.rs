@@ -9,9 +9,9 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`config`] | command-line options (clap, each with an `ECS_MOCK_*` variable) |
-//! | [`gateway`] | the RPC protocol: parameters, signatures ([`gateway::signature`], pure), auth, rendering |
+//! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]) |
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
-//! | [`store`] | the state facade (one lock for cross-entity invariants) and fixture loading |
+//! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading |
 //! | [`control`] | the `/_mock/` control plane |
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
