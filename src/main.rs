@@ -17,6 +17,7 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Parse the options; `healthcheck` needs no async runtime, serving builds one.
 fn main() -> ExitCode {
     let config = Config::parse();
     match config.command {
@@ -25,6 +26,7 @@ fn main() -> ExitCode {
     }
 }
 
+/// Log, load the fixtures, bind and serve until SIGTERM / SIGINT.
 #[tokio::main]
 async fn serve(config: Config) -> ExitCode {
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
