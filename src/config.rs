@@ -18,12 +18,34 @@ pub enum LogFormat {
     Json,
 }
 
+/// What to do instead of serving.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Check a running server: `GET /_mock/health`; exit 0 on HTTP 200, else 1.
+    ///
+    /// It asks the address given by `--listen` / `ECS_MOCK_LISTEN`, on loopback when that
+    /// is 0.0.0.0 or ::, and gives up after 2 seconds. The container image's HEALTHCHECK
+    /// runs it, so the image needs no shell and no curl.
+    Healthcheck,
+}
+
 /// ecs-mock: a local emulator of the Alibaba Cloud ECS OpenAPI (2014-05-26).
+///
+/// Without a subcommand it serves.
 #[derive(Debug, Clone, Parser)]
 #[command(version, about)]
 pub struct Config {
+    /// Instead of serving: `healthcheck`.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on (`127.0.0.1:0` picks a free port; it is logged).
-    #[arg(long, env = "ECS_MOCK_LISTEN", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        env = "ECS_MOCK_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
 
     /// Fixtures: a JSON file, or a folder whose *.json files are merged in name order.

@@ -8,7 +8,8 @@
 //!
 //! | module | what it holds |
 //! |---|---|
-//! | [`config`] | command-line options (clap, each with an `ECS_MOCK_*` variable) |
+//! | [`config`] | command-line options (clap, each with an `ECS_MOCK_*` variable) and the `healthcheck` subcommand |
+//! | [`healthcheck`] | the `healthcheck` client: `GET /_mock/health` over a plain TCP stream, exit 0 or 1 (the container's HEALTHCHECK) |
 //! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]) |
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
 //! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading |
@@ -27,6 +28,7 @@ pub mod control;
 pub mod ecs;
 pub mod error;
 pub mod gateway;
+pub mod healthcheck;
 pub mod params;
 pub mod store;
 pub mod timing;

@@ -1,11 +1,12 @@
-//! The `ecs-mock` binary: parse options, set up logging, load fixtures, serve.
+//! The `ecs-mock` binary: parse options; then either `healthcheck` (no runtime, no
+//! logging) or set up logging, load fixtures and serve.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use ecs_mock::clock::Clock;
-use ecs_mock::config::{Config, LogFormat};
+use ecs_mock::config::{Command, Config, LogFormat};
 use ecs_mock::store::{fixtures, Store};
 use ecs_mock::{run, App};
 use tokio::net::TcpListener;
@@ -16,9 +17,18 @@ use tracing_subscriber::EnvFilter;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Parse the options; `healthcheck` needs no async runtime, serving builds one.
+fn main() -> ExitCode {
     let config = Config::parse();
+    match config.command {
+        Some(Command::Healthcheck) => ecs_mock::healthcheck::run(config.listen),
+        None => serve(config),
+    }
+}
+
+/// Log, load the fixtures, bind and serve until SIGTERM / SIGINT.
+#[tokio::main]
+async fn serve(config: Config) -> ExitCode {
     let filter = EnvFilter::try_new(&config.log).unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

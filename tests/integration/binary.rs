@@ -1,5 +1,6 @@
 //! The `ecs-mock` binary itself: startup line, fixtures from a file or a folder, bad
-//! fixtures stopping startup with a precise message, timing options, SIGTERM.
+//! fixtures stopping startup with a precise message, timing options, SIGTERM, and the
+//! `healthcheck` subcommand the container image runs.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -203,4 +204,61 @@ fn sigterm_shuts_down_gracefully() {
     assert!(status.success());
     let exit = proc.child.wait().expect("wait");
     assert_eq!(exit.code(), Some(0), "graceful shutdown exits 0");
+}
+
+#[test]
+fn healthcheck_exits_0_against_a_running_server() {
+    let proc = start(&[]);
+    let addr = proc.base.trim_start_matches("http://").to_string();
+    let out = Command::new(BIN)
+        .args(["healthcheck", "--listen", &addr])
+        .output()
+        .expect("run ecs-mock healthcheck");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stdout.trim_end(),
+        format!("ecs-mock healthcheck: http://{addr}/_mock/health answered 200 OK")
+    );
+
+    // As in the container: the server's own setting, 0.0.0.0, through the environment;
+    // the check asks loopback.
+    let port = addr.rsplit(':').next().unwrap();
+    let out = Command::new(BIN)
+        .arg("healthcheck")
+        .env("ECS_MOCK_LISTEN", format!("0.0.0.0:{port}"))
+        .output()
+        .expect("run ecs-mock healthcheck");
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("http://127.0.0.1:{port}/")));
+}
+
+#[test]
+fn healthcheck_exits_1_against_a_closed_port() {
+    // Bind, note the port, close: nothing listens there.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .to_string();
+    let started = std::time::Instant::now();
+    let out = Command::new(BIN)
+        .args(["healthcheck", "--listen", &addr])
+        .output()
+        .expect("run ecs-mock healthcheck");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "ecs-mock healthcheck: http://{addr}/_mock/health cannot connect: "
+        )),
+        "{stderr}"
+    );
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(started.elapsed() < Duration::from_secs(5));
 }
