@@ -81,7 +81,7 @@ pub async fn handle(
     // is the answer, in JSON (the client's Format cannot be known), and the connection
     // closes after it.
     if let Some(err) = crate::server::refusal_from_headers(&headers) {
-        tracing::info!(status = err.status, code = %err.code, request_id, message = %err.message, "refused at the HTTP layer");
+        tracing::info!(status = err.status, code = %err.code, request_id, detail = %err.message, "refused at the HTTP layer");
         return render::error(&err, &request_id, &host, Format::Json);
     }
     let query = decode(uri.query().unwrap_or("").as_bytes());
@@ -136,9 +136,7 @@ async fn process(
     if method != Method::GET && method != Method::POST {
         return Err(ApiError::new(Code::UnsupportedHttpMethod));
     }
-    let body = to_bytes(body, app.max_body)
-        .await
-        .map_err(|_| ApiError::new(Code::RequestBodyTooLarge))?;
+    let body = to_bytes(body, app.max_body).await.map_err(body_error)?;
     let params = merge_params(&query, headers, &body);
     seen.format = choose_format(params.get("Format"), headers);
     seen.action = params
@@ -185,6 +183,22 @@ async fn process(
     })?;
     // Large answers (instance objects) are rendered here, outside the state lock.
     Ok((action, answer.into_reply()))
+}
+
+/// A body over the limit is 413; one that hyper could not read (cut short by the
+/// client, or chunked framing it refuses) is 400.
+fn body_error(e: axum::Error) -> ApiError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(s) = source {
+        if s.is::<hyper::Error>() {
+            return ApiError::with_message(
+                Code::MalformedRequest,
+                "The request body could not be read: it ended early or its chunked framing is not valid.",
+            );
+        }
+        source = s.source();
+    }
+    ApiError::new(Code::RequestBodyTooLarge)
 }
 
 /// The query merged with an `application/x-www-form-urlencoded` body (query first).

@@ -71,9 +71,38 @@ pub(crate) fn encode_target(target: &[u8], out: &mut Vec<u8>) {
     }
 }
 
-/// A `tchar` of RFC 9110: what httparse and `http` accept in methods and header names.
+/// The `tchar`s of RFC 9110: what httparse and `http` accept in methods and header names.
+const TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        i += 1;
+    }
+    table
+};
+
+/// Whether `b` may appear in a method or a header name.
 pub(super) fn is_token(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+    TOKEN[b as usize]
 }
 
 /// What the rest of the head needs to know of its request line.

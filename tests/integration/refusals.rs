@@ -199,3 +199,36 @@ async fn refusal_headers_sent_by_a_client_change_nothing_else() {
     conn.send(&request).await;
     conn.response().await.ok();
 }
+
+#[tokio::test]
+async fn a_body_hyper_cannot_read_is_400_and_one_over_the_limit_still_413() {
+    let srv = TestServer::builder().max_body(16).start().await;
+    let post = |fields: &str, body: &str| {
+        [
+            head("POST /?Format=JSON HTTP/1.1", fields),
+            body.as_bytes().to_vec(),
+        ]
+        .concat()
+    };
+    // Chunked framing that breaks after the first chunk.
+    refused(
+        &srv,
+        &post("transfer-encoding: chunked\r\n", "3\r\nA=b\r\nzz\r\n"),
+    )
+    .await
+    .err(400, "InvalidRequest.Malformed", None);
+    // A Content-Length body cut short by a half-close.
+    let mut conn = Conn::open(&srv).await;
+    conn.send(&post("content-length: 10\r\n", "A=b")).await;
+    conn.finish_writing().await;
+    conn.response()
+        .await
+        .err(400, "InvalidRequest.Malformed", None);
+    // Over --max-body: the documented 413.
+    let mut conn = Conn::open(&srv).await;
+    conn.send(&post("content-length: 20\r\n", &"x".repeat(20)))
+        .await;
+    conn.response()
+        .await
+        .err(413, "InvalidParameter.BodyTooLarge", None);
+}
