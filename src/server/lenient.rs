@@ -141,13 +141,20 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Lenient<IO> {
     fn pass_head(&mut self, head: Head) {
         let mut len = head.len;
         if head.to_encode > 0 {
+            // Open a gap after the target (the rest of the buffer moves right), then
+            // write the encoded target over the old one and the gap.
+            let grow = 2 * head.to_encode;
             let target = self.start + head.target.start..self.start + head.target.end;
-            let mut encoded = Vec::with_capacity(target.len() + 2 * head.to_encode);
+            let mut encoded = Vec::with_capacity(target.len() + grow);
             encode_target(&self.buf[target.clone()], &mut encoded);
-            self.buf.truncate(self.end);
-            self.buf.splice(target, encoded);
-            self.end += 2 * head.to_encode;
-            len += 2 * head.to_encode;
+            if self.buf.len() < self.end + grow {
+                self.buf.resize(self.end + grow, 0);
+            }
+            self.buf
+                .copy_within(target.end..self.end, target.end + grow);
+            self.buf[target.start..target.end + grow].copy_from_slice(&encoded);
+            self.end += grow;
+            len += grow;
         }
         self.ready = len;
         self.mode = match head.framing {

@@ -243,3 +243,52 @@ fn generated_streams_read_the_same_however_they_are_split() {
         through(&input);
     }
 }
+
+/// Read until end of stream, `n` requests' worth; nanoseconds per request and bytes read.
+fn measure(n: usize, mut read: impl FnMut(&mut ReadBuf<'_>)) -> (f64, usize) {
+    let mut space = vec![0u8; 8192];
+    let started = std::time::Instant::now();
+    let mut total = 0;
+    loop {
+        let mut buf = ReadBuf::new(&mut space);
+        read(&mut buf);
+        if buf.filled().is_empty() {
+            break;
+        }
+        total += buf.filled().len();
+    }
+    (started.elapsed().as_nanos() as f64 / n as f64, total)
+}
+
+/// What the adapter costs per request, next to reading the same bytes without it:
+/// `cargo test --release --lib adapter_cost -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn adapter_cost() {
+    let typical = b"GET /?Action=StartInstance&InstanceId=i-bp1running0000000001&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: aliyun-python-sdk-core/2.16.0\r\nAccept: */*\r\nAccept-Encoding: gzip, deflate\r\nx-acs-action: StartInstance\r\nx-acs-version: 2014-05-26\r\n\r\n";
+    let raw = b"GET /?Action=DescribeInstances&InstanceIds=[\"i-bp1running0000000001\",\"i-bp1stopped0000000001\"]&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n\r\n";
+    let n = 200_000;
+    for (what, request) in [
+        ("a typical request", typical.as_slice()),
+        ("a raw JSON array", raw),
+    ] {
+        let script = || Script {
+            reads: std::iter::repeat_n(request.to_vec(), n).collect(),
+            shut_down: false,
+        };
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut bare = script();
+        let (bare_ns, _) = measure(n, |buf| {
+            let _ = Pin::new(&mut bare).poll_read(&mut cx, buf);
+        });
+        let mut adapter = Lenient::new(script());
+        let (ns, total) = measure(n, |buf| {
+            let _ = Pin::new(&mut adapter).poll_read(&mut cx, buf);
+        });
+        assert!(total >= request.len() * n);
+        println!(
+            "{what} ({} bytes): {ns:.0} ns per request through the adapter, {bare_ns:.0} ns without",
+            request.len()
+        );
+    }
+}
