@@ -4,10 +4,11 @@
 //! hyper alone refuses request lines that real Alibaba Cloud clients send — a JSON array
 //! left unencoded in the query (`InstanceIds=["i-…"]`), raw `{ | } \ ^ < >`, raw UTF-8 —
 //! with a bare 400 before the gateway sees them, and answers oversized heads with a bare
-//! 414 or 431. So each connection reads through [`lenient`]: it re-encodes those request
-//! targets ([`head`], [`request_line`]) and turns a head hyper cannot serve into a synthetic request that
-//! the gateway answers as an ECS error ([`refusal`]). Keep-alive and pipelining work as
-//! with hyper alone; `TCP_NODELAY` is set on every connection.
+//! 414 or 431. So each connection reads through an adapter (`lenient.rs`) that follows
+//! the requests on it (`head.rs`, `chunked.rs`), re-encodes those request targets
+//! (`request_line.rs`) and turns a head hyper cannot serve into a synthetic request the
+//! gateway answers as an ECS error (`refusal.rs`, [`refusal_from_headers`]). Keep-alive
+//! and pipelining work as with hyper alone; `TCP_NODELAY` is set on every connection.
 //!
 //! On shutdown the loop stops accepting, idle connections close, and requests in flight
 //! are answered before their connections close ([`GracefulShutdown`]).
