@@ -31,8 +31,9 @@ use super::refusal::Refusal;
 use super::request_line::encode_target;
 use crate::error::Code;
 
-/// How long a refused connection is drained after the answer, at most.
-pub const LINGER: Duration = Duration::from_secs(2);
+/// How long a refused connection is drained after the answer, at most (also the longest
+/// a graceful shutdown waits for such a connection whose client keeps it open).
+pub const LINGER: Duration = Duration::from_secs(1);
 
 /// First size of the read buffer (it grows only for a head longer than that).
 const READ_CHUNK: usize = 8 * 1024;
