@@ -71,6 +71,18 @@ codes! {
     /// 400: the request body could not be read (bad chunked framing, a connection that
     /// ended early); ecs-mock's choice, the message says what went wrong.
     InvalidRequestBody => ("InvalidRequest.Body", 400, "The request body could not be read."),
+    /// 414: the request target is longer than the HTTP layer serves (no documented ECS code; ecs-mock's choice).
+    UriTooLong => ("InvalidParameter.UriTooLong", 414, "The request URI is too long."),
+    /// 431: the header block is larger, or has more fields, than the HTTP layer serves (ecs-mock's choice).
+    HeaderTooLarge => ("InvalidParameter.HeaderTooLarge", 431, "The request header block is too large."),
+    /// 400: the request line or a header line is not valid HTTP/1.1 (ecs-mock's choice).
+    MalformedRequest => ("InvalidRequest.Malformed", 400, "The request is not a valid HTTP request."),
+    /// 400: an HTTP version other than HTTP/1.0 or HTTP/1.1 (ecs-mock's choice; HTTP would say 505).
+    UnsupportedHttpVersion => ("InvalidRequest.HttpVersion", 400, "The HTTP version is not supported; use HTTP/1.1."),
+    /// 400: Content-Length is not a decimal number, or two of them disagree (ecs-mock's choice).
+    InvalidContentLength => ("InvalidParameter.ContentLength", 400, "The Content-Length header is not valid."),
+    /// 400: a Transfer-Encoding other than a final `chunked`, or one on HTTP/1.0 (ecs-mock's choice).
+    UnsupportedTransferEncoding => ("InvalidRequest.TransferEncoding", 400, "The Transfer-Encoding header is not supported; only chunked is."),
     /// 403: a RAM user lacks permission for the action.
     ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
     /// 500: an internal failure (also the default injected fault).

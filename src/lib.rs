@@ -14,6 +14,7 @@
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
 //! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading |
 //! | [`control`] | the `/_mock/` control plane |
+//! | [`server`] | the HTTP/1.1 accept loop, and the adapter that re-encodes raw request targets and refuses bad heads in ECS format |
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
 //! | [`params`] | decoded request parameters with typed accessors |
@@ -30,6 +31,7 @@ pub mod error;
 pub mod gateway;
 pub mod healthcheck;
 pub mod params;
+pub mod server;
 pub mod store;
 pub mod timing;
 
@@ -96,13 +98,11 @@ pub fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// Serve until `shutdown` completes, then finish in-flight requests.
+/// Serve until `shutdown` completes, then finish in-flight requests (see [`server`]).
 pub async fn run(
     listener: TcpListener,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    server::serve(listener, router(app), shutdown).await
 }

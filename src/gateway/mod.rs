@@ -79,6 +79,13 @@ pub async fn handle(
     let host = header(&headers, "host")
         .unwrap_or("ecs.aliyuncs.com")
         .to_string();
+    // A head the HTTP layer could not serve arrives as a synthetic request; its error
+    // is the answer, in JSON (the client's Format cannot be known), and the connection
+    // closes after it.
+    if let Some(err) = crate::server::refusal_from_headers(&headers) {
+        tracing::info!(status = err.status, code = %err.code, request_id, detail = %err.message, "refused at the HTTP layer");
+        return render::error(&err, &request_id, &host, Format::Json);
+    }
     let query = decode(uri.query().unwrap_or("").as_bytes());
     let mut seen = Seen {
         // Until the body is read, the query's Format decides how an error looks.
