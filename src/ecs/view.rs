@@ -205,8 +205,26 @@ impl Serialize for Field<'_> {
 
 /// The stored value of each captured key (by position), and whether the instance
 /// carries keys the model does not know.
-fn stored_by_position(inst: &Instance) -> (Vec<Option<&Value>>, bool) {
-    let mut stored = vec![None; INSTANCE.len()];
+fn stored_by_position(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) {
+    let mut stored = [None; INSTANCE_KEYS];
+    let unknown = false;
+    // `extra` is kept in the captured order (see [`canonical_extra`]), so one merge walk
+    // finds every stored key without hashing.
+    let mut keys = INSTANCE.iter().enumerate();
+    for (key, value) in &inst.extra {
+        match keys.by_ref().find(|(_, k)| **k == key.as_str()) {
+            Some((i, _)) => stored[i] = Some(value),
+            None => {
+                // Not (or no longer) in order: fall back to the position table.
+                return stored_by_lookup(inst);
+            }
+        }
+    }
+    (stored, unknown)
+}
+
+fn stored_by_lookup(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) {
+    let mut stored = [None; INSTANCE_KEYS];
     let mut unknown = false;
     for (key, value) in &inst.extra {
         match POSITION.get(key.as_str()) {
@@ -215,6 +233,18 @@ fn stored_by_position(inst: &Instance) -> (Vec<Option<&Value>>, bool) {
         }
     }
     (stored, unknown)
+}
+
+/// How many keys the captured `Instance` has (optional ones included).
+const INSTANCE_KEYS: usize = 59;
+const _: () = assert!(INSTANCE.len() == INSTANCE_KEYS);
+
+/// Put an instance's stored fields in the captured `Instance` order (unknown keys
+/// last), once when the instance enters the world, so rendering finds them in one walk.
+pub fn canonical_extra(extra: &mut Map<String, Value>) {
+    let mut entries: Vec<(String, Value)> = std::mem::take(extra).into_iter().collect();
+    entries.sort_by_key(|(k, _)| POSITION.get(k.as_str()).copied().unwrap_or(usize::MAX));
+    extra.extend(entries);
 }
 
 /// The DescribeInstances `Instance` object, serialized straight into the output.

@@ -179,6 +179,7 @@ impl World {
         for (key, value) in inst.extra.iter_mut() {
             crate::gateway::order::arrange(value, crate::gateway::order::child_kind(key));
         }
+        crate::ecs::view::canonical_extra(&mut inst.extra);
         inst.seq = self.next_seq;
         self.next_seq += 1;
         let scope = (inst.account_id.clone(), inst.region_id.clone());
