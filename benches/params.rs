@@ -11,6 +11,10 @@ use criterion::{BatchSize, Criterion};
 use ecs_mock::params::Params;
 use serde_json::Value;
 
+/// The allocator the ecs-mock binary runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const V1_QUERY: &str = include_str!("../tests/vectors/v1_py_core_DescribeInstances.json");
 const V1_FORM: &str = include_str!("../tests/vectors/v1_py_tea_v2mode_formbody_RunInstances.json");
 

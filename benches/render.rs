@@ -16,6 +16,10 @@ use ecs_mock::params::Params;
 use ecs_mock::store::fixtures::default_fixture;
 use ecs_mock::timing::Timing;
 
+/// The allocator the ecs-mock binary runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const REQUEST_ID: &str = "473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E";
 
 /// DescribeInstances, PageSize=10, in the default fixtures' first account.

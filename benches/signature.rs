@@ -9,6 +9,10 @@ use criterion::Criterion;
 use ecs_mock::gateway::signature as sig;
 use serde_json::Value;
 
+/// The allocator the ecs-mock binary runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const V1: &str = include_str!("../tests/vectors/v1_py_core_DescribeInstances.json");
 const V3: &str = include_str!("../tests/vectors/v3_py_tea_DescribeInstances.json");
 
