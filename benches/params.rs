@@ -1,0 +1,65 @@
+//! Parameter parsing as the gateway does it: decode the query string (and a form body)
+//! into pairs, then index them with `Params::from_pairs`.
+//!
+//! Inputs are requests captured from the official SDKs (tests/vectors): a V1
+//! DescribeInstances query of aliyun-python-sdk-core, and a RunInstances whose
+//! parameters travel in a form body.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, Criterion};
+use ecs_mock::params::Params;
+use serde_json::Value;
+
+/// The allocator the ecs-mock binary runs with.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const V1_QUERY: &str = include_str!("../tests/vectors/v1_py_core_DescribeInstances.json");
+const V1_FORM: &str = include_str!("../tests/vectors/v1_py_tea_v2mode_formbody_RunInstances.json");
+
+fn request_part(vector: &str, key: &str) -> String {
+    let v: Value = serde_json::from_str(vector).expect("a vector");
+    v["request"][key].as_str().expect("a string").to_owned()
+}
+
+/// What the gateway does with raw `application/x-www-form-urlencoded` text.
+fn decode(raw: &str) -> Vec<(String, String)> {
+    form_urlencoded::parse(raw.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let query = request_part(V1_QUERY, "raw_query");
+    let pairs = decode(&query);
+    let form_query = request_part(V1_FORM, "raw_query");
+    let form_body = request_part(V1_FORM, "body");
+    assert_eq!(
+        Params::from_pairs(decode(&query)).get("Action"),
+        Some("DescribeInstances")
+    );
+
+    let mut g = c.benchmark_group("params");
+    g.bench_function("v1_query_decode_and_index", |b| {
+        b.iter(|| Params::from_pairs(decode(black_box(&query))))
+    });
+    g.bench_function("from_pairs", |b| {
+        b.iter_batched(|| pairs.clone(), Params::from_pairs, BatchSize::SmallInput)
+    });
+    g.bench_function("form_body_decode_and_index", |b| {
+        b.iter(|| {
+            let mut all = decode(black_box(&form_query));
+            all.extend(decode(black_box(&form_body)));
+            Params::from_pairs(all)
+        })
+    });
+    g.finish();
+}
+
+/// What `criterion_main!` would write, without its undocumented `pub fn`.
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}
