@@ -221,9 +221,7 @@ async fn a_body_hyper_cannot_read_is_400_and_one_over_the_limit_still_413() {
     let mut conn = Conn::open(&srv).await;
     conn.send(&post("content-length: 10\r\n", "A=b")).await;
     conn.finish_writing().await;
-    conn.response()
-        .await
-        .err(400, "InvalidRequest.Body", None);
+    conn.response().await.err(400, "InvalidRequest.Body", None);
     // Over --max-body: the documented 413.
     let mut conn = Conn::open(&srv).await;
     conn.send(&post("content-length: 20\r\n", &"x".repeat(20)))
