@@ -448,3 +448,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lenient<IO> {
 #[cfg(test)]
 #[path = "lenient_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "fuzz_tests.rs"]
+mod fuzz_tests;

@@ -276,3 +276,105 @@ async fn shutdown_drops_a_half_sent_request_at_the_shutdown_timeout() {
         "a request in flight is waited for: closed after {took:?}"
     );
 }
+
+/// Every response in `raw` (Content-Length bodies): each must be an ECS error or answer
+/// with a JSON body and `x-acs-request-id`; a response cut by the close is ignored.
+fn assert_ecs_responses(raw: &[u8], input: &[u8]) -> usize {
+    let mut rest = raw;
+    let mut count = 0;
+    while !rest.is_empty() {
+        let mut fields = [httparse::EMPTY_HEADER; 32];
+        let mut head = httparse::Response::new(&mut fields);
+        let len = match head.parse(rest) {
+            Ok(httparse::Status::Complete(len)) => len,
+            Ok(httparse::Status::Partial) => return count,
+            Err(e) => panic!(
+                "not HTTP ({e}): {:?} for {:?}",
+                rest.escape_ascii().to_string(),
+                input.escape_ascii().to_string()
+            ),
+        };
+        let header = |name: &str| {
+            head.headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case(name))
+                .map(|h| String::from_utf8_lossy(h.value).into_owned())
+        };
+        assert!(
+            header("x-acs-request-id").is_some(),
+            "no request id for {:?}",
+            input.escape_ascii().to_string()
+        );
+        let size: usize = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .expect("Content-Length");
+        if rest.len() < len + size {
+            return count;
+        }
+        let body: serde_json::Value = serde_json::from_slice(&rest[len..len + size])
+            .unwrap_or_else(|e| {
+                panic!("not JSON ({e}) for {:?}", input.escape_ascii().to_string())
+            });
+        assert!(body["RequestId"].is_string(), "{body}");
+        rest = &rest[len + size..];
+        count += 1;
+    }
+    count
+}
+
+#[tokio::test]
+async fn random_byte_streams_get_ecs_answers_or_a_close_and_the_server_lives_on() {
+    let srv = server().await;
+    let request = format!(
+        "POST /?Action=DescribeInstances&Version=2014-05-26&Format=JSON&RegionId=cn-hangzhou HTTP/1.1\r\nhost: {HOST}\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 16\r\n\r\nInstanceName=a*b"
+    );
+    let raw: &[u8] = b"\x00\r\n \"{|}%:\xff\xe4;\tzGET/HTTP1.";
+    let mut seed = 11u64;
+    let mut next = move |n: usize| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n.max(1)
+    };
+    let started = Instant::now();
+    let mut answered = 0;
+    for case in 0..120 {
+        let input: Vec<u8> = match case % 3 {
+            // Random bytes.
+            0 => (0..next(300)).map(|_| next(256) as u8).collect(),
+            // Random picks from the bytes HTTP parsing cares about.
+            1 => (0..next(300)).map(|_| raw[next(raw.len())]).collect(),
+            // A real request, mutated a few times.
+            _ => {
+                let mut s = request.clone().into_bytes();
+                for _ in 0..1 + next(3) {
+                    let i = next(s.len());
+                    match next(3) {
+                        0 => s[i] = raw[next(raw.len())],
+                        1 => s.insert(i, raw[next(raw.len())]),
+                        _ => s.truncate(i),
+                    }
+                }
+                s
+            }
+        };
+        let mut s = connect(&srv).await;
+        // Sent in a few pieces, then the writing side closed.
+        let mut at = 0;
+        while at < input.len() {
+            let n = (1 + next(64)).min(input.len() - at);
+            if s.write_all(&input[at..at + n]).await.is_err() {
+                break;
+            }
+            at += n;
+        }
+        let _ = s.shutdown().await;
+        let (out, _) = read_to_close(&mut s, SLACK).await;
+        answered += assert_ecs_responses(&out, &input);
+    }
+    // Most streams are answered (the others end before a head begins).
+    assert!(answered >= 80, "{answered} answers to 120 streams");
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let resp = srv.raw("GET", "/_mock/health").send().await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+}
