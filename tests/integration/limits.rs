@@ -378,3 +378,56 @@ async fn random_byte_streams_get_ecs_answers_or_a_close_and_the_server_lives_on(
     let resp = srv.raw("GET", "/_mock/health").send().await;
     assert_eq!(resp.status, 200, "{}", resp.body);
 }
+
+/// Signed requests per second on one connection: `n` of them.
+async fn signed_rate(srv: &TestServer, n: usize) -> f64 {
+    let mut conn = Conn::open(srv).await;
+    let started = Instant::now();
+    for _ in 0..n {
+        conn.send(&get(&query(&signed("GET", "DescribeRegions", &[]), &[])))
+            .await;
+        conn.response().await.ok();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Measurement for the closing note (run it with `--ignored --nocapture`,
+/// preferably in release): signed requests per second on one connection with an empty
+/// nonce cache, then after 150 000 more nonces.
+#[tokio::test]
+#[ignore = "a measurement, not a check"]
+async fn measure_nonce_throughput() {
+    let srv = TestServer::start().await;
+    let first = signed_rate(&srv, 10_000).await;
+    for i in 0..150_000 {
+        srv.store.use_nonce("test", &format!("filler-{i:032}"));
+    }
+    let later = signed_rate(&srv, 10_000).await;
+    println!("signed requests/s, one connection: first 10 000: {first:.0}; after 160 000 nonces: {later:.0} ({:.2}x)", first / later);
+    // A measurement, but the bound holds: within 2x.
+    assert!(later * 2.0 > first, "{first:.0} vs {later:.0}");
+}
+
+/// Measurement: how long health takes while a huge `InstanceName=***…` request (a 2.7 MB
+/// form body, refused before the lock) is being processed, over 20 rounds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a measurement, not a check"]
+async fn measure_health_latency_under_a_huge_wildcard() {
+    let srv = TestServer::builder().max_body(16 << 20).start().await;
+    let stars = "*".repeat(900_000);
+    let mut worst = Duration::ZERO;
+    for _ in 0..20 {
+        let huge = srv
+            .rpc("DescribeInstances")
+            .form_body()
+            .p("InstanceName", &stars);
+        let (_, health) = tokio::join!(huge.send(), async {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+            let started = Instant::now();
+            srv.raw("GET", "/_mock/health").send().await;
+            started.elapsed()
+        });
+        worst = worst.max(health);
+    }
+    println!("health latency during a 900 000-star InstanceName request: worst of 20 {worst:?}");
+}
