@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -70,6 +71,22 @@ pub struct Config {
     #[arg(long, env = "ECS_MOCK_MAX_BODY", default_value_t = crate::DEFAULT_MAX_BODY)]
     pub max_body: usize,
 
+    /// Close a connection whose client sends nothing for this long while the server waits
+    /// for it: for a request, the rest of a head (answered 408 first) or body bytes. Not
+    /// counted while a request is being handled. E.g. `30s`, `500ms`, `2m`.
+    #[arg(long, env = "ECS_MOCK_IDLE_TIMEOUT", value_parser = parse_duration, default_value = "30s")]
+    pub idle_timeout: Duration,
+
+    /// After SIGTERM / SIGINT, wait at most this long for open connections to finish
+    /// their requests, then drop them and exit 0.
+    #[arg(long, env = "ECS_MOCK_SHUTDOWN_TIMEOUT", value_parser = parse_duration, default_value = "10s")]
+    pub shutdown_timeout: Duration,
+
+    /// Most connections served at once; one more is answered 503 `ServiceUnavailable`
+    /// and closed.
+    #[arg(long, env = "ECS_MOCK_MAX_CONNECTIONS", default_value_t = crate::server::DEFAULT_MAX_CONNECTIONS, value_parser = parse_max_connections)]
+    pub max_connections: usize,
+
     /// Log filter (tracing EnvFilter syntax), e.g. `info`, `ecs_mock=debug`.
     #[arg(long, env = "ECS_MOCK_LOG", default_value = "info")]
     pub log: String,
@@ -79,7 +96,34 @@ pub struct Config {
     pub log_format: LogFormat,
 }
 
+/// A humantime duration (`30s`, `1m 30s`, `250ms`) that is not zero.
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if d.is_zero() => Err("must be longer than 0".into()),
+        Ok(d) => Ok(d),
+        Err(e) => Err(format!("{e} (write e.g. 30s, 500ms, 2m)")),
+    }
+}
+
+/// A connection cap of at least 1.
+fn parse_max_connections(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
 impl Config {
+    /// The connection limits.
+    pub fn server(&self) -> crate::server::Settings {
+        crate::server::Settings {
+            idle_timeout: self.idle_timeout,
+            shutdown_timeout: self.shutdown_timeout,
+            max_connections: self.max_connections,
+        }
+    }
+
     /// The timing profile with overrides applied.
     pub fn timing(&self) -> Timing {
         let mut t = Timing::profile(self.timing);

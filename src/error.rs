@@ -83,6 +83,12 @@ codes! {
     InvalidContentLength => ("InvalidParameter.ContentLength", 400, "The Content-Length header is not valid."),
     /// 400: a Transfer-Encoding other than a final `chunked`, or one on HTTP/1.0 (ecs-mock's choice).
     UnsupportedTransferEncoding => ("InvalidRequest.TransferEncoding", 400, "The Transfer-Encoding header is not supported; only chunked is."),
+    /// 408: the client stopped sending in the middle of a request head for longer than
+    /// `--idle-timeout` (ecs-mock's choice; the connection is closed after the answer).
+    RequestTimeout => ("InvalidRequest.Timeout", 408, "The request head did not arrive in time."),
+    /// 503: the server holds `--max-connections` connections already; this one is closed
+    /// after the answer.
+    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
     /// 403: a RAM user lacks permission for the action.
     ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
     /// 500: an internal failure (also the default injected fault).

@@ -60,15 +60,18 @@ pub struct App {
     pub auth: AuthMode,
     /// Largest accepted request body, in bytes.
     pub max_body: usize,
+    /// Connection limits: idle and shutdown timeouts, the connection cap.
+    pub server: server::Settings,
 }
 
 impl App {
-    /// An app over `store` with strict auth and the default body limit.
+    /// An app over `store` with strict auth and the default limits.
     pub fn new(store: Store) -> Self {
         App {
             store,
             auth: AuthMode::Strict,
             max_body: DEFAULT_MAX_BODY,
+            server: server::Settings::default(),
         }
     }
 }
@@ -104,5 +107,6 @@ pub async fn run(
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    server::serve(listener, router(app), shutdown).await
+    let settings = app.server;
+    server::serve(listener, router(app), settings, shutdown).await
 }

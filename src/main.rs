@@ -55,6 +55,7 @@ async fn serve(config: Config) -> ExitCode {
         store,
         auth: config.auth,
         max_body: config.max_body,
+        server: config.server(),
     };
     let listener = match TcpListener::bind(config.listen).await {
         Ok(l) => l,
@@ -68,7 +69,14 @@ async fn serve(config: Config) -> ExitCode {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(auth = ?config.auth, timing = ?config.timing, "ecs-mock listening on {addr}");
+    tracing::info!(
+        auth = ?config.auth,
+        timing = ?config.timing,
+        idle_timeout = %humantime::format_duration(config.idle_timeout),
+        shutdown_timeout = %humantime::format_duration(config.shutdown_timeout),
+        max_connections = config.max_connections,
+        "ecs-mock listening on {addr}"
+    );
     if let Err(e) = run(listener, app, shutdown).await {
         eprintln!("ecs-mock: server error: {e}");
         return ExitCode::from(1);

@@ -198,15 +198,22 @@ async fn read_body(body: Body, headers: &HeaderMap, max_body: usize) -> ApiResul
     }
     to_bytes(body, max_body).await.map_err(|e| {
         let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        let mut reason = e.to_string();
         while let Some(err) = source {
             if err.is::<http_body_util::LengthLimitError>() {
                 return ApiError::new(Code::RequestBodyTooLarge);
+            }
+            // The idle timeout says what happened in its own words.
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::TimedOut {
+                    reason = io.to_string();
+                }
             }
             source = err.source();
         }
         ApiError::with_message(
             Code::InvalidRequestBody,
-            format!("The request body could not be read: {e}."),
+            format!("The request body could not be read: {reason}."),
         )
     })
 }

@@ -12,6 +12,11 @@
 //! follow (CONNECT, Upgrade) or chunked framing it does not understand, every byte
 //! passes untouched.
 //!
+//! With an [`IdleTimer`], a client that sends nothing while the server waits for it is
+//! cut off: before a request, the connection ends (hyper sees end of stream); in the
+//! middle of a head, hyper gets the refusal `InvalidRequest.Timeout` (408); in the
+//! middle of a body, the read fails with `TimedOut` and the connection ends.
+//!
 //! Writing goes straight to the socket. Shutting a refused connection down sends FIN,
 //! then reads and drops what the client still sends for up to [`LINGER`]: closing a
 //! socket with unread bytes resets the connection, and the client could lose the error.
@@ -27,6 +32,7 @@ use tokio::time::Sleep;
 
 use super::chunked::{Chunked, Step};
 use super::head::{Framing, Head, HeadScanner, Scan};
+use super::idle::IdleTimer;
 use super::refusal::Refusal;
 use super::request_line::encode_target;
 use crate::error::Code;
@@ -75,6 +81,8 @@ pub(crate) struct Lenient<IO> {
     scanner: HeadScanner,
     /// The client closed its side.
     eof: bool,
+    /// The idle timeout, if any.
+    idle: Option<IdleTimer>,
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Lenient<IO> {
@@ -89,7 +97,59 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Lenient<IO> {
             mode: Mode::Head,
             scanner: HeadScanner::default(),
             eof: false,
+            idle: None,
         }
+    }
+
+    /// Cut the client off when it stays silent too long (see [`IdleTimer`]).
+    pub(crate) fn with_idle_timer(mut self, timer: IdleTimer) -> Self {
+        self.idle = Some(timer);
+        self
+    }
+
+    /// A connection refused before its first byte: hyper reads the refusal's request.
+    pub(crate) fn refusing(io: IO, refusal: Refusal) -> Self {
+        let mut adapter = Lenient::new(io);
+        adapter.refuse(refusal);
+        adapter
+    }
+
+    /// A read of the client is pending: whether the idle timeout has passed (the task is
+    /// woken when it may). Then a pending head becomes the refusal `InvalidRequest.Timeout`
+    /// and an idle connection reads as ended (`Ok`), a pending body fails (`Err`).
+    fn idle_expired(&mut self, cx: &mut Context<'_>) -> Option<io::Result<()>> {
+        let reading_body = match self.mode {
+            Mode::Body(_) | Mode::Chunked(_) => true,
+            Mode::Head | Mode::Opaque => false,
+            Mode::Refused(_) => return None,
+        };
+        let idle = self.idle.as_mut()?;
+        if !idle.expired(cx, reading_body) {
+            return None;
+        }
+        let waited = humantime::format_duration(idle.timeout());
+        if reading_body || matches!(self.mode, Mode::Opaque) {
+            tracing::debug!(%waited, "idle timeout in a request body");
+            self.idle = None;
+            return Some(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no byte of the request body arrived for {waited}"),
+            )));
+        }
+        let rest = &self.buf[self.start..self.end];
+        if rest.iter().all(|&b| b == b'\r' || b == b'\n') {
+            tracing::debug!(%waited, "idle connection closed");
+            self.eof = true;
+        } else {
+            self.refuse(Refusal::new(
+                Code::RequestTimeout,
+                format!(
+                    "No byte of the request head arrived for {waited}; the connection is closed."
+                ),
+            ));
+        }
+        self.idle = None;
+        Some(Ok(()))
     }
 
     /// Read from the client into the buffer; `Ok(0)` at end of stream.
@@ -114,6 +174,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Lenient<IO> {
         let n = read.filled().len();
         self.end += n;
         self.eof |= n == 0;
+        if n > 0 {
+            if let Some(idle) = &mut self.idle {
+                idle.touch();
+            }
+        }
         Poll::Ready(Ok(n))
     }
 
@@ -127,6 +192,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Lenient<IO> {
         ready!(Pin::new(&mut self.io).poll_read(cx, out))?;
         let n = out.filled().len() - before;
         self.eof |= n == 0;
+        if n > 0 {
+            if let Some(idle) = &mut self.idle {
+                idle.touch();
+            }
+        }
         Poll::Ready(Ok(n))
     }
 
@@ -222,6 +292,19 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for Lenient<IO> {
         if out.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
+        // A read of the client that is pending: wait, unless the idle timeout has passed.
+        macro_rules! wait {
+            ($read:expr) => {
+                match $read {
+                    Poll::Ready(r) => r,
+                    Poll::Pending => match this.idle_expired(cx) {
+                        None => return Poll::Pending,
+                        Some(Err(e)) => return Poll::Ready(Err(e)),
+                        Some(Ok(())) => continue,
+                    },
+                }
+            };
+        }
         loop {
             if this.ready > 0 {
                 this.hand_on(out);
@@ -254,7 +337,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for Lenient<IO> {
                         ));
                         continue;
                     }
-                    ready!(this.fill(cx))?;
+                    wait!(this.fill(cx))?;
                 }
                 Mode::Body(remaining) => {
                     let rest = *remaining;
@@ -268,11 +351,11 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for Lenient<IO> {
                         return Poll::Ready(Ok(()));
                     } else if out.remaining() as u64 <= rest {
                         // hyper's buffer holds no more than the body: read into it.
-                        let n = ready!(this.read_through(cx, out))?;
+                        let n = wait!(this.read_through(cx, out))?;
                         this.mode = Mode::Body(rest - n as u64);
                         return Poll::Ready(Ok(()));
                     } else {
-                        ready!(this.fill(cx))?;
+                        wait!(this.fill(cx))?;
                     }
                 }
                 Mode::Chunked(chunked) => {
@@ -288,7 +371,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for Lenient<IO> {
                     } else if this.eof {
                         return Poll::Ready(Ok(()));
                     } else {
-                        ready!(this.fill(cx))?;
+                        wait!(this.fill(cx))?;
                     }
                 }
                 Mode::Opaque => {
@@ -297,7 +380,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for Lenient<IO> {
                     } else if this.eof {
                         return Poll::Ready(Ok(()));
                     } else {
-                        ready!(this.read_through(cx, out))?;
+                        wait!(this.read_through(cx, out))?;
                         return Poll::Ready(Ok(()));
                     }
                 }
@@ -323,7 +406,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lenient<IO> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write(cx, buf)
+        let this = self.get_mut();
+        let written = ready!(Pin::new(&mut this.io).poll_write(cx, buf));
+        if let (Ok(1..), Some(idle)) = (&written, &mut this.idle) {
+            idle.touch();
+        }
+        Poll::Ready(written)
     }
 
     fn poll_write_vectored(
@@ -331,7 +419,12 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lenient<IO> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.get_mut().io).poll_write_vectored(cx, bufs)
+        let this = self.get_mut();
+        let written = ready!(Pin::new(&mut this.io).poll_write_vectored(cx, bufs));
+        if let (Ok(1..), Some(idle)) = (&written, &mut this.idle) {
+            idle.touch();
+        }
+        Poll::Ready(written)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -355,3 +448,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Lenient<IO> {
 #[cfg(test)]
 #[path = "lenient_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "fuzz_tests.rs"]
+mod fuzz_tests;

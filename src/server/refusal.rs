@@ -28,13 +28,15 @@ pub const CODE_HEADER: &str = "x-ecs-mock-refusal";
 pub const MESSAGE_HEADER: &str = "x-ecs-mock-refusal-message";
 
 /// The codes a refusal can carry; any other value of [`CODE_HEADER`] is ignored.
-const CODES: [Code; 6] = [
+const CODES: [Code; 8] = [
     Code::UriTooLong,
     Code::HeaderTooLarge,
     Code::MalformedRequest,
     Code::UnsupportedHttpVersion,
     Code::InvalidContentLength,
     Code::UnsupportedTransferEncoding,
+    Code::RequestTimeout,
+    Code::ServiceUnavailable,
 ];
 
 /// Longest message carried (a header value; the messages written here are far shorter).

@@ -206,6 +206,63 @@ fn sigterm_shuts_down_gracefully() {
     assert_eq!(exit.code(), Some(0), "graceful shutdown exits 0");
 }
 
+#[cfg(unix)]
+#[test]
+fn sigterm_with_half_sent_requests_exits_0_within_the_shutdown_timeout() {
+    use std::io::Write;
+    let mut proc = start(&["--shutdown-timeout", "1s", "--idle-timeout", "1m"]);
+    let addr = proc.base.trim_start_matches("http://").to_string();
+    // One head cut short, one body cut short: neither will ever be finished.
+    let mut head = std::net::TcpStream::connect(&addr).expect("connect");
+    head.write_all(b"GET /?Action=DescribeRegions HTTP/1.1\r\nhost: x\r\n")
+        .expect("write");
+    let mut body = std::net::TcpStream::connect(&addr).expect("connect");
+    body.write_all(b"POST /?Action=DescribeRegions&Version=2014-05-26 HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: 100\r\n\r\nRegionId=")
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(200));
+    let pid = proc.child.id().to_string();
+    let started = std::time::Instant::now();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = loop {
+        if let Some(exit) = proc.child.try_wait().expect("wait") {
+            break exit;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "still running 8 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        exit.code(),
+        Some(0),
+        "exits 0 after dropping the connections"
+    );
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900),
+        "the half-sent body was waited for up to the shutdown timeout: {took:?}"
+    );
+}
+
+#[test]
+fn bad_limit_options_stop_startup() {
+    for args in [
+        ["--idle-timeout", "soon"],
+        ["--idle-timeout", "0s"],
+        ["--max-connections", "0"],
+    ] {
+        let out = Command::new(BIN).args(args).output().expect("run ecs-mock");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(args[0]), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn healthcheck_exits_0_against_a_running_server() {
     let proc = start(&[]);

@@ -56,6 +56,7 @@ pub(crate) struct ServerBuilder {
     timing: Timing,
     auth: AuthMode,
     max_body: usize,
+    server: ecs_mock::server::Settings,
 }
 
 impl ServerBuilder {
@@ -83,6 +84,24 @@ impl ServerBuilder {
         self
     }
 
+    /// Idle timeout of connections.
+    pub(crate) fn idle_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.server.idle_timeout = timeout;
+        self
+    }
+
+    /// Graceful shutdown bound.
+    pub(crate) fn shutdown_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.server.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Connection cap.
+    pub(crate) fn max_connections(mut self, max: usize) -> Self {
+        self.server.max_connections = max;
+        self
+    }
+
     /// Serve on `127.0.0.1:0` in a tokio task.
     pub(crate) async fn start(self) -> TestServer {
         let store = Store::new(self.fixture, self.clock, self.timing);
@@ -90,6 +109,7 @@ impl ServerBuilder {
             store: store.clone(),
             auth: self.auth,
             max_body: self.max_body,
+            server: self.server,
         };
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -144,6 +164,7 @@ impl TestServer {
             timing: Timing::profile(Profile::Fast),
             auth: AuthMode::Strict,
             max_body: ecs_mock::DEFAULT_MAX_BODY,
+            server: ecs_mock::server::Settings::default(),
         }
     }
 

@@ -14,6 +14,7 @@ mod describe;
 mod golden;
 mod lenient;
 mod lifecycle;
+mod limits;
 mod protocol;
 mod readme;
 mod refusals;
