@@ -4,10 +4,9 @@
 
 use proptest::prelude::*;
 
-use crate::ecs::action::{Action, Request};
+use crate::ecs::action::Action;
 use crate::ecs::testkit::Kit;
-use crate::ecs::world::{Caller, World};
-use crate::ecs::Ctx;
+use crate::ecs::world::World;
 use crate::params::Params;
 
 /// Parameter names the actions read, plus some they do not.
@@ -107,18 +106,8 @@ proptest! {
         pairs2 in params(),
     ) {
         let mut kit = Kit::new();
-        let caller = Caller { account_id: "1000000000000001".into(), ram_user: None };
         for (action, pairs) in [(action, pairs), (second, pairs2)] {
-            let p = Params::from_pairs(pairs);
-            let outcome = Request::parse(action, &p).and_then(|request| {
-                let ctx = Ctx {
-                    caller: &caller,
-                    region: p.non_empty("RegionId"),
-                    now: kit.now,
-                    timing: &kit.timing,
-                };
-                request.apply(&mut kit.world, &ctx).map(|a| a.into_reply())
-            });
+            let outcome = kit.apply("1000000000000001", action, &Params::from_pairs(pairs));
             if let Err(e) = outcome {
                 prop_assert!(e.status < 500, "{} answered {} {}", action.as_str(), e.status, e.code);
             }

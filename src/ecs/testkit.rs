@@ -40,11 +40,17 @@ impl Kit {
         let mut pairs: Vec<(String, String)> = vec![("RegionId".into(), "cn-hangzhou".into())];
         pairs.extend(params.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let p = Params::from_pairs(pairs);
+        self.apply(account, Action::parse(action).expect("known action"), &p)
+    }
+
+    /// Parse and apply `action` with exactly these parameters, as `account`: the
+    /// gateway's parse → apply steps after authentication.
+    pub(crate) fn apply(&mut self, account: &str, action: Action, p: &Params) -> ApiResult<Reply> {
         let caller = Caller {
             account_id: account.to_string(),
             ram_user: None,
         };
-        let request = Request::parse(Action::parse(action).expect("known action"), &p)?;
+        let request = Request::parse(action, p)?;
         let ctx = Ctx {
             caller: &caller,
             region: p.non_empty("RegionId"),
