@@ -37,6 +37,11 @@ macro_rules! codes {
             pub fn default_message(self) -> &'static str {
                 match self { $( Code::$variant => $message, )* }
             }
+
+            /// The code with this wire string, if the table has it.
+            pub fn from_wire(wire: &str) -> Option<Code> {
+                match wire { $( $wire => Some(Code::$variant), )* _ => None }
+            }
         }
     };
 }
@@ -48,6 +53,8 @@ codes! {
     InvalidParameter => ("InvalidParameter", 400, "The specified parameter is not valid."),
     /// 404: the AccessKeyId is unknown.
     InvalidAccessKeyIdNotFound => ("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
+    /// 400: the AccessKeyId's status is `Inactive` (`PATCH /_mock/accounts/{AccountId}`).
+    InvalidAccessKeyIdInactive => ("InvalidAccessKeyId.Inactive", 400, "Specified access key is disabled."),
     /// 400: the signature does not match the server's calculation.
     SignatureDoesNotMatch => ("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation."),
     /// 400: the signature parts are malformed or use an unsupported algorithm.
@@ -75,6 +82,23 @@ codes! {
     ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
     /// 500: an internal failure (also the default injected fault).
     InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error."),
+    /// 503: a temporary failure (raised only by injected faults).
+    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
+    /// 503: the operation is unavailable for now (Stop/Reboot tables; injected faults only).
+    LimitedOperationServiceUnavailable => ("LimitedOperation.ServiceUnavailable", 503, "The service is currently unavailable. Please try again later."),
+    /// 400: flow control (the ECS common table's status; every SDK that retries
+    /// throttling matches on the code; injected faults only).
+    Throttling => ("Throttling", 400, "Request was denied due to flow control."),
+    /// 400: per-user flow control (injected faults only).
+    ThrottlingUser => ("Throttling.User", 400, "Request was denied due to user flow control."),
+    /// 400: per-API flow control (injected faults only).
+    ThrottlingApi => ("Throttling.Api", 400, "Request was denied due to api flow control."),
+    /// 429: RunInstances resource throttling (injected faults only).
+    ThrottlingResource => ("Throttling.Resource", 429, "The request throttle by resource operation."),
+    /// 409: a conflicting request is in progress (batch actions; injected faults only).
+    InvalidOperationConflict => ("InvalidOperation.Conflict", 409, "Request was denied due to conflict with a previous request, please try again later."),
+    /// 409: a conflicting request is in progress (injected faults only).
+    OperationConflict => ("OperationConflict", 409, "Request was denied due to conflict with a previous request."),
     /// 404: RegionId is not a region of the fixtures.
     InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
     /// 404: the instance does not exist for this caller in this region.
@@ -243,6 +267,8 @@ mod tests {
             );
             assert!((400..600).contains(&c.http_status()), "{}", c.as_str());
             assert!(!c.default_message().is_empty(), "{}", c.as_str());
+            assert_eq!(Code::from_wire(c.as_str()), Some(c));
         }
+        assert_eq!(Code::from_wire("NoSuchCode"), None);
     }
 }

@@ -11,8 +11,9 @@
 //! | [`config`] | command-line options (clap, each with an `ECS_MOCK_*` variable) |
 //! | [`gateway`] | the RPC protocol: parameters, signatures ([`gateway::signature`], pure), auth, rendering |
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
-//! | [`store`] | the state facade (one lock for cross-entity invariants) and fixture loading |
-//! | [`control`] | the `/_mock/` control plane |
+//! | [`store`] | the state facade (one lock for cross-entity invariants), fixture loading, fault rules, the request journal, persistence |
+//! | [`control`] | the `/_mock/` control plane: reset, state, clock, faults, journal, accounts, patches |
+//! | [`random`] | real or seeded (`--seed`) randomness for ids, request ids and fault rolls |
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
 //! | [`params`] | decoded request parameters with typed accessors |
@@ -28,6 +29,7 @@ pub mod ecs;
 pub mod error;
 pub mod gateway;
 pub mod params;
+pub mod random;
 pub mod store;
 pub mod timing;
 
@@ -56,6 +58,8 @@ pub struct App {
     pub auth: AuthMode,
     /// Largest accepted request body, in bytes.
     pub max_body: usize,
+    /// `--admin-token`: the bearer token every control-plane route but health needs.
+    pub admin_token: Option<String>,
 }
 
 impl App {
@@ -65,6 +69,7 @@ impl App {
             store,
             auth: AuthMode::Strict,
             max_body: DEFAULT_MAX_BODY,
+            admin_token: None,
         }
     }
 }
@@ -88,7 +93,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/", any(gateway::handle))
-        .merge(control::router())
+        .merge(control::router(&app))
         .fallback(any(gateway::handle))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(app)

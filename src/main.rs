@@ -1,4 +1,5 @@
-//! The `ecs-mock` binary: parse options, set up logging, load fixtures, serve.
+//! The `ecs-mock` binary: parse options, set up logging, load fixtures (or the data
+//! dir), serve.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -40,11 +41,23 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let store = Store::new(fixture, Clock::real(), config.timing());
+    let store = match Store::open(
+        fixture,
+        Clock::real(),
+        config.timing(),
+        config.store_options(),
+    ) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("ecs-mock: cannot open the data dir: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = App {
         store,
         auth: config.auth,
         max_body: config.max_body,
+        admin_token: config.admin_token.clone(),
     };
     let listener = match TcpListener::bind(config.listen).await {
         Ok(l) => l,
@@ -58,7 +71,13 @@ async fn main() -> ExitCode {
         .local_addr()
         .map(|a| a.to_string())
         .unwrap_or_default();
-    tracing::info!(auth = ?config.auth, timing = ?config.timing, "ecs-mock listening on {addr}");
+    tracing::info!(
+        auth = ?config.auth,
+        timing = ?config.timing,
+        seed = ?config.seed,
+        data_dir = ?config.data_dir,
+        "ecs-mock listening on {addr}"
+    );
     if let Err(e) = run(listener, app, shutdown).await {
         eprintln!("ecs-mock: server error: {e}");
         return ExitCode::from(1);

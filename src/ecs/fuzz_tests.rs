@@ -116,6 +116,7 @@ proptest! {
                     region: p.non_empty("RegionId"),
                     now: kit.now,
                     timing: &kit.timing,
+                    random: &kit.random,
                 };
                 request.apply(&mut kit.world, &ctx).map(|a| a.into_reply())
             });
