@@ -123,9 +123,14 @@ pub(crate) fn bad_request(message: impl Into<String>) -> Response {
 pub(crate) fn parse_body<T: DeserializeOwned>(body: &str) -> Result<T, String> {
     let text = if body.trim().is_empty() { "{}" } else { body };
     let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| match e.path().to_string().as_str() {
-        "." => format!("body: {}", e.inner()),
-        path => format!("{path}: {}", e.inner()),
+    // The path names the field at fault, an unknown one included; a body that is not
+    // JSON at all is the body's fault.
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let data = e.inner().classify() == serde_json::error::Category::Data;
+        match e.path().to_string().as_str() {
+            path if data && path != "." => format!("{path}: {}", e.inner()),
+            _ => format!("body: {}", e.inner()),
+        }
     })
 }
 

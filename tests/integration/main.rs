@@ -5,13 +5,16 @@
 //! rewrite them (then review every changed file against the spec).
 
 mod abuse;
+mod accounts;
 mod binary;
 mod common;
 mod concurrency;
 mod conformance;
 mod control;
 mod describe;
+mod faults;
 mod golden;
+mod journal;
 mod lifecycle;
 mod protocol;
 mod readme;
