@@ -10,6 +10,9 @@ use crate::common::{instance_ids, TestAccount, TestServer};
 
 const STOPPED: &str = "i-bp1stopped0000000001";
 
+/// What a worker thread created, and each DescribeInstances list it saw.
+type WorkerRun = (Vec<String>, Vec<Vec<String>>);
+
 async fn run(srv: &TestServer, who: &TestAccount, amount: &str) -> Vec<String> {
     let body = srv
         .rpc_as(who, "RunInstances")
@@ -45,7 +48,11 @@ async fn a_throwaway_account_is_fresh_and_sees_only_its_own_instances() {
     let b = srv.new_account(json!({})).await;
     assert_eq!(a.account_id.len(), 16);
     assert!(a.account_id.bytes().all(|c| c.is_ascii_digit()));
-    assert!(a.key_id.starts_with("LTAI5t") && a.key_id.len() == 24, "{}", a.key_id);
+    assert!(
+        a.key_id.starts_with("LTAI5t") && a.key_id.len() == 24,
+        "{}",
+        a.key_id
+    );
     assert_eq!(a.secret.len(), 30);
     assert_ne!(a.account_id, b.account_id);
     assert_ne!(a.key_id, b.key_id);
@@ -57,7 +64,10 @@ async fn a_throwaway_account_is_fresh_and_sees_only_its_own_instances() {
     want.sort();
     assert_eq!(seen, want);
     assert!(listed(&srv, &b).await.is_empty());
-    let default = srv.call("DescribeInstances", &[("PageSize", "100")]).await.ok();
+    let default = srv
+        .call("DescribeInstances", &[("PageSize", "100")])
+        .await
+        .ok();
     assert!(instance_ids(&default).iter().all(|id| !mine.contains(id)));
     srv.rpc_as(&b, "StopInstance")
         .p("InstanceId", &mine[0])
@@ -90,7 +100,7 @@ async fn parallel_workers_with_their_own_accounts_never_see_each_other() {
         }
         w
     };
-    let threads: Vec<std::thread::JoinHandle<(Vec<String>, Vec<Vec<String>>)>> = workers
+    let threads: Vec<std::thread::JoinHandle<WorkerRun>> = workers
         .iter()
         .map(|(_, runs, lists)| {
             let (runs, lists) = (runs.clone(), lists.clone());
@@ -105,7 +115,10 @@ async fn parallel_workers_with_their_own_accounts_never_see_each_other() {
                     for _ in 0..5 {
                         let nonce = uuid::Uuid::new_v4().simple().to_string();
                         let body = runs.clone().nonce(&nonce).send().await.ok();
-                        for id in body["InstanceIdSets"]["InstanceIdSet"].as_array().expect("ids") {
+                        for id in body["InstanceIdSets"]["InstanceIdSet"]
+                            .as_array()
+                            .expect("ids")
+                        {
                             created.push(id.as_str().expect("an id").to_string());
                         }
                         let nonce = uuid::Uuid::new_v4().simple().to_string();
@@ -129,7 +142,10 @@ async fn parallel_workers_with_their_own_accounts_never_see_each_other() {
         assert_eq!(created.len(), 10);
         let own: HashSet<&String> = created.iter().collect();
         for view in views {
-            assert!(view.iter().all(|id| own.contains(id)), "a worker saw another's instance");
+            assert!(
+                view.iter().all(|id| own.contains(id)),
+                "a worker saw another's instance"
+            );
         }
         assert_eq!(views.last().expect("views").len(), 10);
         all.extend(created.iter().cloned());
@@ -168,8 +184,13 @@ async fn deleting_an_account_removes_its_instances_faults_and_keys() {
         .await
         .err(404, "InvalidAccessKeyId.NotFound", None);
     let state = srv.state().await;
-    assert!(state["Accounts"].as_array().unwrap().iter().all(|x| x["AccountId"] != a.account_id.as_str()));
-    srv.control_refused("DELETE", &path, None, "AccountId").await;
+    assert!(state["Accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|x| x["AccountId"] != a.account_id.as_str()));
+    srv.control_refused("DELETE", &path, None, "AccountId")
+        .await;
 }
 
 #[tokio::test]
@@ -197,14 +218,24 @@ async fn settings_quotas_and_ram_users() {
         .control_ok(
             "POST",
             "/_mock/accounts",
-            Some(json!({"RamUsers": [{"UserName": "viewer", "AllowedActions": ["ecs:Describe*"]}]})),
+            Some(
+                json!({"RamUsers": [{"UserName": "viewer", "AllowedActions": ["ecs:Describe*"]}]}),
+            ),
         )
         .await;
     let user = &created["RamUsers"][0];
     assert_eq!(user["UserName"], "viewer");
     let key = user["AccessKeyId"].as_str().expect("a key").to_string();
-    let secret = user["AccessKeySecret"].as_str().expect("a secret").to_string();
-    srv.rpc("DescribeRegions").key(&key).secret(&secret).send().await.ok();
+    let secret = user["AccessKeySecret"]
+        .as_str()
+        .expect("a secret")
+        .to_string();
+    srv.rpc("DescribeRegions")
+        .key(&key)
+        .secret(&secret)
+        .send()
+        .await
+        .ok();
     srv.rpc("StartInstance")
         .key(&key)
         .secret(&secret)
@@ -214,14 +245,20 @@ async fn settings_quotas_and_ram_users() {
         .err(403, "Forbidden.RAM", None);
 
     for (body, field) in [
-        (json!({"Quotas": [{"RegionId": "mars-1"}]}), "Quotas[0].RegionId"),
+        (
+            json!({"Quotas": [{"RegionId": "mars-1"}]}),
+            "Quotas[0].RegionId",
+        ),
         (json!({"Balance": "lots"}), "Balance"),
         (json!({"Owner": "me"}), "Owner"),
         (
             json!({"RamUsers": [{"UserName": "u", "AccessKeys": [{"AccessKeyId": "test", "AccessKeySecret": "x"}]}]}),
             "RamUsers[0].AccessKeys[0].AccessKeyId",
         ),
-        (json!({"RamUsers": [{"UserName": "u"}, {"UserName": "u"}]}), "RamUsers[1].UserName"),
+        (
+            json!({"RamUsers": [{"UserName": "u"}, {"UserName": "u"}]}),
+            "RamUsers[1].UserName",
+        ),
     ] {
         srv.control_refused("POST", "/_mock/accounts", Some(body), field)
             .await;
@@ -277,7 +314,10 @@ async fn the_admin_token_guards_every_control_route_but_health() {
             }
             let r = raw.send().await;
             assert_eq!(r.status, 401, "{method} {path} with {auth:?}: {}", r.body);
-            assert!(r.json()["Error"].as_str().unwrap().starts_with("Authorization:"));
+            assert!(r.json()["Error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Authorization:"));
             assert_eq!(r.header("www-authenticate"), "Bearer");
         }
     }
@@ -286,5 +326,7 @@ async fn the_admin_token_guards_every_control_route_but_health() {
     srv.control_ok("POST", "/_mock/faults", Some(json!({"LatencyMs": 1})))
         .await;
     // The ECS API does not use it.
-    srv.call("StartInstance", &[("InstanceId", STOPPED)]).await.ok();
+    srv.call("StartInstance", &[("InstanceId", STOPPED)])
+        .await
+        .ok();
 }

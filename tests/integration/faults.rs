@@ -27,12 +27,32 @@ async fn faults(srv: &TestServer) -> Vec<Value> {
 async fn a_code_alone_answers_with_its_documented_status_and_message() {
     let srv = TestServer::start().await;
     let cases = [
-        ("InternalError", 500, "The request processing has failed due to some unknown error."),
-        ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
-        ("InstanceNotReady", 500, "The specified instance is not ready for use."),
+        (
+            "InternalError",
+            500,
+            "The request processing has failed due to some unknown error.",
+        ),
+        (
+            "ServiceUnavailable",
+            503,
+            "The request has failed due to a temporary failure of the server.",
+        ),
+        (
+            "InstanceNotReady",
+            500,
+            "The specified instance is not ready for use.",
+        ),
         ("Throttling", 400, "Request was denied due to flow control."),
-        ("Throttling.User", 400, "Request was denied due to user flow control."),
-        ("InvalidInstanceId.NotFound", 404, "The specified InstanceId does not exist."),
+        (
+            "Throttling.User",
+            400,
+            "Request was denied due to user flow control.",
+        ),
+        (
+            "InvalidInstanceId.NotFound",
+            404,
+            "The specified InstanceId does not exist.",
+        ),
     ];
     for (code, status, message) in cases {
         add(
@@ -52,7 +72,9 @@ async fn a_code_alone_answers_with_its_documented_status_and_message() {
     let listed = faults(&srv).await;
     assert_eq!(listed.len(), cases.len());
     assert_eq!(listed[1]["Error"]["HttpStatus"], 503);
-    assert!(listed.iter().all(|f| f["Hits"] == 1 && f["Active"] == false));
+    assert!(listed
+        .iter()
+        .all(|f| f["Hits"] == 1 && f["Active"] == false));
 }
 
 #[tokio::test]
@@ -88,9 +110,11 @@ async fn a_custom_error_is_answered_as_given() {
         json!({"Error": {"Code": "IncorrectInstanceStatus", "Message": "Try again later."}}),
     )
     .await;
-    srv.call("DescribeRegions", &[])
-        .await
-        .err(403, "IncorrectInstanceStatus", Some("Try again later."));
+    srv.call("DescribeRegions", &[]).await.err(
+        403,
+        "IncorrectInstanceStatus",
+        Some("Try again later."),
+    );
 }
 
 #[tokio::test]
@@ -104,13 +128,19 @@ async fn a_fault_that_fires_changes_no_state() {
         ("DeleteInstance", vec![("InstanceId", STOPPED)]),
         (
             "RunInstances",
-            vec![("ImageId", "img"), ("InstanceType", "ecs.g7.large"), ("Amount", "3")],
+            vec![
+                ("ImageId", "img"),
+                ("InstanceType", "ecs.g7.large"),
+                ("Amount", "3"),
+            ],
         ),
     ];
     for (action, params) in &calls {
-        srv.call(action, params)
-            .await
-            .err(400, "Throttling", Some("Request was denied due to flow control."));
+        srv.call(action, params).await.err(
+            400,
+            "Throttling",
+            Some("Request was denied due to flow control."),
+        );
     }
     assert_eq!(srv.state().await, before, "a fault changed the state");
     assert_eq!(faults(&srv).await[0]["Hits"], 4);
@@ -119,12 +149,24 @@ async fn a_fault_that_fires_changes_no_state() {
 #[tokio::test]
 async fn latency_alone_delays_the_real_answer() {
     let srv = TestServer::start().await;
-    add(&srv, json!({"Match": {"Action": "StartInstance"}, "LatencyMs": 300})).await;
+    add(
+        &srv,
+        json!({"Match": {"Action": "StartInstance"}, "LatencyMs": 300}),
+    )
+    .await;
     let started = Instant::now();
-    srv.call("StartInstance", &[("InstanceId", STOPPED)]).await.ok();
+    srv.call("StartInstance", &[("InstanceId", STOPPED)])
+        .await
+        .ok();
     let elapsed = started.elapsed();
-    assert!(elapsed >= Duration::from_millis(300), "answered after {elapsed:?}");
-    assert!(elapsed < Duration::from_secs(10), "answered after {elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(300),
+        "answered after {elapsed:?}"
+    );
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "answered after {elapsed:?}"
+    );
     srv.assert_status(STOPPED, "Starting").await;
     // Latency and an error: the error, late.
     add(
@@ -133,7 +175,9 @@ async fn latency_alone_delays_the_real_answer() {
     )
     .await;
     let started = Instant::now();
-    srv.call("DescribeRegions", &[]).await.err(400, "Throttling", None);
+    srv.call("DescribeRegions", &[])
+        .await
+        .err(400, "Throttling", None);
     assert!(started.elapsed() >= Duration::from_millis(200));
 }
 
@@ -146,8 +190,12 @@ async fn times_fires_on_the_next_n_matching_calls_only() {
     )
     .await;
     srv.call("DescribeInstances", &[]).await.ok();
-    srv.call("DescribeRegions", &[]).await.err(400, "Throttling", None);
-    srv.call("DescribeRegions", &[]).await.err(400, "Throttling", None);
+    srv.call("DescribeRegions", &[])
+        .await
+        .err(400, "Throttling", None);
+    srv.call("DescribeRegions", &[])
+        .await
+        .err(400, "Throttling", None);
     srv.call("DescribeRegions", &[]).await.ok();
     let listed = faults(&srv).await;
     assert_eq!(listed[0]["FaultId"], id.as_str());
@@ -201,14 +249,19 @@ async fn match_criteria() {
     srv.call("StopInstance", &[("InstanceId", RUNNING)])
         .await
         .err(409, "OperationConflict", None);
-    srv.call("StartInstances", &[("InstanceId.1", STOPPED), ("InstanceId.2", RUNNING)])
-        .await
-        .err(409, "OperationConflict", None);
+    srv.call(
+        "StartInstances",
+        &[("InstanceId.1", STOPPED), ("InstanceId.2", RUNNING)],
+    )
+    .await
+    .err(409, "OperationConflict", None);
     let ids = format!("[\"{RUNNING}\"]");
     srv.call("DescribeInstances", &[("InstanceIds", &ids)])
         .await
         .err(409, "OperationConflict", None);
-    srv.call("StartInstance", &[("InstanceId", STOPPED)]).await.ok();
+    srv.call("StartInstance", &[("InstanceId", STOPPED)])
+        .await
+        .ok();
     srv.control_ok("DELETE", "/_mock/faults", None).await;
 
     add(
@@ -249,12 +302,16 @@ async fn rules_are_checked_in_creation_order_and_removed_by_id() {
     let srv = TestServer::start().await;
     let first = add(&srv, json!({"Error": {"Code": "Throttling"}})).await;
     let second = add(&srv, json!({"Error": {"Code": "OperationConflict"}})).await;
-    srv.call("DescribeRegions", &[]).await.err(400, "Throttling", None);
+    srv.call("DescribeRegions", &[])
+        .await
+        .err(400, "Throttling", None);
     let deleted = srv
         .control_ok("DELETE", &format!("/_mock/faults/{first}"), None)
         .await;
     assert_eq!(deleted["Deleted"], 1);
-    srv.call("DescribeRegions", &[]).await.err(409, "OperationConflict", None);
+    srv.call("DescribeRegions", &[])
+        .await
+        .err(409, "OperationConflict", None);
     srv.control_refused("DELETE", &format!("/_mock/faults/{first}"), None, "FaultId")
         .await;
     let listed = faults(&srv).await;
@@ -276,11 +333,11 @@ async fn faults_are_checked_after_authentication() {
         .send()
         .await
         .err(400, "SignatureDoesNotMatch", None);
-    srv.rpc("DescribeRegions")
-        .key("nobody")
-        .send()
-        .await
-        .err(404, "InvalidAccessKeyId.NotFound", None);
+    srv.rpc("DescribeRegions").key("nobody").send().await.err(
+        404,
+        "InvalidAccessKeyId.NotFound",
+        None,
+    );
     assert_eq!(faults(&srv).await[0]["Hits"], 0);
 }
 
@@ -290,14 +347,26 @@ async fn bad_rules_are_refused_naming_the_field() {
     let cases = [
         (json!({}), "Error"),
         (json!({"LatencyMs": 1, "Foo": 1}), "Foo"),
-        (json!({"Error": {"Code": "Throttling", "Cod": 1}}), "Error.Cod"),
+        (
+            json!({"Error": {"Code": "Throttling", "Cod": 1}}),
+            "Error.Cod",
+        ),
         (json!({"LatencyMs": "soon"}), "LatencyMs"),
         (json!({"LatencyMs": 600001}), "LatencyMs"),
         (json!({"LatencyMs": 1, "Times": 0}), "Times"),
         (json!({"LatencyMs": 1, "Probability": 2}), "Probability"),
-        (json!({"LatencyMs": 1, "Match": {"Action": ""}}), "Match.Action"),
-        (json!({"LatencyMs": 1, "Match": {"Instance": "i-1"}}), "Match.Instance"),
-        (json!({"Error": {"Code": "Throttling", "HttpStatus": 200}}), "Error.HttpStatus"),
+        (
+            json!({"LatencyMs": 1, "Match": {"Action": ""}}),
+            "Match.Action",
+        ),
+        (
+            json!({"LatencyMs": 1, "Match": {"Instance": "i-1"}}),
+            "Match.Instance",
+        ),
+        (
+            json!({"Error": {"Code": "Throttling", "HttpStatus": 200}}),
+            "Error.HttpStatus",
+        ),
     ];
     for (body, field) in cases {
         srv.control_refused("POST", "/_mock/faults", Some(body), field)
@@ -309,6 +378,10 @@ async fn bad_rules_are_refused_naming_the_field() {
         .send()
         .await;
     assert_eq!(r.status, 400);
-    assert!(r.json()["Error"].as_str().unwrap().starts_with("body:"), "{}", r.body);
+    assert!(
+        r.json()["Error"].as_str().unwrap().starts_with("body:"),
+        "{}",
+        r.body
+    );
     assert!(faults(&srv).await.is_empty());
 }

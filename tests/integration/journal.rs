@@ -53,20 +53,37 @@ async fn an_sdk_call_is_recorded_without_any_secret() {
     assert_eq!(listed["Code"], Value::Null);
     assert_eq!(listed["Params"]["PageSize"], "5");
     assert!(listed["DurationUs"].as_u64().is_some());
-    assert_eq!(listed["Time"], "2026-06-01T00:00:00.000Z", "the emulator clock");
+    assert_eq!(
+        listed["Time"], "2026-06-01T00:00:00.000Z",
+        "the emulator clock"
+    );
     assert_eq!(start["Code"], "InvalidInstanceId.NotFound");
     assert_eq!(start["HttpStatus"], 404);
     assert_eq!(start["Params"]["InstanceId"], STOPPED);
     let text = serde_json::to_string(&all).expect("serialise");
-    assert!(!text.contains(&account.secret), "the secret is in the journal");
-    assert!(!text.contains("\"Signature\""), "the signature is in the journal");
+    assert!(
+        !text.contains(&account.secret),
+        "the secret is in the journal"
+    );
+    assert!(
+        !text.contains("\"Signature\""),
+        "the signature is in the journal"
+    );
     for entry in &all {
         let keys: Vec<&String> = entry.as_object().expect("an object").keys().collect();
         assert_eq!(
             keys,
             [
-                "Time", "RequestId", "Action", "AccountId", "AccessKeyId", "SignatureVersion",
-                "Params", "HttpStatus", "Code", "DurationUs"
+                "Time",
+                "RequestId",
+                "Action",
+                "AccountId",
+                "AccessKeyId",
+                "SignatureVersion",
+                "Params",
+                "HttpStatus",
+                "Code",
+                "DurationUs"
             ]
         );
     }
@@ -89,18 +106,25 @@ async fn v3_calls_tokens_refusals_and_faults_are_recorded() {
         Some(json!({"Error": {"Code": "Throttling"}, "Times": 1})),
     )
     .await;
-    srv.call("DescribeZones", &[]).await.err(400, "Throttling", None);
+    srv.call("DescribeZones", &[])
+        .await
+        .err(400, "Throttling", None);
     let all = requests(&srv, "").await;
     assert_eq!(all.len(), 4);
     assert_eq!(all[0]["SignatureVersion"], "ACS3-HMAC-SHA256");
     assert_eq!(all[0]["AccessKeyId"], "test");
     assert_eq!(all[0]["Action"], "DescribeRegions", "from x-acs-action");
     assert_eq!(all[1]["Params"]["SecurityToken"], Value::Null);
-    assert!(!serde_json::to_string(&all).unwrap().contains("sts-token-value"));
+    assert!(!serde_json::to_string(&all)
+        .unwrap()
+        .contains("sts-token-value"));
     assert_eq!(all[2]["Code"], "SignatureDoesNotMatch");
     assert_eq!(all[2]["AccountId"], Value::Null, "not authenticated");
     assert_eq!(all[2]["AccessKeyId"], "test");
-    assert_eq!((all[3]["Code"].clone(), all[3]["HttpStatus"].clone()), (json!("Throttling"), json!(400)));
+    assert_eq!(
+        (all[3]["Code"].clone(), all[3]["HttpStatus"].clone()),
+        (json!("Throttling"), json!(400))
+    );
 }
 
 #[tokio::test]
@@ -150,7 +174,10 @@ async fn filters_limit_and_clearing() {
     assert!(requests(&srv, "").await.is_empty());
     srv.call("DescribeRegions", &[]).await.ok();
     srv.control_ok("POST", "/_mock/reset", None).await;
-    assert!(requests(&srv, "").await.is_empty(), "reset clears the journal");
+    assert!(
+        requests(&srv, "").await.is_empty(),
+        "reset clears the journal"
+    );
 }
 
 #[tokio::test]
