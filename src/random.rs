@@ -6,9 +6,9 @@
 //! `--seed N` each [`Stream`] is its own ChaCha8 generator seeded from `N` and the
 //! stream, so the same sequence of calls gives the same values in every run, and one
 //! kind of draw does not shift another (adding a probabilistic fault leaves the next
-//! instance id unchanged). ChaCha8's output is fixed by its specification, so a seed
-//! gives the same values in every build. [`Random::restart`] (`POST /_mock/reset`)
-//! starts every stream again.
+//! instance id unchanged). ChaCha8's output is fixed by its specification (unlike
+//! `StdRng`'s, which may change between `rand` releases). [`Random::restart`]
+//! (`POST /_mock/reset`) starts every stream again.
 
 use std::sync::Mutex;
 

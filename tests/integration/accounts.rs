@@ -103,7 +103,8 @@ async fn parallel_workers_with_their_own_accounts_never_see_each_other() {
     let threads: Vec<std::thread::JoinHandle<WorkerRun>> = workers
         .iter()
         .map(|(_, runs, lists)| {
-            let (runs, lists) = (runs.clone(), lists.clone());
+            // Each thread's runtime has its own connection pool.
+            let (runs, lists) = (runs.clone().own_client(), lists.clone().own_client());
             std::thread::spawn(move || {
                 let rt = tokio::runtime::Builder::new_current_thread()
                     .enable_all()

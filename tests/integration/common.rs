@@ -478,6 +478,16 @@ impl Rpc {
         self
     }
 
+    /// Send through a new HTTP client (its own connection pool), for a request sent
+    /// from another thread's runtime.
+    pub(crate) fn own_client(mut self) -> Self {
+        self.http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("an HTTP client");
+        self
+    }
+
     /// Use an access key of the fixtures (their secrets equal their ids).
     pub(crate) fn key(mut self, key_id: &str) -> Self {
         self.key_id = key_id.to_string();
