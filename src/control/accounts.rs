@@ -24,7 +24,7 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::{bad_request, parse_body, saved};
-use crate::ecs::admin::NewAccount;
+use crate::ecs::admin::accounts::NewAccount;
 use crate::ecs::catalog::Account;
 use crate::App;
 

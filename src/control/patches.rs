@@ -27,7 +27,8 @@ use axum::Router;
 use serde_json::{Map, Value};
 
 use super::{bad_request, parse_body, saved};
-use crate::ecs::admin::{AccountPatch, Refusal, ZonePatch};
+use crate::ecs::admin::patches::{AccountPatch, ZonePatch};
+use crate::ecs::admin::Refusal;
 use crate::App;
 
 /// Add the routes.

@@ -43,6 +43,8 @@ pub mod view;
 pub mod world;
 
 #[cfg(test)]
+mod changes_tests;
+#[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
 mod rules_tests;

@@ -88,7 +88,8 @@ pub async fn handle(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let received = app.store.now();
+    let journal = app.store.journal();
+    let received = journal.is_enabled().then(|| app.store.now());
     let request_id = app.store.random().request_id();
     let host = header(&headers, "host")
         .unwrap_or("ecs.aliyuncs.com")
@@ -110,17 +111,13 @@ pub async fn handle(
         signature_version: None,
     };
     let mut params = None;
-    let result = process(
-        &app,
-        &method,
-        &uri,
-        &headers,
-        body,
-        &query,
-        &mut seen,
-        &mut params,
-    )
-    .await;
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        query: &query,
+    };
+    let result = process(&app, incoming, body, &mut seen, &mut params).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
     let code = result.as_ref().err().map(|e| e.code.to_string());
     let response = match result {
@@ -144,9 +141,8 @@ pub async fn handle(
             render::error(&err, &request_id, &host, seen.format)
         }
     };
-    let journal = app.store.journal();
-    if journal.is_enabled() {
-        let pairs = params.as_ref().map_or(&query[..], |p: &Params| p.pairs());
+    if let Some(received) = received {
+        let pairs = params.map_or(query, Params::into_pairs);
         journal.record(Entry {
             time: received,
             request_id,
@@ -163,20 +159,31 @@ pub async fn handle(
     response
 }
 
+/// The request line and headers, with the decoded query.
+#[derive(Clone, Copy)]
+struct Incoming<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    query: &'a [(String, String)],
+}
+
 /// Method → body → parameters → action and version → auth → RAM → faults → typed
 /// request → apply under the state lock → on disk → render the answer's fields.
 /// `merged` receives the parameters once they are read (for the journal).
-#[allow(clippy::too_many_arguments)]
 async fn process(
     app: &App,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
+    incoming: Incoming<'_>,
     body: Body,
-    query: &[(String, String)],
     seen: &mut Seen,
     merged: &mut Option<Params>,
 ) -> ApiResult<(Action, Reply)> {
+    let Incoming {
+        method,
+        uri,
+        headers,
+        query,
+    } = incoming;
     if method != Method::GET && method != Method::POST {
         return Err(ApiError::new(Code::UnsupportedHttpMethod));
     }
