@@ -102,3 +102,38 @@ impl Config {
         t
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_plane_options_reach_the_store() {
+        let c = Config::try_parse_from([
+            "ecs-mock",
+            "--seed",
+            "5",
+            "--journal-size",
+            "0",
+            "--keep-accounts",
+            "--data-dir",
+            "/tmp/x",
+            "--admin-token",
+            "t0k",
+        ])
+        .expect("valid options");
+        assert_eq!(
+            c.store_options(),
+            Options {
+                seed: Some(5),
+                journal_size: 0,
+                keep_accounts: true,
+                data_dir: Some(PathBuf::from("/tmp/x")),
+            }
+        );
+        assert_eq!(c.admin_token.as_deref(), Some("t0k"));
+        let defaults = Config::try_parse_from(["ecs-mock"]).expect("defaults");
+        assert_eq!(defaults.store_options().journal_size, DEFAULT_JOURNAL_SIZE);
+        assert!(Config::try_parse_from(["ecs-mock", "--seed", "x"]).is_err());
+    }
+}

@@ -99,6 +99,32 @@ codes! {
     InvalidOperationConflict => ("InvalidOperation.Conflict", 409, "Request was denied due to conflict with a previous request, please try again later."),
     /// 409: a conflicting request is in progress (injected faults only).
     OperationConflict => ("OperationConflict", 409, "Request was denied due to conflict with a previous request."),
+    /// 503: region maintenance (injected faults only).
+    ServiceUnavailableRegionMaintaining => ("ServiceUnavailable.RegionMaintaining", 503, "System maintenance is in progress on the selected region, please wait a few minutes before trying again."),
+    /// 400: an unknown failure, client side (injected faults only; retried by py_core).
+    UnknownError => ("UnknownError", 400, "The request processing has failed due to some unknown error."),
+    /// 403: risk control (injected faults only).
+    ForbiddenRiskControl => ("Forbidden.RiskControl", 403, "This operation is forbidden by Aliyun RiskControl system."),
+    /// 403: the action refuses RAM users (injected faults only).
+    ForbiddenNotSupportRam => ("Forbidden.NotSupportRAM", 403, "This action does not support accessed by RAM mode."),
+    /// 400: STS token expired (injected faults only).
+    InvalidSecurityTokenExpired => ("InvalidSecurityToken.Expired", 400, "Specified SecurityToken is expired."),
+    /// 400: STS token malformed (injected faults only).
+    InvalidSecurityTokenMalformed => ("InvalidSecurityToken.Malformed", 400, "Specified SecurityToken is malformed."),
+    /// 400: STS token of another key (injected faults only).
+    InvalidSecurityTokenMismatch => ("InvalidSecurityToken.MismatchWithAccessKey", 400, "Specified SecurityToken mismatch with the AccessKey."),
+    /// 403: a request with the same ClientToken is still running (injected faults only).
+    LastTokenProcessing => ("LastTokenProcessing", 403, "The last token request is processing."),
+    /// 403: a ClientToken reused with other parameters, newer form (injected faults only).
+    InvalidIdempotenceParameterMismatch => ("InvalidIdempotenceParameter.Mismatch", 403, "The specified parameters are different from before."),
+    /// 403: the host is being repaired (StartInstance table; injected faults only).
+    OperationDeniedHostRepairing => ("OperationDenied.HostRepairing", 403, "The specified operation is denied as the host of ECS instance is being repaired."),
+    /// 400: the instance has no system disk (StartInstance table; injected faults only).
+    InvalidInstanceNotFoundSystemDisk => ("InvalidInstance.NotFoundSystemDisk", 400, "The specified instance does not have system disk."),
+    /// 400: the capacity reservation is used up (StartInstance table; injected faults only).
+    LackResource => ("LackResource", 400, "There's no enough resource on the specified capacity reservation."),
+    /// 400: the private pool is used up (StartInstance table; injected faults only).
+    InvalidPrivatePoolOptionsNoStock => ("Invalid.PrivatePoolOptions.NoStock", 400, "The PrivatePool has been used up."),
     /// 404: RegionId is not a region of the fixtures.
     InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
     /// 404: the instance does not exist for this caller in this region.

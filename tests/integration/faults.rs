@@ -53,6 +53,16 @@ async fn a_code_alone_answers_with_its_documented_status_and_message() {
             404,
             "The specified InstanceId does not exist.",
         ),
+        (
+            "OperationDenied.HostRepairing",
+            403,
+            "The specified operation is denied as the host of ECS instance is being repaired.",
+        ),
+        (
+            "ServiceUnavailable.RegionMaintaining",
+            503,
+            "System maintenance is in progress on the selected region, please wait a few minutes before trying again.",
+        ),
     ];
     for (code, status, message) in cases {
         add(
