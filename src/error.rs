@@ -3,7 +3,9 @@
 //! Every failure a client can see — a protocol problem found by the gateway or a
 //! business rule refused by the domain — is an [`ApiError`]. The [`Code`] enum lists
 //! each documented code once, with its wire string, its HTTP status and its default
-//! message (`../shared/reference/ecs-api-spec.md` §1.6 and §5). Rendering to JSON or
+//! message (the ECS common error table and the per-action error tables); codes marked
+//! "injected faults only" are never raised by ecs-mock itself, but a fault rule given
+//! one of them by code alone answers with this status and message. Rendering to JSON or
 //! XML happens in exactly one place, `gateway::render`.
 
 use std::borrow::Cow;
