@@ -12,6 +12,7 @@ use ecs_mock::ecs::world::{Caller, World};
 use ecs_mock::ecs::{Answer, Ctx};
 use ecs_mock::gateway::render::{self, Format};
 use ecs_mock::params::Params;
+use ecs_mock::random::Random;
 use ecs_mock::store::fixtures::default_fixture;
 use ecs_mock::timing::Timing;
 
@@ -37,11 +38,13 @@ fn page_of_ten() -> Answer {
         account_id: "1000000000000001".into(),
         ram_user: None,
     };
+    let random = Random::seeded(1);
     let ctx = Ctx {
         caller: &caller,
         region: Some("cn-hangzhou"),
         now,
         timing: &timing,
+        random: &random,
     };
     let answer = request.apply(&mut world, &ctx).expect("answers");
     match &answer {

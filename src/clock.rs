@@ -99,6 +99,11 @@ pub fn format_ecs_seconds(ms: Millis) -> String {
     to_datetime(ms).format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
+/// `2017-12-10T04:04:05Z`, or `2017-12-10T04:04:05.250Z` when there are milliseconds.
+pub fn format_precise(ms: Millis) -> String {
+    to_datetime(ms).to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
 /// Format with milliseconds (control plane and journal).
 pub fn format_millis(ms: Millis) -> String {
     to_datetime(ms).to_rfc3339_opts(SecondsFormat::Millis, true)
@@ -154,6 +159,9 @@ mod tests {
     fn time_formats_round_trip() {
         let t = parse_time("2017-12-10T04:04Z").unwrap();
         assert_eq!(format_ecs(t), "2017-12-10T04:04Z");
+        assert_eq!(format_precise(t + 5_000), "2017-12-10T04:04:05Z");
+        assert_eq!(format_precise(t + 5_250), "2017-12-10T04:04:05.250Z");
+        assert_eq!(parse_time(&format_precise(t + 5_250)), Some(t + 5_250));
         assert_eq!(parse_time("2017-12-10T04:04:00Z"), Some(t));
         assert_eq!(parse_time("2017-12-10T04:04:00.000+00:00"), Some(t));
         assert_eq!(parse_time("yesterday"), None);

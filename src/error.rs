@@ -3,7 +3,9 @@
 //! Every failure a client can see — a protocol problem found by the gateway or a
 //! business rule refused by the domain — is an [`ApiError`]. The [`Code`] enum lists
 //! each documented code once, with its wire string, its HTTP status and its default
-//! message (`../shared/reference/ecs-api-spec.md` §1.6 and §5). Rendering to JSON or
+//! message (the ECS common error table and the per-action error tables); codes marked
+//! "injected faults only" are never raised by ecs-mock itself, but a fault rule given
+//! one of them by code alone answers with this status and message. Rendering to JSON or
 //! XML happens in exactly one place, `gateway::render`.
 
 use std::borrow::Cow;
@@ -37,6 +39,11 @@ macro_rules! codes {
             pub fn default_message(self) -> &'static str {
                 match self { $( Code::$variant => $message, )* }
             }
+
+            /// The code with this wire string, if the table has it.
+            pub fn from_wire(wire: &str) -> Option<Code> {
+                match wire { $( $wire => Some(Code::$variant), )* _ => None }
+            }
         }
     };
 }
@@ -48,6 +55,8 @@ codes! {
     InvalidParameter => ("InvalidParameter", 400, "The specified parameter is not valid."),
     /// 404: the AccessKeyId is unknown.
     InvalidAccessKeyIdNotFound => ("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
+    /// 400: the AccessKeyId's status is `Inactive` (`PATCH /_mock/accounts/{AccountId}`).
+    InvalidAccessKeyIdInactive => ("InvalidAccessKeyId.Inactive", 400, "Specified access key is disabled."),
     /// 400: the signature does not match the server's calculation.
     SignatureDoesNotMatch => ("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation."),
     /// 400: the signature parts are malformed or use an unsupported algorithm.
@@ -86,13 +95,54 @@ codes! {
     /// 408: the client stopped sending in the middle of a request head for longer than
     /// `--idle-timeout` (ecs-mock's choice; the connection is closed after the answer).
     RequestTimeout => ("InvalidRequest.Timeout", 408, "The request head did not arrive in time."),
-    /// 503: the server holds `--max-connections` connections already; this one is closed
-    /// after the answer.
-    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
     /// 403: a RAM user lacks permission for the action.
     ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
     /// 500: an internal failure (also the default injected fault).
     InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error."),
+    /// 503: a temporary failure: injected faults, and a connection over `--max-connections`
+    /// (closed after the answer).
+    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
+    /// 503: the operation is unavailable for now (Stop/Reboot tables; injected faults only).
+    LimitedOperationServiceUnavailable => ("LimitedOperation.ServiceUnavailable", 503, "The service is currently unavailable. Please try again later."),
+    /// 400: flow control (the ECS common table's status; every SDK that retries
+    /// throttling matches on the code; injected faults only).
+    Throttling => ("Throttling", 400, "Request was denied due to flow control."),
+    /// 400: per-user flow control (injected faults only).
+    ThrottlingUser => ("Throttling.User", 400, "Request was denied due to user flow control."),
+    /// 400: per-API flow control (injected faults only).
+    ThrottlingApi => ("Throttling.Api", 400, "Request was denied due to api flow control."),
+    /// 429: RunInstances resource throttling (injected faults only).
+    ThrottlingResource => ("Throttling.Resource", 429, "The request throttle by resource operation."),
+    /// 409: a conflicting request is in progress (batch actions; injected faults only).
+    InvalidOperationConflict => ("InvalidOperation.Conflict", 409, "Request was denied due to conflict with a previous request, please try again later."),
+    /// 409: a conflicting request is in progress (injected faults only).
+    OperationConflict => ("OperationConflict", 409, "Request was denied due to conflict with a previous request."),
+    /// 503: region maintenance (injected faults only).
+    ServiceUnavailableRegionMaintaining => ("ServiceUnavailable.RegionMaintaining", 503, "System maintenance is in progress on the selected region, please wait a few minutes before trying again."),
+    /// 400: an unknown failure, client side (injected faults only; retried by py_core).
+    UnknownError => ("UnknownError", 400, "The request processing has failed due to some unknown error."),
+    /// 403: risk control (injected faults only).
+    ForbiddenRiskControl => ("Forbidden.RiskControl", 403, "This operation is forbidden by Aliyun RiskControl system."),
+    /// 403: the action refuses RAM users (injected faults only).
+    ForbiddenNotSupportRam => ("Forbidden.NotSupportRAM", 403, "This action does not support accessed by RAM mode."),
+    /// 400: STS token expired (injected faults only).
+    InvalidSecurityTokenExpired => ("InvalidSecurityToken.Expired", 400, "Specified SecurityToken is expired."),
+    /// 400: STS token malformed (injected faults only).
+    InvalidSecurityTokenMalformed => ("InvalidSecurityToken.Malformed", 400, "Specified SecurityToken is malformed."),
+    /// 400: STS token of another key (injected faults only).
+    InvalidSecurityTokenMismatch => ("InvalidSecurityToken.MismatchWithAccessKey", 400, "Specified SecurityToken mismatch with the AccessKey."),
+    /// 403: a request with the same ClientToken is still running (injected faults only).
+    LastTokenProcessing => ("LastTokenProcessing", 403, "The last token request is processing."),
+    /// 403: a ClientToken reused with other parameters, newer form (injected faults only).
+    InvalidIdempotenceParameterMismatch => ("InvalidIdempotenceParameter.Mismatch", 403, "The specified parameters are different from before."),
+    /// 403: the host is being repaired (StartInstance table; injected faults only).
+    OperationDeniedHostRepairing => ("OperationDenied.HostRepairing", 403, "The specified operation is denied as the host of ECS instance is being repaired."),
+    /// 400: the instance has no system disk (StartInstance table; injected faults only).
+    InvalidInstanceNotFoundSystemDisk => ("InvalidInstance.NotFoundSystemDisk", 400, "The specified instance does not have system disk."),
+    /// 400: the capacity reservation is used up (StartInstance table; injected faults only).
+    LackResource => ("LackResource", 400, "There's no enough resource on the specified capacity reservation."),
+    /// 400: the private pool is used up (StartInstance table; injected faults only).
+    InvalidPrivatePoolOptionsNoStock => ("Invalid.PrivatePoolOptions.NoStock", 400, "The PrivatePool has been used up."),
     /// 404: RegionId is not a region of the fixtures.
     InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
     /// 404: the instance does not exist for this caller in this region.
@@ -261,6 +311,8 @@ mod tests {
             );
             assert!((400..600).contains(&c.http_status()), "{}", c.as_str());
             assert!(!c.default_message().is_empty(), "{}", c.as_str());
+            assert_eq!(Code::from_wire(c.as_str()), Some(c));
         }
+        assert_eq!(Code::from_wire("NoSuchCode"), None);
     }
 }

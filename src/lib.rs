@@ -15,6 +15,9 @@
 //! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading |
 //! | [`control`] | the `/_mock/` control plane |
 //! | [`server`] | the HTTP/1.1 accept loop, and the adapter that re-encodes raw request targets and refuses bad heads in ECS format |
+//! | [`store`] | the state facade (one lock for cross-entity invariants), fixture loading, fault rules, the request journal, persistence |
+//! | [`control`] | the `/_mock/` control plane: reset, state, clock, faults, journal, accounts, patches |
+//! | [`random`] | real or seeded (`--seed`) randomness for ids, request ids and fault rolls |
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
 //! | [`params`] | decoded request parameters with typed accessors |
@@ -31,6 +34,7 @@ pub mod error;
 pub mod gateway;
 pub mod healthcheck;
 pub mod params;
+pub mod random;
 pub mod server;
 pub mod store;
 pub mod timing;
@@ -62,6 +66,8 @@ pub struct App {
     pub max_body: usize,
     /// Connection limits: idle and shutdown timeouts, the connection cap.
     pub server: server::Settings,
+    /// `--admin-token`: the bearer token every control-plane route but health needs.
+    pub admin_token: Option<String>,
 }
 
 impl App {
@@ -72,6 +78,7 @@ impl App {
             auth: AuthMode::Strict,
             max_body: DEFAULT_MAX_BODY,
             server: server::Settings::default(),
+            admin_token: None,
         }
     }
 }
@@ -95,7 +102,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/", any(gateway::handle))
-        .merge(control::router())
+        .merge(control::router(&app))
         .fallback(any(gateway::handle))
         .layer(CatchPanicLayer::custom(panic_response))
         .with_state(app)

@@ -1,5 +1,5 @@
 //! The `ecs-mock` binary: parse options; then either `healthcheck` (no runtime, no
-//! logging) or set up logging, load fixtures and serve.
+//! logging) or set up logging, load fixtures (or the data dir) and serve.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -50,12 +50,24 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let store = Store::new(fixture, Clock::real(), config.timing());
+    let store = match Store::open(
+        fixture,
+        Clock::real(),
+        config.timing(),
+        config.store_options(),
+    ) {
+        Ok(store) => store,
+        Err(e) => {
+            eprintln!("ecs-mock: cannot open the data dir: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let app = App {
         store,
         auth: config.auth,
         max_body: config.max_body,
         server: config.server(),
+        admin_token: config.admin_token.clone(),
     };
     let listener = match TcpListener::bind(config.listen).await {
         Ok(l) => l,
@@ -75,6 +87,8 @@ async fn serve(config: Config) -> ExitCode {
         idle_timeout = %humantime::format_duration(config.idle_timeout),
         shutdown_timeout = %humantime::format_duration(config.shutdown_timeout),
         max_connections = config.max_connections,
+        seed = ?config.seed,
+        data_dir = ?config.data_dir,
         "ecs-mock listening on {addr}"
     );
     if let Err(e) = run(listener, app, shutdown).await {

@@ -33,6 +33,11 @@ impl Params {
         &self.pairs
     }
 
+    /// Every pair, as received, by value.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.pairs
+    }
+
     /// A parameter's value (the last one when repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.index.get(name).map(|&i| self.pairs[i].1.as_str())

@@ -16,6 +16,26 @@ pub struct AccessKey {
     pub access_key_id: String,
     /// The secret used to sign.
     pub access_key_secret: String,
+    /// `Active` (default, not written in dumps) or `Inactive`.
+    #[serde(default, skip_serializing_if = "KeyStatus::is_active")]
+    pub status: KeyStatus,
+}
+
+/// Whether an access key may be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum KeyStatus {
+    /// Usable.
+    #[default]
+    Active,
+    /// Refused with `InvalidAccessKeyId.Inactive`.
+    Inactive,
+}
+
+impl KeyStatus {
+    /// Whether the key is usable.
+    pub fn is_active(&self) -> bool {
+        *self == KeyStatus::Active
+    }
 }
 
 /// A RAM user of an account with its own keys and allowed actions.

@@ -291,7 +291,8 @@ impl RunInstances {
         w.take_stock(&placement, count);
         let mut ids = Vec::with_capacity(count as usize);
         for n in 0..count {
-            let inst = self.build(ctx, &region, &zone_id, n, itype.local_storage);
+            let id = w.fresh_instance_id(ctx.random, &region);
+            let inst = self.build(ctx, id, &region, &zone_id, n, itype.local_storage);
             ids.push(inst.instance_id.clone());
             w.insert_instance(inst);
         }
@@ -313,6 +314,7 @@ impl RunInstances {
         }
         if let Some(key) = token_key {
             let fingerprint = self.client_token.map(|(_, f)| f).unwrap_or_default();
+            w.mark_token(&key);
             w.client_tokens
                 .insert(key, (fingerprint, Value::Object(reply.clone())));
         }

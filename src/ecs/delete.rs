@@ -139,7 +139,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, o: DeleteOptions) -> ApiRes
 
 /// Release a checked instance.
 pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, o: DeleteOptions) {
-    let Some(inst) = w.instances.get_mut(id) else {
+    let Some(inst) = w.instance_mut(id) else {
         return;
     };
     if inst.is_releasing() {

@@ -1,7 +1,7 @@
 //! Resource ids that look real: `i-` + 20 lower-case alphanumerics whose first
 //! characters encode the region (`bp` Hangzhou, `uf` Shanghai …, spec §2).
 
-use rand::Rng;
+use crate::random::{Random, Stream};
 
 const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -37,22 +37,16 @@ pub fn region_prefix(region: &str) -> String {
     format!("{a}{b}")
 }
 
-fn random_tail(len: usize) -> String {
-    let mut rng = rand::thread_rng();
-    (0..len)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect()
-}
-
 /// A new id `<kind>-<region prefix><random>` with 20 characters after the dash.
-pub fn new_id(kind: &str, region: &str) -> String {
+pub fn new_id(random: &Random, kind: &str, region: &str) -> String {
     let prefix = region_prefix(region);
-    format!("{kind}-{prefix}{}", random_tail(20 - prefix.len()))
+    let tail = random.string(Stream::Resources, ALPHABET, 20 - prefix.len());
+    format!("{kind}-{prefix}{tail}")
 }
 
 /// A new instance id.
-pub fn new_instance_id(region: &str) -> String {
-    new_id("i", region)
+pub fn new_instance_id(random: &Random, region: &str) -> String {
+    new_id(random, "i", region)
 }
 
 #[cfg(test)]
@@ -61,12 +55,13 @@ mod tests {
 
     #[test]
     fn instance_ids_look_real() {
-        let id = new_instance_id("cn-hangzhou");
+        let random = Random::real();
+        let id = new_instance_id(&random, "cn-hangzhou");
         assert!(id.starts_with("i-bp"));
         assert_eq!(id.len(), 22);
         assert!(id[2..]
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
-        assert_eq!(new_instance_id("xx-nowhere-9").len(), 22);
+        assert_eq!(new_instance_id(&random, "xx-nowhere-9").len(), 22);
     }
 }

@@ -17,10 +17,14 @@
 //! | [`create`], [`new_instance`], [`ids`] | RunInstances / CreateInstance |
 //! | [`describe`], [`filters`], [`listing`], [`view`] | Describe* actions and response objects |
 //! | [`regions`] | DescribeRegions / DescribeZones |
+//! | [`admin`] | control-plane verbs: throwaway accounts, patches |
+//! | [`changes`] | change tracking, records and images for persistence |
 
 pub mod action;
+pub mod admin;
 pub mod batch;
 pub mod catalog;
+pub mod changes;
 pub mod create;
 pub mod delete;
 pub mod describe;
@@ -39,6 +43,8 @@ pub mod view;
 pub mod world;
 
 #[cfg(test)]
+mod changes_tests;
+#[cfg(test)]
 mod fuzz_tests;
 #[cfg(test)]
 mod rules_tests;
@@ -48,6 +54,7 @@ mod testkit;
 use serde_json::{Map, Value};
 
 use crate::clock::Millis;
+use crate::random::Random;
 use crate::timing::Timing;
 use world::Caller;
 
@@ -62,6 +69,8 @@ pub struct Ctx<'a> {
     pub now: Millis,
     /// Transition durations.
     pub timing: &'a Timing,
+    /// Where new ids, addresses and serial numbers come from.
+    pub random: &'a Random,
 }
 
 /// The action-specific fields of a success response (`RequestId` is added by the gateway).

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::clock::{format_ecs, format_millis, parse_time, Millis};
+use crate::clock::{format_ecs, format_millis, format_precise, parse_time, Millis};
 
 /// An API status of an instance (spec §3.1). There is no "Deleted": a released
 /// instance disappears.
@@ -128,8 +128,15 @@ impl SpotStrategy {
 pub struct EcsTime(pub Millis);
 
 impl Serialize for EcsTime {
+    /// The ECS form when the time is on a whole minute; otherwise RFC 3339 with the
+    /// seconds (and milliseconds), so a state dump — and a persisted state — loses
+    /// nothing.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&format_ecs(self.0))
+        if self.0.rem_euclid(60_000) == 0 {
+            s.serialize_str(&format_ecs(self.0))
+        } else {
+            s.serialize_str(&format_precise(self.0))
+        }
     }
 }
 

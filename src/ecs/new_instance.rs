@@ -5,12 +5,13 @@ use serde_json::{json, Map};
 
 use crate::clock::Millis;
 use crate::ecs::create::RunInstances;
-use crate::ecs::ids::{new_id, new_instance_id};
+use crate::ecs::ids::new_id;
 use crate::ecs::model::{
     ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, Status, Step, StoppedMode, Tags,
 };
 use crate::ecs::stop::economical_mode_possible;
 use crate::ecs::Ctx;
+use crate::random::Stream;
 
 impl RunInstances {
     /// The `n`-th name from a template: the `[begin,bits]` syntax, else `UniqueSuffix`.
@@ -23,11 +24,12 @@ impl RunInstances {
         }
     }
 
-    /// The `n`-th new instance. `local_storage`: the type has local disks (no economical
-    /// mode, so a created instance stops as `Not-applicable`).
+    /// The `n`-th new instance, with the fresh `id`. `local_storage`: the type has local
+    /// disks (no economical mode, so a created instance stops as `Not-applicable`).
     pub(crate) fn build(
         &self,
         ctx: &Ctx<'_>,
+        id: String,
         region: &str,
         zone: &str,
         n: u64,
@@ -40,7 +42,6 @@ impl RunInstances {
         } else {
             StoppedMode::NotApplicable
         };
-        let id = new_instance_id(region);
         let now = ctx.now;
         let windows = self.image_id.starts_with("win");
         // The real default host name: `iZ` + the id without `i-` + `Z`; Windows host
@@ -59,7 +60,9 @@ impl RunInstances {
             .host_name
             .as_deref()
             .map_or(default_host, |t| self.numbered(t, n));
-        let octets = rand::random::<[u8; 2]>();
+        let mut octets = [0u8; 2];
+        ctx.random
+            .with(Stream::Resources, |rng| rng.fill_bytes(&mut octets));
         let private_ip = format!("172.16.{}.{}", octets[0], octets[1].max(2));
         let mut extra = Map::new();
         extra.insert("ImageId".into(), json!(self.image_id));
@@ -71,7 +74,7 @@ impl RunInstances {
         );
         extra.insert(
             "SerialNumber".into(),
-            json!(uuid::Uuid::new_v4().to_string()),
+            json!(ctx.random.uuid(Stream::Resources).to_string()),
         );
         extra.insert("InternetMaxBandwidthOut".into(), json!(self.bandwidth_out));
         extra.insert(
@@ -96,7 +99,7 @@ impl RunInstances {
         extra.insert(
             "NetworkInterfaces".into(),
             json!({"NetworkInterface": [{
-                "NetworkInterfaceId": new_id("eni", region),
+                "NetworkInterfaceId": new_id(ctx.random, "eni", region),
                 "MacAddress": format!("00:16:3e:{:02x}:{:02x}:{:02x}", octets[0], octets[1], n as u8),
                 "PrimaryIpAddress": private_ip,
                 "Type": "Primary",
@@ -140,7 +143,7 @@ impl RunInstances {
                 tag: self.tags.clone(),
             },
             mock_disks: vec![Disk {
-                disk_id: new_id("d", region),
+                disk_id: new_id(ctx.random, "d", region),
                 disk_type: DiskType::System,
                 status: "In_use".into(),
                 expired_time: None,

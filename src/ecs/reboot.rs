@@ -57,7 +57,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str) -> ApiResult<()> {
 
 /// Reboot a checked instance.
 pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, force: bool) {
-    if let Some(inst) = w.instances.get_mut(id) {
+    if let Some(inst) = w.instance_mut(id) {
         lifecycle::begin_reboot(inst, ctx.now, ctx.timing, force);
     }
 }

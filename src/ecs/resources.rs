@@ -102,6 +102,7 @@ impl World {
 
     /// Take zone stock only (new instances count their quota when inserted).
     pub fn take_stock(&mut self, p: &Placement, count: u64) {
+        self.mark_zone(&p.zone_id);
         if let Some(s) = self
             .zone_mut(p)
             .and_then(|z| z.stock.get_mut(&p.instance_type))
@@ -127,6 +128,7 @@ impl World {
     /// Give back stock and quota for `count` instances.
     pub fn release_resources(&mut self, p: &Placement, count: u64) {
         let vcpus = self.vcpus_of(&p.instance_type);
+        self.mark_zone(&p.zone_id);
         if let Some(z) = self.zone_mut(p) {
             *z.stock.entry(p.instance_type.clone()).or_default() += count;
         }
@@ -151,7 +153,7 @@ impl World {
     /// Switch an instance's stopped mode, taking or giving back its resources when it
     /// enters or leaves economical mode.
     pub fn set_stopped_mode(&mut self, id: &str, mode: StoppedMode) {
-        let Some(inst) = self.instances.get_mut(id) else {
+        let Some(inst) = self.instance_mut(id) else {
             return;
         };
         let from = inst.holds_resources();

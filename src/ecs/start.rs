@@ -103,7 +103,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
 /// restored when asked, `Starting` now and `Running` after the profile's delay.
 pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) {
     w.set_stopped_mode(id, StoppedMode::NotApplicable);
-    if let Some(inst) = w.instances.get_mut(id) {
+    if let Some(inst) = w.instance_mut(id) {
         if init_local_disk {
             lifecycle::restore_local_disks(inst);
         }

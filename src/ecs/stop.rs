@@ -110,7 +110,7 @@ pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, options: StopOptions) {
         StoppedMode::KeepCharging
     };
     w.set_stopped_mode(id, mode);
-    if let Some(inst) = w.instances.get_mut(id) {
+    if let Some(inst) = w.instance_mut(id) {
         lifecycle::begin_stop(inst, ctx.now, ctx.timing, options.force);
     }
 }

@@ -6,6 +6,7 @@ use crate::ecs::world::{Caller, World};
 use crate::ecs::{Ctx, Reply};
 use crate::error::ApiResult;
 use crate::params::Params;
+use crate::random::Random;
 use crate::store::fixtures::default_fixture;
 use crate::timing::{Profile, Timing};
 
@@ -18,6 +19,7 @@ pub(crate) struct Kit {
     pub(crate) world: World,
     pub(crate) now: Millis,
     pub(crate) timing: Timing,
+    pub(crate) random: Random,
 }
 
 impl Kit {
@@ -27,6 +29,7 @@ impl Kit {
             world: World::from_fixture(default_fixture(), t0(), &timing),
             now: t0(),
             timing,
+            random: Random::seeded(1),
         }
     }
 
@@ -56,6 +59,7 @@ impl Kit {
             region: p.non_empty("RegionId"),
             now: self.now,
             timing: &self.timing,
+            random: &self.random,
         };
         request.apply(&mut self.world, &ctx).map(|a| a.into_reply())
     }

@@ -239,9 +239,14 @@ fn stored_by_lookup(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) 
 const INSTANCE_KEYS: usize = 59;
 const _: () = assert!(INSTANCE.len() == INSTANCE_KEYS);
 
-/// Put an instance's stored fields in the captured `Instance` order (unknown keys
-/// last), once when the instance enters the world, so rendering finds them in one walk.
-pub fn canonical_extra(extra: &mut Map<String, Value>) {
+/// Ready an instance's stored fields for rendering, once, whenever an instance enters
+/// the world (created, loaded, patched, replayed): stored objects (VpcAttributes,
+/// NetworkInterfaces …) are put in the real service's key order, and the fields in the
+/// captured `Instance` order (unknown keys last) so rendering finds them in one walk.
+pub fn prepare_stored(extra: &mut Map<String, Value>) {
+    for (key, value) in extra.iter_mut() {
+        order::arrange(value, order::child_kind(key));
+    }
     let mut entries: Vec<(String, Value)> = std::mem::take(extra).into_iter().collect();
     entries.sort_by_key(|(k, _)| POSITION.get(k.as_str()).copied().unwrap_or(usize::MAX));
     extra.extend(entries);

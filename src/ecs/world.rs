@@ -11,9 +11,12 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::clock::Millis;
 use crate::ecs::catalog::{AccessKey, Account, Fixture, InstanceType, RamUser, Region, Zone};
+use crate::ecs::changes::Dirty;
+use crate::ecs::ids::new_instance_id;
 use crate::ecs::model::{Instance, Status};
 use crate::ecs::resources::Placement;
 use crate::error::{ApiError, ApiResult, Code};
+use crate::random::Random;
 
 /// Who is calling: the account (and RAM user) behind a verified access key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,6 +36,9 @@ pub struct KeyInfo {
     pub caller: Caller,
     /// Allowed action patterns of a RAM user; `None` for root keys.
     pub allowed_actions: Option<Vec<String>>,
+    /// `false` for a key whose `Status` is `Inactive` (refused with
+    /// `InvalidAccessKeyId.Inactive`).
+    pub active: bool,
 }
 
 /// Resources an account holds in a region (instances not stopped in economical mode).
@@ -70,6 +76,12 @@ pub struct World {
     pub(crate) next_seq: u64,
     /// Idempotency: (account, action, ClientToken) → (parameter fingerprint, response).
     pub(crate) client_tokens: HashMap<(String, String, String), (String, serde_json::Value)>,
+    /// Accounts created through `POST /_mock/accounts` (dropped by a reset unless
+    /// `--keep-accounts`).
+    pub(crate) throwaway: BTreeSet<String>,
+    /// What changed since the last flush, when persistence tracks changes (`None`: no
+    /// tracking, no cost).
+    pub(crate) dirty: Option<Dirty>,
 }
 
 impl World {
@@ -78,23 +90,7 @@ impl World {
     pub fn from_fixture(fixture: Fixture, now: Millis, timing: &crate::timing::Timing) -> Self {
         let mut w = World::default();
         for account in fixture.accounts {
-            let mut add_keys = |keys: &[AccessKey], ram_user: Option<&RamUser>| {
-                for key in keys {
-                    let info = KeyInfo {
-                        secret: key.access_key_secret.clone(),
-                        caller: Caller {
-                            account_id: account.account_id.clone(),
-                            ram_user: ram_user.map(|u| u.user_name.clone()),
-                        },
-                        allowed_actions: ram_user.map(|u| u.allowed_actions.clone()),
-                    };
-                    w.keys.insert(key.access_key_id.clone(), info);
-                }
-            };
-            add_keys(&account.access_keys, None);
-            for user in &account.ram_users {
-                add_keys(&user.access_keys, Some(user));
-            }
+            w.index_keys(&account);
             w.accounts.insert(account.account_id.clone(), account);
         }
         for region in fixture.regions {
@@ -108,6 +104,33 @@ impl World {
             w.insert_instance(inst);
         }
         w
+    }
+
+    /// Register the access keys of `account` (root and RAM users) for lookup.
+    pub(crate) fn index_keys(&mut self, account: &Account) {
+        let mut add_keys = |keys: &[AccessKey], ram_user: Option<&RamUser>| {
+            for key in keys {
+                let info = KeyInfo {
+                    secret: key.access_key_secret.clone(),
+                    caller: Caller {
+                        account_id: account.account_id.clone(),
+                        ram_user: ram_user.map(|u| u.user_name.clone()),
+                    },
+                    allowed_actions: ram_user.map(|u| u.allowed_actions.clone()),
+                    active: key.status.is_active(),
+                };
+                self.keys.insert(key.access_key_id.clone(), info);
+            }
+        };
+        add_keys(&account.access_keys, None);
+        for user in &account.ram_users {
+            add_keys(&user.access_keys, Some(user));
+        }
+    }
+
+    /// Forget the access keys of an account.
+    pub(crate) fn unindex_keys(&mut self, account_id: &str) {
+        self.keys.retain(|_, k| k.caller.account_id != account_id);
     }
 
     /// Apply every transition due at `now` to every instance (before a dump).
@@ -174,12 +197,8 @@ impl World {
     /// Stock is *not* taken here: fixtures describe stock as what is still free, and
     /// RunInstances takes it with [`World::take_stock`].
     pub fn insert_instance(&mut self, mut inst: Instance) {
-        // Stored objects (VpcAttributes, NetworkInterfaces …) are put in the real
-        // service's key order once here, so every Describe* writes them as they are.
-        for (key, value) in inst.extra.iter_mut() {
-            crate::gateway::order::arrange(value, crate::gateway::order::child_kind(key));
-        }
-        crate::ecs::view::canonical_extra(&mut inst.extra);
+        crate::ecs::view::prepare_stored(&mut inst.extra);
+        self.mark_instance(&inst.instance_id);
         inst.seq = self.next_seq;
         self.next_seq += 1;
         let scope = (inst.account_id.clone(), inst.region_id.clone());
@@ -203,6 +222,7 @@ impl World {
             return;
         };
         let (from, to) = (current.holds_resources(), before.holds_resources());
+        self.mark_instance(&before.instance_id);
         self.rebalance(&Placement::of(&before), from, to);
         self.instances.insert(before.instance_id.clone(), before);
     }
@@ -229,6 +249,7 @@ impl World {
     /// Remove an instance for good, giving back stock and quota if it held them.
     pub fn remove_instance(&mut self, id: &str) -> Option<Instance> {
         let inst = self.instances.remove(id)?;
+        self.mark_instance(id);
         self.releasing.remove(id);
         let scope = (inst.account_id.clone(), inst.region_id.clone());
         if let Some(idx) = self.index.get_mut(&scope) {
@@ -238,6 +259,25 @@ impl World {
             self.release_resources(&Placement::of(&inst), 1);
         }
         Some(inst)
+    }
+
+    /// An instance to change (an action has checked it with [`World::owned`]); marked
+    /// as changed for persistence.
+    pub fn instance_mut(&mut self, id: &str) -> Option<&mut Instance> {
+        if self.instances.contains_key(id) {
+            self.mark_instance(id);
+        }
+        self.instances.get_mut(id)
+    }
+
+    /// A new instance id no instance has.
+    pub fn fresh_instance_id(&self, random: &Random, region: &str) -> String {
+        loop {
+            let id = new_instance_id(random, region);
+            if !self.instances.contains_key(&id) {
+                return id;
+            }
+        }
     }
 
     /// The instance `id` settled to `now`, if it exists (a release that fell due

@@ -1,7 +1,8 @@
 //! Authentication: turn a request into a verified [`Caller`] (V1 HMAC-SHA1 or V3
 //! ACS3-HMAC-SHA256), with the timestamp window and nonce replay check.
 //!
-//! Order: key present → key known (`InvalidAccessKeyId.NotFound`) → timestamp
+//! Order: key present → key known (`InvalidAccessKeyId.NotFound`) and active
+//! (`InvalidAccessKeyId.Inactive`) → timestamp
 //! (format, ±15 minutes of *real* time, so tests that move the emulator clock keep
 //! signing with their wall clock) → signature (`SignatureDoesNotMatch` carrying the
 //! server's string-to-sign, as the real gateway does) → nonce not reused
@@ -99,9 +100,13 @@ fn verified(info: KeyInfo) -> Verified {
 }
 
 fn lookup(store: &Store, key_id: &str) -> ApiResult<KeyInfo> {
-    store
+    let info = store
         .with_world(|w| w.key(key_id).cloned())
-        .ok_or_else(|| ApiError::new(Code::InvalidAccessKeyIdNotFound))
+        .ok_or_else(|| ApiError::new(Code::InvalidAccessKeyIdNotFound))?;
+    if !info.active {
+        return Err(ApiError::new(Code::InvalidAccessKeyIdInactive));
+    }
+    Ok(info)
 }
 
 fn check_timestamp(value: &str) -> ApiResult<()> {

@@ -2,9 +2,12 @@
 //!
 //! One handler serves every action. It merges the query string with a form body, finds
 //! the action in `Action` or the `x-acs-action` header, checks `Version`, authenticates
-//! ([`auth`]), applies RAM rules, parses a typed request, applies it to the world under
-//! the store's lock and renders JSON or XML ([`render`]). Every failure on the way is an
-//! [`ApiError`] rendered in the ECS error format with its HTTP status.
+//! ([`auth`]), applies RAM rules, lets the control plane's fault rules answer instead
+//! ([`crate::store::faults`]), parses a typed request, applies it to the world under
+//! the store's lock, waits for the change to reach the disk when the state is
+//! persisted, and renders JSON or XML ([`render`]). Every failure on the way is an
+//! [`ApiError`] rendered in the ECS error format with its HTTP status. Each answered
+//! request is then added to the journal ([`crate::store::journal`]).
 
 pub mod auth;
 pub mod order;
@@ -12,7 +15,7 @@ pub mod render;
 pub mod signature;
 pub mod xml;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::State;
@@ -25,6 +28,9 @@ use crate::ecs::catalog::action_allowed;
 use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
+use crate::store::faults::Call;
+use crate::store::journal::{without_secrets, Entry};
+use crate::store::Store;
 use crate::App;
 use auth::{authenticate, SignedRequest, Verified};
 use render::Format;
@@ -32,7 +38,8 @@ use render::Format;
 /// The only API version served.
 pub const API_VERSION: &str = "2014-05-26";
 
-/// A new request id: an upper-case UUID.
+/// A new request id: an upper-case UUID (always random; answers of the API draw theirs
+/// from the store's [`Random`](crate::random::Random), seeded with `--seed`).
 pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string().to_uppercase()
 }
@@ -60,10 +67,17 @@ fn choose_format(format: Option<&str>, headers: &HeaderMap) -> Format {
 }
 
 /// What the handler has learned about a request so far; an error is rendered in the
-/// format and logged under the action known at the point it happened.
+/// format and logged under the action known at the point it happened, and the journal
+/// records what was known.
 struct Seen {
     format: Format,
     action: String,
+    /// The verified caller's account.
+    account_id: Option<String>,
+    /// The access key id sent (V1 parameter or V3 credential).
+    access_key_id: Option<String>,
+    /// `SignatureVersion` (V1) or the V3 algorithm.
+    signature_version: Option<String>,
 }
 
 /// The RPC handler for `/`.
@@ -75,7 +89,9 @@ pub async fn handle(
     body: Body,
 ) -> Response {
     let started = Instant::now();
-    let request_id = new_request_id();
+    let journal = app.store.journal();
+    let received = journal.is_enabled().then(|| app.store.now());
+    let request_id = app.store.random().request_id();
     let host = header(&headers, "host")
         .unwrap_or("ecs.aliyuncs.com")
         .to_string();
@@ -98,10 +114,21 @@ pub async fn handle(
             &headers,
         ),
         action: String::new(),
+        account_id: None,
+        access_key_id: None,
+        signature_version: None,
     };
-    let result = process(&app, &method, &uri, &headers, body, query, &mut seen).await;
+    let mut params = None;
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        query: &query,
+    };
+    let result = process(&app, incoming, body, &mut seen, &mut params).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
-    match result {
+    let code = result.as_ref().err().map(|e| e.code.to_string());
+    let response = match result {
         Ok((action, reply)) => {
             tracing::info!(
                 action = action.as_str(),
@@ -121,26 +148,57 @@ pub async fn handle(
             }
             render::error(&err, &request_id, &host, seen.format)
         }
+    };
+    if let Some(received) = received {
+        let pairs = params.map_or(query, Params::into_pairs);
+        journal.record(Entry {
+            time: received,
+            request_id,
+            action: seen.action,
+            account_id: seen.account_id,
+            access_key_id: seen.access_key_id,
+            signature_version: seen.signature_version,
+            params: without_secrets(pairs),
+            http_status: response.status().as_u16(),
+            code,
+            duration_us: started.elapsed().as_micros() as u64,
+        });
     }
+    response
 }
 
-/// Method → body → parameters → action and version → auth → RAM → typed request →
-/// apply under the state lock → render the answer's fields.
+/// The request line and headers, with the decoded query.
+#[derive(Clone, Copy)]
+struct Incoming<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    query: &'a [(String, String)],
+}
+
+/// Method → body → parameters → action and version → auth → RAM → faults → typed
+/// request → apply under the state lock → on disk → render the answer's fields.
+/// `merged` receives the parameters once they are read (for the journal).
 async fn process(
     app: &App,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
+    incoming: Incoming<'_>,
     body: Body,
-    query: Vec<(String, String)>,
     seen: &mut Seen,
+    merged: &mut Option<Params>,
 ) -> ApiResult<(Action, Answer)> {
+    let Incoming {
+        method,
+        uri,
+        headers,
+        query,
+    } = incoming;
     if method != Method::GET && method != Method::POST {
         return Err(ApiError::new(Code::UnsupportedHttpMethod));
     }
     let body = read_body(body, headers, app.max_body).await?;
-    let params = merge_params(&query, headers, &body);
+    let params: &Params = merged.insert(merge_params(query, headers, &body));
     seen.format = choose_format(params.get("Format"), headers);
+    note_signer(seen, params, headers);
     seen.action = params
         .non_empty("Action")
         .or_else(|| header(headers, "x-acs-action"))
@@ -158,33 +216,69 @@ async fn process(
     let signed = SignedRequest {
         method: method.as_str(),
         path: uri.path(),
-        query: &query,
-        params: &params,
+        query,
+        params,
         headers,
         body: &body,
     };
     let verified = authenticate(&app.store, app.auth, &signed)?;
+    seen.account_id = Some(verified.caller.account_id.clone());
     // A RAM user without permission gets Forbidden.RAM, except on an action documented
     // to answer an empty list instead (DescribeInstances).
     let denied = match check_ram(&verified, action) {
         Err(e) if !action.empty_when_denied() => return Err(e),
         result => result.is_err(),
     };
-    let mut request = Request::parse(action, &params)?;
+    let call = Call {
+        action: action.as_str(),
+        account_id: &verified.caller.account_id,
+        params,
+    };
+    if let Some(effect) = app.store.faults().check(&call, app.store.random()) {
+        if effect.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(effect.delay_ms)).await;
+        }
+        if let Some(err) = effect.error {
+            return Err(err);
+        }
+    }
+    let mut request = Request::parse(action, params)?;
     if denied {
         request.show_nothing();
     }
-    let answer = app.store.with_world(|w| {
+    let (answer, ticket) = app.store.change(|w| {
         let ctx = Ctx {
             caller: &verified.caller,
             region: params.non_empty("RegionId"),
             now: app.store.now(),
             timing: app.store.timing(),
+            random: app.store.random(),
         };
         request.apply(w, &ctx)
+    });
+    // The change is on disk before it is acknowledged.
+    Store::durable(ticket).await.map_err(|e| {
+        tracing::error!(error = %e, "a change could not be saved");
+        ApiError::new(Code::InternalError)
     })?;
     // Large answers (instance objects) are rendered by the caller, outside the lock.
-    Ok((action, answer))
+    Ok((action, answer?))
+}
+
+/// Who signed the request, as far as it says: the access key id and the signature
+/// version (V3: the algorithm of the `Authorization` header).
+fn note_signer(seen: &mut Seen, params: &Params, headers: &HeaderMap) {
+    match header(headers, "authorization") {
+        Some(auth) => {
+            let parsed = signature::parse_v3_authorization(auth).ok();
+            seen.access_key_id = parsed.map(|a| a.access_key_id);
+            seen.signature_version = auth.split_whitespace().next().map(str::to_string);
+        }
+        None => {
+            seen.access_key_id = params.non_empty("AccessKeyId").map(str::to_string);
+            seen.signature_version = params.non_empty("SignatureVersion").map(str::to_string);
+        }
+    }
 }
 
 /// The body, up to `max_body` bytes. A body announced larger than that is refused before

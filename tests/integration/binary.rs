@@ -5,16 +5,19 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ecs-mock");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_ecs-mock");
 
 /// A running binary and the address it logged.
-struct Proc {
-    child: Child,
-    base: String,
+pub(crate) struct Proc {
+    pub(crate) child: Child,
+    pub(crate) base: String,
+    /// Every stderr line, the ones after the listening line included.
+    pub(crate) log: Arc<Mutex<Vec<String>>>,
 }
 
 impl Drop for Proc {
@@ -25,16 +28,23 @@ impl Drop for Proc {
 }
 
 /// Start the binary on port 0 with `args` and wait for its `listening on` line.
-fn start(args: &[&str]) -> Proc {
+pub(crate) fn start(args: &[&str]) -> Proc {
+    start_with_env(args, &[])
+}
+
+/// [`start`] with environment variables.
+pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Proc {
     let mut child = Command::new(BIN)
         .args(["--listen", "127.0.0.1:0", "--auth", "off"])
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn ecs-mock");
     let stderr = child.stderr.take().expect("stderr");
     let mut lines = BufReader::new(stderr).lines();
+    let log = Arc::new(Mutex::new(Vec::new()));
     let addr = loop {
         let line = lines
             .next()
@@ -44,6 +54,7 @@ fn start(args: &[&str]) -> Proc {
             !line.contains('\u{1b}'),
             "no ANSI colours when stderr is a pipe: {line:?}"
         );
+        log.lock().expect("log").push(line.clone());
         if let Some(rest) = line.split("listening on ").nth(1) {
             break rest
                 .split_whitespace()
@@ -53,21 +64,27 @@ fn start(args: &[&str]) -> Proc {
         }
     };
     // Keep draining stderr so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
+    let sink = Arc::clone(&log);
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            sink.lock().expect("log").push(line);
+        }
+    });
     Proc {
         child,
         base: format!("http://{addr}"),
+        log,
     }
 }
 
-fn temp_dir(name: &str) -> PathBuf {
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("ecs-mock-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
     dir
 }
 
-async fn get(url: &str) -> Value {
+pub(crate) async fn get(url: &str) -> Value {
     reqwest::get(url)
         .await
         .expect("request")

@@ -18,7 +18,7 @@ use ecs_mock::gateway::signature::{
     v3_canonical_request, v3_signature, v3_string_to_sign,
 };
 use ecs_mock::store::fixtures::default_fixture;
-use ecs_mock::store::Store;
+use ecs_mock::store::{Options, Store};
 use ecs_mock::timing::{Profile, Timing};
 use ecs_mock::App;
 use reqwest::header::HeaderMap;
@@ -57,9 +57,41 @@ pub(crate) struct ServerBuilder {
     auth: AuthMode,
     max_body: usize,
     server: ecs_mock::server::Settings,
+    options: Options,
+    admin_token: Option<String>,
 }
 
 impl ServerBuilder {
+    /// `--seed`.
+    pub(crate) fn seed(mut self, seed: u64) -> Self {
+        self.options.seed = Some(seed);
+        self
+    }
+
+    /// `--journal-size`.
+    pub(crate) fn journal_size(mut self, n: usize) -> Self {
+        self.options.journal_size = n;
+        self
+    }
+
+    /// `--keep-accounts`.
+    pub(crate) fn keep_accounts(mut self) -> Self {
+        self.options.keep_accounts = true;
+        self
+    }
+
+    /// `--data-dir`.
+    pub(crate) fn data_dir(mut self, dir: &std::path::Path) -> Self {
+        self.options.data_dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// `--admin-token`: the harness's control-plane helpers then send it.
+    pub(crate) fn admin_token(mut self, token: &str) -> Self {
+        self.admin_token = Some(token.to_string());
+        self
+    }
+
     /// Use this fixture document instead of the built-in default.
     pub(crate) fn fixture(mut self, fixture: Fixture) -> Self {
         self.fixture = fixture;
@@ -104,12 +136,14 @@ impl ServerBuilder {
 
     /// Serve on `127.0.0.1:0` in a tokio task.
     pub(crate) async fn start(self) -> TestServer {
-        let store = Store::new(self.fixture, self.clock, self.timing);
+        let store = Store::open(self.fixture, self.clock, self.timing, self.options)
+            .expect("the store opens");
         let app = App {
             store: store.clone(),
             auth: self.auth,
             max_body: self.max_body,
             server: self.server,
+            admin_token: self.admin_token.clone(),
         };
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
@@ -133,6 +167,7 @@ impl ServerBuilder {
             store,
             http,
             shutdown: Some(tx),
+            admin_token: self.admin_token,
         }
     }
 }
@@ -145,6 +180,8 @@ pub(crate) struct TestServer {
     pub(crate) store: Store,
     http: reqwest::Client,
     shutdown: Option<oneshot::Sender<()>>,
+    /// Sent by the control-plane helpers ([`TestServer::control`]).
+    admin_token: Option<String>,
 }
 
 impl Drop for TestServer {
@@ -165,6 +202,8 @@ impl TestServer {
             auth: AuthMode::Strict,
             max_body: ecs_mock::DEFAULT_MAX_BODY,
             server: ecs_mock::server::Settings::default(),
+            options: Options::default(),
+            admin_token: None,
         }
     }
 
@@ -258,6 +297,71 @@ impl TestServer {
             .await
     }
 
+    /// A control-plane request with a JSON body, carrying the admin token when the
+    /// server has one.
+    pub(crate) async fn control(&self, method: &str, path: &str, body: Option<Value>) -> Resp {
+        let mut raw = self.raw(method, path);
+        if let Some(t) = &self.admin_token {
+            raw = raw.header("authorization", &format!("Bearer {t}"));
+        }
+        if let Some(b) = body {
+            raw = raw
+                .header("content-type", "application/json")
+                .body(b.to_string().into_bytes());
+        }
+        raw.send().await
+    }
+
+    /// [`TestServer::control`] that must answer 200; returns the JSON body.
+    pub(crate) async fn control_ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let r = self.control(method, path, body).await;
+        assert_eq!(r.status, 200, "{method} {path}: {}", r.body);
+        r.json()
+    }
+
+    /// [`TestServer::control`] that must be refused with 400 naming `field` first.
+    pub(crate) async fn control_refused(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        field: &str,
+    ) -> String {
+        let r = self.control(method, path, body).await;
+        assert_eq!(r.status, 400, "{method} {path}: {}", r.body);
+        let message = r.json()["Error"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no Error message: {}", r.body))
+            .to_string();
+        assert!(
+            message.starts_with(&format!("{field}:")),
+            "{method} {path}: the message does not start with {field}: {message}"
+        );
+        message
+    }
+
+    /// A throwaway account (`POST /_mock/accounts` with `body`).
+    pub(crate) async fn new_account(&self, body: Value) -> TestAccount {
+        let a = self.control_ok("POST", "/_mock/accounts", Some(body)).await;
+        let field = |k: &str| {
+            a[k].as_str()
+                .unwrap_or_else(|| panic!("{k}: {a}"))
+                .to_string()
+        };
+        TestAccount {
+            account_id: field("AccountId"),
+            key_id: field("AccessKeyId"),
+            secret: field("AccessKeySecret"),
+        }
+    }
+
+    /// A V1 request signed with a throwaway account's key.
+    pub(crate) fn rpc_as(&self, account: &TestAccount, action: &str) -> Rpc {
+        self.rpc(action)
+            .key(&account.key_id)
+            .secret(&account.secret)
+    }
+
     /// Free stock of `type_id` in `zone_id`, read from `/_mock/state`.
     pub(crate) async fn stock(&self, zone_id: &str, type_id: &str) -> u64 {
         let state = self.state().await;
@@ -313,6 +417,17 @@ impl TestServer {
             "status of {id}"
         );
     }
+}
+
+/// A throwaway account's credentials.
+#[derive(Debug, Clone)]
+pub(crate) struct TestAccount {
+    /// 16 digits.
+    pub(crate) account_id: String,
+    /// Root key id.
+    pub(crate) key_id: String,
+    /// Root key secret.
+    pub(crate) secret: String,
 }
 
 /// `Instances.Instance` of a DescribeInstances body, which must be an array.
@@ -381,6 +496,16 @@ impl Rpc {
     /// Add an API parameter.
     pub(crate) fn p(mut self, k: &str, v: &str) -> Self {
         self.params.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    /// Send through a new HTTP client (its own connection pool), for a request sent
+    /// from another thread's runtime.
+    pub(crate) fn own_client(mut self) -> Self {
+        self.http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("an HTTP client");
         self
     }
 
@@ -500,6 +625,22 @@ impl Rpc {
 
     /// Send it (the same request can be sent twice: same nonce, same signature).
     pub(crate) async fn send(&self) -> Resp {
+        Resp::from_reqwest(self.send_raw().await).await
+    }
+
+    /// Send it where a 5xx is the expected answer (an injected fault).
+    pub(crate) async fn send_expecting_5xx(&self) -> Resp {
+        let resp = Resp::read(self.send_raw().await, true).await;
+        assert!(
+            resp.status >= 500,
+            "expected a 5xx: {} {}",
+            resp.status,
+            resp.body
+        );
+        resp
+    }
+
+    async fn send_raw(&self) -> reqwest::Response {
         let mut pairs = self.pairs();
         if self.signed {
             let signature = v1_signature(&self.secret, &self.string_to_sign());
@@ -524,12 +665,10 @@ impl Rpc {
         if form {
             req = req.header("content-type", "application/x-www-form-urlencoded");
         }
-        let resp = req
-            .body(body)
+        req.body(body)
             .send()
             .await
-            .expect("the request is answered");
-        Resp::from_reqwest(resp).await
+            .expect("the request is answered")
     }
 }
 
@@ -676,10 +815,16 @@ pub(crate) struct Resp {
 impl Resp {
     /// Read a reqwest response; never a 5xx, never an empty body.
     pub(crate) async fn from_reqwest(resp: reqwest::Response) -> Resp {
+        Resp::read(resp, false).await
+    }
+
+    /// Read a reqwest response; never an empty body, and a 5xx only when `allow_5xx`
+    /// (an injected fault).
+    pub(crate) async fn read(resp: reqwest::Response, allow_5xx: bool) -> Resp {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.text().await.expect("a readable body");
-        assert!(status < 500, "server error {status}: {body}");
+        assert!(allow_5xx || status < 500, "server error {status}: {body}");
         assert!(!body.is_empty(), "empty body with status {status}");
         // Every ECS API answer (not the control plane's) is held to the real service's
         // key order and value formats.

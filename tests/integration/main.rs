@@ -5,16 +5,22 @@
 //! rewrite them (then review every changed file against the spec).
 
 mod abuse;
+mod accounts;
 mod binary;
 mod common;
 mod concurrency;
 mod conformance;
 mod control;
 mod describe;
+mod determinism;
+mod faults;
 mod golden;
+mod journal;
 mod lenient;
 mod lifecycle;
 mod limits;
+mod patches;
+mod persistence;
 mod protocol;
 mod readme;
 mod refusals;

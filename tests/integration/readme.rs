@@ -8,12 +8,14 @@ use std::path::Path;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// (test source, marker name): each block the README must show.
-const BLOCKS: [(&str, &str); 5] = [
+const BLOCKS: [(&str, &str); 7] = [
     ("tests/sdk/test_python_sdks.py", "python-tea"),
     ("tests/sdk/test_python_sdks.py", "python-legacy"),
     ("tests/sdk/node/ecs.test.js", "node-ecs"),
     ("tests/sdk/node/ecs.test.js", "node-pop-core"),
     ("tests/integration/rust_sdk.rs", "rust-sdk"),
+    ("tests/sdk/conftest.py", "pytest-account"),
+    ("tests/sdk/node/ecs.test.js", "node-account"),
 ];
 
 fn read(rel: &str) -> String {

@@ -8,6 +8,9 @@ test the state is reset with ``POST /_mock/reset``.
 The binary is ``$ECS_MOCK_BIN`` or ``<repo>/target/release/ecs-mock`` (build it with
 ``cargo build --release``; ``scripts/test`` does that).
 
+``ecs_account`` gives a test its own throwaway account (``EcsMockAccount``) and
+deletes it afterwards, with everything it touched.
+
 When a test fails, the server's log lines written while that test ran are attached to
 the test report, and the tail of the whole server log is printed in the summary.
 """
@@ -23,6 +26,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Optional
 
@@ -187,6 +191,79 @@ def base_url(mock_server) -> str:
 def endpoint(base_url) -> str:
     """``127.0.0.1:PORT``: the endpoint form the SDKs take."""
     return base_url.split("://", 1)[1]
+
+
+# README:pytest-account:begin
+class EcsMockAccount:
+    """A throwaway ecs-mock account: its own AccessKey, and instances no other account
+    sees. ``fault()`` adds a fault rule that matches only this account's calls;
+    ``cleanup()`` deletes the account (its instances and faults go with it) and puts
+    back every zone ``patch_zone()`` changed, so tests need no global reset and can run
+    in parallel against one server."""
+
+    def __init__(self, base_url: str, **settings):
+        self.base_url = base_url
+        created = self._call("POST", "/_mock/accounts", settings)
+        self.account_id = created["AccountId"]
+        self.access_key_id = created["AccessKeyId"]
+        self.access_key_secret = created["AccessKeySecret"]
+        self._zones = {}  # zone id -> {"Stock": {...}, "SpotPrices": {...}} to put back
+
+    def _call(self, method, path, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.base_url + path, data=data, method=method)
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            raise AssertionError(f"{method} {path}: {e.code} {e.read().decode()}") from None
+
+    def fault(self, **rule) -> str:
+        """Add a fault for this account's calls, e.g. ``fault(Error={"Code": "Throttling"}, Times=1)``."""
+        rule.setdefault("Match", {})["AccountId"] = self.account_id
+        return self._call("POST", "/_mock/faults", rule)["FaultId"]
+
+    def patch_instance(self, instance_id: str, **fields) -> dict:
+        """Change any stored field of one of this account's instances (fixture names)."""
+        return self._call("PATCH", f"/_mock/instances/{instance_id}", fields)
+
+    def patch_zone(self, zone_id: str, **fields) -> dict:
+        """Change a zone's ``Stock`` / ``SpotPrices`` per type; cleanup() puts them back."""
+        saved = self._zones.setdefault(zone_id, {"Stock": {}, "SpotPrices": {}})
+        new = [(k, t) for k in ("Stock", "SpotPrices") for t in fields.get(k, {}) if t not in saved[k]]
+        if new:
+            state = self._call("GET", "/_mock/state")
+            zone = next(z for r in state["Regions"] for z in r["Zones"] if z["ZoneId"] == zone_id)
+            for key, t in new:
+                saved[key][t] = zone[key].get(t)
+                if key == "Stock" and saved[key][t] is not None:
+                    # Stock this account's instances hold comes back when it is deleted.
+                    saved[key][t] += sum(
+                        1 for i in state["Instances"]
+                        if (i["AccountId"], i["ZoneId"], i["InstanceType"]) == (self.account_id, zone_id, t)
+                        and i.get("StoppedMode") != "StopCharging"
+                    )
+        return self._call("PATCH", f"/_mock/zones/{zone_id}", fields)
+
+    def requests(self, **filters) -> list:
+        """This account's requests from the journal (``Action=…``, ``Limit=…``)."""
+        query = urllib.parse.urlencode({"AccountId": self.account_id, **filters})
+        return self._call("GET", f"/_mock/requests?{query}")["Requests"]
+
+    def cleanup(self) -> None:
+        self._call("DELETE", f"/_mock/accounts/{self.account_id}")
+        for zone_id, original in self._zones.items():
+            self._call("PATCH", f"/_mock/zones/{zone_id}", original)
+
+
+@pytest.fixture
+def ecs_account(base_url):
+    """Each test its own account; what it touched is put back afterwards."""
+    account = EcsMockAccount(base_url)
+    yield account
+    account.cleanup()
+# README:pytest-account:end
 
 
 @pytest.fixture(autouse=True)

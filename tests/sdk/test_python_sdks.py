@@ -48,7 +48,9 @@ from alibabacloud_ecs20140526 import models as ecs_models
 from alibabacloud_tea_openapi import exceptions as tea_exceptions
 from Tea.exceptions import TeaException
 
-from conftest import REPO_ROOT, MockServer, http_json
+import threading
+
+from conftest import REPO_ROOT, EcsMockAccount, MockServer, http_json
 
 REGION = "cn-hangzhou"
 REQUEST_ID_RE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$")
@@ -973,6 +975,130 @@ def test_describe_regions_and_zones(sdk):
     zones = sdk.describe_zones()["Zones"]["Zone"]
     assert isinstance(zones, list)
     assert {z["ZoneId"] for z in zones} == {"cn-hangzhou-h", "cn-hangzhou-i"}
+
+
+# --------------------------------------------------------------------------------------
+# Test controls: throwaway accounts (the ecs_account fixture), faults, journal, patches
+# --------------------------------------------------------------------------------------
+
+
+def account_sdk(kind: str, endpoint: str, account: EcsMockAccount):
+    """A client of flavour ``kind`` signing with a throwaway account's key."""
+    return make_sdk(kind, endpoint, account.access_key_id, account.access_key_secret)
+
+
+def test_own_account_sees_only_its_instances(sdk_kind, endpoint, ecs_account):
+    client = account_sdk(sdk_kind, endpoint, ecs_account)
+    assert instances_of(client.describe_instances(page_size=100)) == []
+    ids = client.run_instances(**dict(RUN_ARGS, amount=2))["InstanceIdSets"]["InstanceIdSet"]
+    listed = {i["InstanceId"] for i in instances_of(client.describe_instances(page_size=100))}
+    assert listed == set(ids)
+    default = make_sdk(sdk_kind, endpoint)
+    assert not {i["InstanceId"] for i in instances_of(default.describe_instances(page_size=100))} & set(ids)
+    assert_error(expect_error(client.start_instance, STOPPED), "InvalidInstanceId.NotFound", 404, MSG_NOT_FOUND)
+
+
+def test_two_accounts_in_parallel_threads(base_url, endpoint):
+    accounts = [EcsMockAccount(base_url), EcsMockAccount(base_url)]
+    results: dict = {}
+
+    def worker(n: int) -> None:
+        client = account_sdk("tea-v3", endpoint, accounts[n])
+        created, views = [], []
+        for _ in range(4):
+            created += client.run_instances(**RUN_ARGS)["InstanceIdSets"]["InstanceIdSet"]
+            views.append({i["InstanceId"] for i in instances_of(client.describe_instances(page_size=100))})
+        results[n] = (created, views)
+
+    try:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert set(results) == {0, 1}, "a worker failed"
+        for created, views in results.values():
+            assert len(created) == 4
+            assert all(view <= set(created) for view in views), "a worker saw another's instance"
+            assert views[-1] == set(created)
+        assert not set(results[0][0]) & set(results[1][0])
+    finally:
+        for a in accounts:
+            a.cleanup()
+
+
+def test_fault_by_code_through_each_sdk(sdk_kind, endpoint, ecs_account):
+    client = account_sdk(sdk_kind, endpoint, ecs_account)
+    ecs_account.fault(Match={"Action": "DescribeInstances"}, Error={"Code": "Throttling.User"}, Times=1)
+    err = expect_error(client.describe_instances)
+    assert_error(err, "Throttling.User", 400, "Request was denied due to user flow control.")
+    assert instances_of(client.describe_instances()) == []
+    # The default account is not affected by this account's faults.
+    make_sdk(sdk_kind, endpoint).describe_regions()
+
+
+def test_legacy_sdk_retries_a_503_and_tea_reports_it(endpoint, ecs_account):
+    ecs_account.fault(Match={"Action": "DescribeInstances"}, Error={"Code": "ServiceUnavailable"}, Times=2)
+    legacy = account_sdk("legacy", endpoint, ecs_account)
+    assert instances_of(legacy.describe_instances()) == []
+    statuses = [r["HttpStatus"] for r in ecs_account.requests(Action="DescribeInstances")]
+    assert statuses == [503, 503, 200], "py_core retries DescribeInstances on 503"
+
+    ecs_account.fault(Match={"Action": "DescribeInstances"}, Error={"Code": "ServiceUnavailable"}, Times=1)
+    err = expect_error(account_sdk("tea-v3", endpoint, ecs_account).describe_instances)
+    assert_error(err, "ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server.")
+
+
+def test_latency_fault_delays_the_real_answer(endpoint, ecs_account):
+    ecs_account.fault(Match={"Action": "DescribeRegions"}, LatencyMs=300)
+    client = account_sdk("tea-v3", endpoint, ecs_account)
+    started = time.monotonic()
+    body = client.describe_regions()
+    assert time.monotonic() - started >= 0.3
+    assert body["Regions"]["Region"], body
+
+
+def test_journal_after_sdk_calls_holds_no_secret(endpoint, ecs_account):
+    for kind in SDK_KINDS:
+        account_sdk(kind, endpoint, ecs_account).describe_regions()
+    entries = ecs_account.requests(Action="DescribeRegions")
+    assert [e["AccessKeyId"] for e in entries] == [ecs_account.access_key_id] * 3
+    assert sorted(e["SignatureVersion"] for e in entries) == ["1.0", "1.0", "ACS3-HMAC-SHA256"]
+    assert all(e["HttpStatus"] == 200 and e["Code"] is None for e in entries)
+    text = json.dumps(entries)
+    assert ecs_account.access_key_secret not in text
+    assert all("Signature" not in e["Params"] for e in entries)
+
+
+def test_patches_put_an_instance_and_a_zone_in_any_situation(endpoint, ecs_account):
+    client = account_sdk("tea-v3", endpoint, ecs_account)
+    iid = client.run_instances(**RUN_ARGS)["InstanceIdSets"]["InstanceIdSet"][0]
+    patched = ecs_account.patch_instance(
+        iid, Status="Stopped", OperationLocks={"LockReason": [{"LockReason": "security"}]}
+    )
+    assert patched["Status"] == "Stopped"
+    assert status_of(client, iid) == "Stopped"
+    assert_error(expect_error(client.start_instance, iid), "InstanceLockedForSecurity", 403)
+
+    ecs_account.patch_zone("cn-hangzhou-h", Stock={"ecs.g7.large": 0})
+    assert_error(expect_error(client.run_instances, **RUN_ARGS), "OperationDenied.NoStock", 403)
+
+
+def test_account_cleanup_puts_back_what_it_touched(base_url, endpoint):
+    def zone(state):
+        return next(z for r in state["Regions"] for z in r["Zones"] if z["ZoneId"] == "cn-hangzhou-h")
+
+    before = http_json("GET", base_url + "/_mock/state")[1]
+    account = EcsMockAccount(base_url, Balance=5)
+    account_sdk("legacy", endpoint, account).run_instances(**RUN_ARGS)
+    account.patch_zone("cn-hangzhou-h", Stock={"ecs.g7.large": 0, "ecs.r7.large": None}, SpotPrices={"ecs.r7.large": 1.5})
+    account.fault(LatencyMs=1)
+    account.cleanup()
+    after = http_json("GET", base_url + "/_mock/state")[1]
+    assert zone(after) == zone(before)
+    assert after["Accounts"] == before["Accounts"]
+    assert after["Instances"] == before["Instances"]
+    assert http_json("GET", base_url + "/_mock/faults")[1]["Faults"] == []
 
 
 # --------------------------------------------------------------------------------------

@@ -143,6 +143,66 @@ function popCoreClient(endpoint = '127.0.0.1:8080', extra = {}) {
 }
 // README:node-pop-core:end
 
+// README:node-account:begin
+// A throwaway ecs-mock account for one node:test test: its own AccessKey, and instances
+// no other account sees. fault() adds a fault rule that matches only its calls; when the
+// test ends (t.after) the account is deleted with its instances and faults, and every
+// zone patchZone() changed is put back, so tests need no global reset.
+async function ecsMockAccount(t, base = 'http://127.0.0.1:8080', settings = {}) {
+  const call = async (method, path, body) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const created = await call('POST', '/_mock/accounts', settings);
+  const id = created.AccountId;
+  const zones = new Map(); // zone id -> { Stock, SpotPrices } to put back
+  const account = {
+    accountId: id,
+    accessKeyId: created.AccessKeyId,
+    accessKeySecret: created.AccessKeySecret,
+    async fault(rule) {
+      const body = { ...rule, Match: { ...rule.Match, AccountId: id } };
+      return (await call('POST', '/_mock/faults', body)).FaultId;
+    },
+    patchInstance: (instanceId, fields) => call('PATCH', `/_mock/instances/${instanceId}`, fields),
+    async patchZone(zoneId, fields) {
+      const saved = zones.get(zoneId) || { Stock: {}, SpotPrices: {} };
+      zones.set(zoneId, saved);
+      const state = await call('GET', '/_mock/state');
+      const zone = state.Regions.flatMap((r) => r.Zones).find((z) => z.ZoneId === zoneId);
+      for (const key of ['Stock', 'SpotPrices']) {
+        for (const type of Object.keys(fields[key] || {})) {
+          if (type in saved[key]) continue;
+          let value = zone[key][type] ?? null;
+          if (key === 'Stock' && value !== null) { // stock its instances hold comes back on delete
+            value += state.Instances.filter((i) => i.AccountId === id && i.ZoneId === zoneId &&
+              i.InstanceType === type && i.StoppedMode !== 'StopCharging').length;
+          }
+          saved[key][type] = value;
+        }
+      }
+      return call('PATCH', `/_mock/zones/${zoneId}`, fields);
+    },
+    async requests(filters = {}) {
+      const query = new URLSearchParams({ AccountId: id, ...filters });
+      return (await call('GET', `/_mock/requests?${query}`)).Requests;
+    },
+    async cleanup() {
+      await call('DELETE', `/_mock/accounts/${id}`);
+      for (const [zoneId, saved] of zones) await call('PATCH', `/_mock/zones/${zoneId}`, saved);
+    },
+  };
+  t.after(() => account.cleanup());
+  return account;
+}
+// README:node-account:end
+
 function ecsClient(extra = {}) {
   return ecsMockClient(hostPort, { accessKeyId: AK, accessKeySecret: SK, regionId: REGION, ...extra });
 }
@@ -416,5 +476,69 @@ describe('instance lifecycle (@alicloud/ecs20140526)', { timeout: 60_000 }, () =
 
     const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: id })));
     assertOpenApiError(err, { code: 'InvalidInstanceId.NotFound', status: 404, message: MSG_NOT_FOUND });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 4. test controls: a throwaway account per test (ecsMockAccount), faults, journal, patches
+
+describe('test controls (ecsMockAccount)', { timeout: TEST_TIMEOUT }, () => {
+  const asAccount = (acc, extra = {}) =>
+    ecsClient({ accessKeyId: acc.accessKeyId, accessKeySecret: acc.accessKeySecret, ...extra });
+  const run = async (client, amount) => (await client.runInstances(new Ecs.RunInstancesRequest({
+    regionId: REGION, imageId: IMAGE, instanceType: 'ecs.g7.large', zoneId: 'cn-hangzhou-h', amount,
+  }))).body.instanceIdSets.instanceIdSet;
+
+  test('each test its own account: it sees only its own instances', async (t) => {
+    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    const client = asAccount(acc);
+    const ids = await run(client, 2);
+    const listed = await describeInstances(client, ids);
+    assert.deepEqual(listed.map((i) => i.instanceId).sort(), [...ids].sort());
+    assert.deepEqual(await describeInstances(ecsClient(), ids), [], 'the default account sees none of them');
+    const err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: STOPPED })));
+    assertOpenApiError(err, { code: 'InvalidInstanceId.NotFound', status: 404, message: MSG_NOT_FOUND });
+  });
+
+  test('a Throttling fault surfaces as the SDK\'s ThrottlingError, once', async (t) => {
+    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    await acc.fault({ Match: { Action: 'DescribeRegions' }, Error: { Code: 'Throttling' }, Times: 1 });
+    const client = asAccount(acc);
+    const err = await rejection(() => client.describeRegions(new Ecs.DescribeRegionsRequest({})));
+    assert.equal(err.name, 'ThrottlingError', `${err.name}: ${err.message}`);
+    assert.equal(err.code, 'Throttling');
+    assert.equal(err.data.Message, 'Request was denied due to flow control.');
+    const resp = await client.describeRegions(new Ecs.DescribeRegionsRequest({}));
+    assert.equal(resp.statusCode, 200);
+    // Other accounts are not affected by this account's faults.
+    await ecsClient().describeRegions(new Ecs.DescribeRegionsRequest({}));
+  });
+
+  test('the journal shows what the SDKs sent, without any secret', async (t) => {
+    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    await asAccount(acc).describeRegions(new Ecs.DescribeRegionsRequest({}));
+    await popClient({ accessKeyId: acc.accessKeyId, accessKeySecret: acc.accessKeySecret })
+      .request('DescribeRegions', { RegionId: REGION }, { timeout: 5_000 });
+    const entries = await acc.requests({ Action: 'DescribeRegions' });
+    assert.deepEqual(entries.map((e) => e.SignatureVersion), ['ACS3-HMAC-SHA256', '1.0']);
+    assert.deepEqual(entries.map((e) => e.HttpStatus), [200, 200]);
+    assert.ok(entries.every((e) => e.AccessKeyId === acc.accessKeyId));
+    assert.ok(!JSON.stringify(entries).includes(acc.accessKeySecret), 'the secret is in the journal');
+    assert.ok(entries.every((e) => !('Signature' in e.Params)));
+  });
+
+  test('patches put an instance and a zone in any situation', async (t) => {
+    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    const client = asAccount(acc);
+    const [id] = await run(client, 1);
+    const patched = await acc.patchInstance(id, {
+      Status: 'Stopped', OperationLocks: { LockReason: [{ LockReason: 'security' }] },
+    });
+    assert.equal(patched.Status, 'Stopped');
+    let err = await rejection(() => client.startInstance(new Ecs.StartInstanceRequest({ instanceId: id })));
+    assertOpenApiError(err, { code: 'InstanceLockedForSecurity', status: 403 });
+    await acc.patchZone('cn-hangzhou-h', { Stock: { 'ecs.g7.large': 0 } });
+    err = await rejection(() => run(client, 1));
+    assertOpenApiError(err, { code: 'OperationDenied.NoStock', status: 403 });
   });
 });

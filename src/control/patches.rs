@@ -1,0 +1,88 @@
+//! `PATCH /_mock/instances|accounts|zones/{Id}`: put one entity in any situation, in
+//! fixture field names.
+//!
+//! ```text
+//! PATCH /_mock/instances/{InstanceId}  {"Status": "Stopped", "OperationLocks": {"LockReason":
+//!       [{"LockReason": "security"}]}, "ExpiredTime": "2026-01-01T00:00Z", "MockStuck": true,
+//!       "HostName": "web-1", …}                       → the instance as /_mock/state shows it
+//! PATCH /_mock/accounts/{AccountId}    {"Balance": 0, "KmsAuthorized": false, "Quotas": […],
+//!       "AccessKeys": [{"AccessKeyId": "…", "Status": "Inactive"}]}   → the account
+//! PATCH /_mock/zones/{ZoneId}          {"Stock": {"ecs.g7.large": 0}, "SpotPrices":
+//!       {"ecs.g7.large": 0.5}}                         → the zone
+//! ```
+//!
+//! An instance patch is merged into the instance's fixture object — any field a
+//! fixture may hold, the stored DescribeInstances fields included; `null` removes a
+//! stored field — and read back with the fixture rules, so a bad value is refused
+//! with its field. A patched `Status` takes effect at once and cancels the transition
+//! in progress (a transitional status then ends after its usual duration, unless
+//! `MockStuck`). Stock and quota follow an instance that starts or stops holding them.
+//! Zone maps are merged per instance type (`null` removes the type); `Quotas` replaces
+//! the account's list.
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::patch;
+use axum::Router;
+use serde_json::{Map, Value};
+
+use super::{bad_request, parse_body, saved};
+use crate::ecs::admin::patches::{AccountPatch, ZonePatch};
+use crate::ecs::admin::Refusal;
+use crate::App;
+
+/// Add the routes.
+pub(crate) fn routes(r: Router<App>) -> Router<App> {
+    r.route("/_mock/instances/{instance_id}", patch(patch_instance))
+        .route("/_mock/accounts/{account_id}", patch(patch_account))
+        .route("/_mock/zones/{zone_id}", patch(patch_zone))
+}
+
+/// Answer with `value` (serialised) once saved, or the refusal.
+async fn answer<T: serde::Serialize>(
+    result: Result<T, Refusal>,
+    ticket: Option<crate::store::persist::Ticket>,
+) -> Response {
+    match result {
+        Ok(value) => saved(ticket, serde_json::to_value(value).unwrap_or(Value::Null)).await,
+        Err(refusal) => bad_request(refusal.0),
+    }
+}
+
+async fn patch_instance(
+    State(app): State<App>,
+    Path(instance_id): Path<String>,
+    body: String,
+) -> Response {
+    let patch: Map<String, Value> = match parse_body(&body) {
+        Ok(p) => p,
+        Err(message) => return bad_request(message),
+    };
+    let (now, timing) = (app.store.now(), *app.store.timing());
+    let (result, ticket) = app
+        .store
+        .change(|w| w.patch_instance(&instance_id, &patch, now, &timing));
+    answer(result, ticket).await
+}
+
+async fn patch_account(
+    State(app): State<App>,
+    Path(account_id): Path<String>,
+    body: String,
+) -> Response {
+    let patch: AccountPatch = match parse_body(&body) {
+        Ok(p) => p,
+        Err(message) => return bad_request(message),
+    };
+    let (result, ticket) = app.store.change(|w| w.patch_account(&account_id, patch));
+    answer(result, ticket).await
+}
+
+async fn patch_zone(State(app): State<App>, Path(zone_id): Path<String>, body: String) -> Response {
+    let patch: ZonePatch = match parse_body(&body) {
+        Ok(p) => p,
+        Err(message) => return bad_request(message),
+    };
+    let (result, ticket) = app.store.change(|w| w.patch_zone(&zone_id, patch));
+    answer(result, ticket).await
+}

@@ -1,0 +1,255 @@
+//! Patches in fixture field names: an instance (any stored field), an account
+//! (balance, KMS, quotas, key status), a zone (stock, spot prices).
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::{refuse, Refusal};
+use crate::clock::Millis;
+use crate::ecs::catalog::{Account, KeyStatus, Quota, Zone};
+use crate::ecs::lifecycle::normalize_loaded;
+use crate::ecs::model::{DiskType, Instance};
+use crate::ecs::resources::Placement;
+use crate::ecs::world::World;
+use crate::timing::Timing;
+
+/// Changes to an account (`PATCH /_mock/accounts/{AccountId}`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct AccountPatch {
+    /// New balance.
+    pub balance: Option<f64>,
+    /// New KMS authorisation.
+    pub kms_authorized: Option<bool>,
+    /// New quotas (replace the list).
+    pub quotas: Option<Vec<Quota>>,
+    /// New statuses of access keys (root or RAM users') of the account.
+    pub access_keys: Option<Vec<KeyPatch>>,
+}
+
+/// A key's new status.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct KeyPatch {
+    /// Which key.
+    pub access_key_id: String,
+    /// `Active` or `Inactive`.
+    pub status: KeyStatus,
+}
+
+/// Changes to a zone (`PATCH /_mock/zones/{ZoneId}`): per type, `null` removes it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ZonePatch {
+    /// Free stock per type (`null`: the zone no longer sells it).
+    pub stock: Option<BTreeMap<String, Option<u64>>>,
+    /// Spot price per type (`null`: no spot price).
+    pub spot_prices: Option<BTreeMap<String, Option<f64>>>,
+}
+
+/// Mock-only instance fields; any other `Mock*` key is a typo, not a stored field.
+const MOCK_FIELDS: [&str; 3] = ["MockDisks", "MockStuck", "MockTransitions"];
+
+impl World {
+    /// Patch an instance with fixture fields (`null` removes a stored field). A new
+    /// `Status` or `MockStuck` cancels the scheduled transition and is then treated as a
+    /// loaded fixture's (a transitional status ends after its usual duration unless
+    /// stuck). Returns the instance as the state dump shows it.
+    pub fn patch_instance(
+        &mut self,
+        id: &str,
+        patch: &Map<String, Value>,
+        now: Millis,
+        timing: &Timing,
+    ) -> Result<Instance, Refusal> {
+        let Some(current) = self.settled(id, now).map(|i| i.clone()) else {
+            return refuse(format!("InstanceId: {id} is not an instance"));
+        };
+        for (k, v) in patch {
+            if k == "InstanceId" && v.as_str() != Some(id) {
+                return refuse("InstanceId: an instance's id cannot change");
+            }
+            if k.starts_with("Mock") && !MOCK_FIELDS.contains(&k.as_str()) {
+                return refuse(format!(
+                    "{k}: not an instance field (mock fields: {})",
+                    MOCK_FIELDS.join(", ")
+                ));
+            }
+        }
+        let Ok(Value::Object(mut doc)) = serde_json::to_value(&current) else {
+            return refuse("InstanceId: the instance cannot be written as JSON");
+        };
+        for (k, v) in patch {
+            if v.is_null() {
+                doc.remove(k);
+            } else {
+                doc.insert(k.clone(), v.clone());
+            }
+        }
+        let mut inst: Instance =
+            serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
+                match e.path().to_string().as_str() {
+                    "." => Refusal(e.inner().to_string()),
+                    path => Refusal(format!("{path}: {}", e.inner())),
+                }
+            })?;
+        inst.seq = current.seq;
+        let restarts = patch.contains_key("Status") || patch.contains_key("MockStuck");
+        if restarts && !patch.contains_key("MockTransitions") {
+            inst.mock_transitions.clear();
+            normalize_loaded(&mut inst, now, timing);
+        }
+        self.check_instance(&inst)?;
+        self.replace_instance(&current, inst.clone());
+        Ok(inst)
+    }
+
+    /// What a fixture file would refuse in this instance.
+    fn check_instance(&self, inst: &Instance) -> Result<(), Refusal> {
+        if !self.accounts.contains_key(&inst.account_id) {
+            return refuse(format!("AccountId: {} is not an account", inst.account_id));
+        }
+        let Some(region) = self.regions.get(&inst.region_id) else {
+            return refuse(format!("RegionId: {} is not a region", inst.region_id));
+        };
+        if region.zone(&inst.zone_id).is_none() {
+            return refuse(format!(
+                "ZoneId: {} is not a zone of region {}",
+                inst.zone_id, inst.region_id
+            ));
+        }
+        let Some(t) = self.types.get(&inst.instance_type) else {
+            return refuse(format!(
+                "InstanceType: {} is not in the instance-type catalog",
+                inst.instance_type
+            ));
+        };
+        let mut disks = HashSet::new();
+        for (i, d) in inst.mock_disks.iter().enumerate() {
+            if d.disk_id.is_empty() || !disks.insert(d.disk_id.as_str()) {
+                return refuse(format!("MockDisks[{i}].DiskId: empty or duplicated"));
+            }
+            if d.disk_type == DiskType::Local && !t.local_storage {
+                return refuse(format!(
+                    "MockDisks[{i}].Type: a local disk on {}, which has no local storage",
+                    t.instance_type_id
+                ));
+            }
+        }
+        if inst.spot_price_limit < 0.0 {
+            return refuse("SpotPriceLimit: must not be negative");
+        }
+        Ok(())
+    }
+
+    /// Put `new` in place of `old` (same id), moving stock and quota with it.
+    fn replace_instance(&mut self, old: &Instance, new: Instance) {
+        let (from, to) = (Placement::of(old), Placement::of(&new));
+        let (held, holds) = (old.holds_resources(), new.holds_resources());
+        self.drop_raw(&old.instance_id);
+        self.put_raw(old.seq, new);
+        self.mark_instance(&old.instance_id);
+        if from == to {
+            self.rebalance(&from, held, holds);
+        } else {
+            if held {
+                self.release_resources(&from, 1);
+            }
+            if holds {
+                self.acquire_resources(&to, 1);
+            }
+        }
+    }
+
+    /// Patch an account: balance, KMS, quotas, key statuses. Returns the account.
+    pub fn patch_account(&mut self, id: &str, patch: AccountPatch) -> Result<Account, Refusal> {
+        let Some(mut account) = self.accounts.get(id).cloned() else {
+            return refuse(format!("AccountId: {id} is not an account"));
+        };
+        if let Some(quotas) = &patch.quotas {
+            self.check_quotas("Quotas", quotas)?;
+        }
+        if let Some(b) = patch.balance {
+            account.balance = b;
+        }
+        if let Some(k) = patch.kms_authorized {
+            account.kms_authorized = k;
+        }
+        if let Some(q) = patch.quotas {
+            account.quotas = q;
+        }
+        for (i, kp) in patch
+            .access_keys
+            .unwrap_or_default()
+            .into_iter()
+            .enumerate()
+        {
+            let key = account
+                .access_keys
+                .iter_mut()
+                .chain(
+                    account
+                        .ram_users
+                        .iter_mut()
+                        .flat_map(|u| u.access_keys.iter_mut()),
+                )
+                .find(|k| k.access_key_id == kp.access_key_id);
+            match key {
+                Some(k) => k.status = kp.status,
+                None => {
+                    return refuse(format!(
+                        "AccessKeys[{i}].AccessKeyId: {} is not a key of account {id}",
+                        kp.access_key_id
+                    ))
+                }
+            }
+        }
+        self.unindex_keys(id);
+        self.index_keys(&account);
+        self.accounts.insert(id.to_string(), account.clone());
+        self.mark_account(id);
+        Ok(account)
+    }
+
+    /// Patch a zone's stock and spot prices. Returns the zone.
+    pub fn patch_zone(&mut self, zone_id: &str, patch: ZonePatch) -> Result<Zone, Refusal> {
+        for t in patch.stock.iter().flat_map(|m| m.keys()) {
+            if !self.types.contains_key(t) {
+                return refuse(format!("Stock.{t}: not in the instance-type catalog"));
+            }
+        }
+        for (t, p) in patch.spot_prices.iter().flat_map(|m| m.iter()) {
+            if !self.types.contains_key(t) {
+                return refuse(format!("SpotPrices.{t}: not in the instance-type catalog"));
+            }
+            if p.is_some_and(|p| p < 0.0) {
+                return refuse(format!("SpotPrices.{t}: must not be negative"));
+            }
+        }
+        let Some(zone) = self
+            .regions
+            .values_mut()
+            .flat_map(|r| r.zones.iter_mut())
+            .find(|z| z.zone_id == zone_id)
+        else {
+            return refuse(format!("ZoneId: {zone_id} is not a zone"));
+        };
+        for (t, n) in patch.stock.unwrap_or_default() {
+            match n {
+                Some(n) => zone.stock.insert(t, n),
+                None => zone.stock.remove(&t),
+            };
+        }
+        for (t, p) in patch.spot_prices.unwrap_or_default() {
+            match p {
+                Some(p) => zone.spot_prices.insert(t, p),
+                None => zone.spot_prices.remove(&t),
+            };
+        }
+        let zone = zone.clone();
+        self.mark_zone(zone_id);
+        Ok(zone)
+    }
+}

@@ -1,0 +1,195 @@
+//! The request journal: what the ECS API received and answered, newest kept.
+//!
+//! Each answered ECS request adds one [`Entry`] at the end of the gateway handler —
+//! one short lock on a bounded queue (`--journal-size`, default 1000, oldest dropped;
+//! 0 turns the journal off and costs nothing). Parameters are stored without the
+//! signature and without any secret or security token, so the journal can be shown
+//! anywhere.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use crate::clock::Millis;
+
+/// Parameters never stored (compared without regard to case).
+pub const HIDDEN_PARAMS: [&str; 4] = [
+    "Signature",
+    "AccessKeySecret",
+    "SecurityToken",
+    "x-acs-security-token",
+];
+
+/// `pairs` without the [`HIDDEN_PARAMS`].
+pub fn without_secrets(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
+    pairs.retain(|(k, _)| !HIDDEN_PARAMS.iter().any(|h| h.eq_ignore_ascii_case(k)));
+    pairs
+}
+
+/// One answered request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// When it arrived (emulator clock).
+    pub time: Millis,
+    /// The request id answered.
+    pub request_id: String,
+    /// The action as sent (may be unknown or empty).
+    pub action: String,
+    /// The verified caller's account (`None` when authentication failed first).
+    pub account_id: Option<String>,
+    /// The access key id sent.
+    pub access_key_id: Option<String>,
+    /// `1.0` (V1) or `ACS3-HMAC-SHA256` (V3), as sent.
+    pub signature_version: Option<String>,
+    /// Parameters in wire order, without secrets.
+    pub params: Vec<(String, String)>,
+    /// HTTP status answered.
+    pub http_status: u16,
+    /// Error code answered (`None` on success).
+    pub code: Option<String>,
+    /// Time spent answering, microseconds.
+    pub duration_us: u64,
+}
+
+/// Which entries to list.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Query {
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this account.
+    pub account_id: Option<String>,
+    /// Only entries at or after this time.
+    pub since: Option<Millis>,
+    /// Only the newest N of the matching entries.
+    pub limit: Option<usize>,
+}
+
+/// The bounded journal.
+#[derive(Debug)]
+pub struct Journal {
+    capacity: usize,
+    entries: Mutex<VecDeque<Entry>>,
+}
+
+impl Journal {
+    /// A journal keeping the newest `capacity` entries (0: off).
+    pub fn new(capacity: usize) -> Self {
+        Journal {
+            capacity,
+            entries: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+        }
+    }
+
+    /// Whether requests are recorded.
+    pub fn is_enabled(&self) -> bool {
+        self.capacity > 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Record an entry, dropping the oldest when full.
+    pub fn record(&self, entry: Entry) {
+        if !self.is_enabled() {
+            return;
+        }
+        let mut entries = self.lock();
+        if entries.len() == self.capacity {
+            entries.pop_front();
+        }
+        entries.push_back(entry);
+    }
+
+    /// The matching entries, oldest first.
+    pub fn query(&self, q: &Query) -> Vec<Entry> {
+        let entries = self.lock();
+        let matching = entries.iter().filter(|e| {
+            q.action.as_ref().is_none_or(|a| *a == e.action)
+                && q.account_id
+                    .as_ref()
+                    .is_none_or(|a| e.account_id.as_ref() == Some(a))
+                && q.since.is_none_or(|t| e.time >= t)
+        });
+        let mut newest: Vec<Entry> = match q.limit {
+            Some(n) => matching.rev().take(n).cloned().collect(),
+            None => return matching.cloned().collect(),
+        };
+        newest.reverse();
+        newest
+    }
+
+    /// Forget every entry; returns how many there were.
+    pub fn clear(&self) -> usize {
+        let mut entries = self.lock();
+        let n = entries.len();
+        entries.clear();
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(n: i64, action: &str) -> Entry {
+        Entry {
+            time: n,
+            request_id: format!("R{n}"),
+            action: action.into(),
+            account_id: Some("1".into()),
+            access_key_id: None,
+            signature_version: None,
+            params: Vec::new(),
+            http_status: 200,
+            code: None,
+            duration_us: 1,
+        }
+    }
+
+    #[test]
+    fn bounded_filtered_oldest_first() {
+        let j = Journal::new(3);
+        for n in 0..5 {
+            j.record(entry(n, if n % 2 == 0 { "A" } else { "B" }));
+        }
+        let ids =
+            |q: &Query| -> Vec<String> { j.query(q).into_iter().map(|e| e.request_id).collect() };
+        assert_eq!(ids(&Query::default()), ["R2", "R3", "R4"]);
+        let only_a = Query {
+            action: Some("A".into()),
+            ..Query::default()
+        };
+        assert_eq!(ids(&only_a), ["R2", "R4"]);
+        let last = Query {
+            limit: Some(2),
+            ..Query::default()
+        };
+        assert_eq!(ids(&last), ["R3", "R4"]);
+        let since = Query {
+            since: Some(3),
+            ..Query::default()
+        };
+        assert_eq!(ids(&since), ["R3", "R4"]);
+        assert_eq!(j.clear(), 3);
+        let off = Journal::new(0);
+        off.record(entry(1, "A"));
+        assert!(off.query(&Query::default()).is_empty());
+    }
+
+    #[test]
+    fn secrets_are_left_out() {
+        let pairs: Vec<(String, String)> = [
+            ("Action", "X"),
+            ("Signature", "s"),
+            ("accesskeysecret", "k"),
+            ("SecurityToken", "t"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            without_secrets(pairs),
+            [("Action".to_string(), "X".to_string())]
+        );
+    }
+}
