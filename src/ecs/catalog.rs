@@ -1,6 +1,6 @@
 //! Accounts (keys, RAM users, balance, KMS, quotas), regions and zones (stock, spot
 //! prices), the instance-type catalog, and the whole fixture document that holds them
-//! with the instances (DESIGN.md §3–4).
+//! with the instances (the README's "Fixture format").
 
 use std::collections::BTreeMap;
 

@@ -1,4 +1,4 @@
-//! The ECS state model, in the public fixture format (PascalCase JSON, DESIGN.md §3–4).
+//! The ECS state model, in the public fixture format (PascalCase JSON; see the README's "Fixture format").
 //!
 //! An [`Instance`] has exactly the shape of an `Instance` object of a DescribeInstances
 //! response — any field ecs-mock does not reason about is kept verbatim in `extra` and

@@ -19,7 +19,7 @@ fn timestamp_offset(seconds: i64) -> String {
 
 #[test]
 fn harness_signs_like_the_sdks() {
-    // The deterministic vectors of ecs-api-spec.md §8 (produced with the SDKs' own code).
+    // Deterministic signature vectors produced with the SDKs' own code.
     let pairs = [
         ("Action", "StartInstance"),
         ("Version", "2014-05-26"),
