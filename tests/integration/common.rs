@@ -990,3 +990,16 @@ pub(crate) fn assert_golden(name: &str, resp: &Resp) {
         path.display()
     );
 }
+
+/// A control-plane call on a server in another process (`base` = `http://host:port`),
+/// answered with JSON.
+pub(crate) async fn control_json(method: reqwest::Method, url: String) -> Value {
+    reqwest::Client::new()
+        .request(method, url)
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("json")
+}

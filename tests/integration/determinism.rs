@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::binary::start_with_env;
-use crate::common::TestServer;
+use crate::common::{control_json, TestServer};
 
 /// The values a seed fixes, from one instance's state entry.
 fn generated(inst: &Value) -> Value {
@@ -90,15 +90,7 @@ async fn call(base: &str, query: &str) -> (String, Value) {
 }
 
 async fn process_sequence(base: &str) -> Vec<Value> {
-    let client = reqwest::Client::new();
-    let account: Value = client
-        .post(format!("{base}/_mock/accounts"))
-        .send()
-        .await
-        .expect("an answer")
-        .json()
-        .await
-        .expect("json");
+    let account = control_json(reqwest::Method::POST, format!("{base}/_mock/accounts")).await;
     let mut seen = vec![account];
     let (rid, body) = call(
         base,
@@ -107,14 +99,7 @@ async fn process_sequence(base: &str) -> Vec<Value> {
     .await;
     seen.push(json!(rid));
     let ids = body["InstanceIdSets"]["InstanceIdSet"].clone();
-    let state: Value = client
-        .get(format!("{base}/_mock/state"))
-        .send()
-        .await
-        .expect("an answer")
-        .json()
-        .await
-        .expect("json");
+    let state = control_json(reqwest::Method::GET, format!("{base}/_mock/state")).await;
     for inst in state["Instances"].as_array().expect("Instances") {
         if ids.as_array().expect("ids").contains(&inst["InstanceId"]) {
             seen.push(generated(inst));

@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::binary::{get, start, temp_dir, BIN};
-use crate::common::TestServer;
+use crate::common::{control_json, TestServer};
 
 const STOPPED: &str = "i-bp1stopped0000000001";
 const RUNNING: &str = "i-bp1running0000000001";
@@ -174,14 +174,7 @@ async fn after_kill_9_during_a_burst_every_acknowledged_write_is_there() {
     let mut proc = start(&["--data-dir", &dir_arg, "--timing", "instant"]);
     let base = proc.base.clone();
     // Its own account: no quota to run out of (`--auth off` acts as the AccessKeyId's owner).
-    let account: Value = reqwest::Client::new()
-        .post(format!("{base}/_mock/accounts"))
-        .send()
-        .await
-        .expect("an answer")
-        .json()
-        .await
-        .expect("json");
+    let account = control_json(reqwest::Method::POST, format!("{base}/_mock/accounts")).await;
     let key = account["AccessKeyId"].as_str().expect("a key").to_string();
     // Acknowledged writes: instance id → the status its last acknowledged call left.
     let acked: Arc<Mutex<BTreeMap<String, &'static str>>> = Arc::default();
