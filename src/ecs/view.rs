@@ -207,9 +207,8 @@ impl Serialize for Field<'_> {
 /// carries keys the model does not know.
 fn stored_by_position(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) {
     let mut stored = [None; INSTANCE_KEYS];
-    let unknown = false;
-    // `extra` is kept in the captured order (see [`canonical_extra`]), so one merge walk
-    // finds every stored key without hashing.
+    // `extra` is kept in the captured order (see [`prepare_stored`]), so one merge walk
+    // finds every stored key without hashing; every key found is a known one.
     let mut keys = INSTANCE.iter().enumerate();
     for (key, value) in &inst.extra {
         match keys.by_ref().find(|(_, k)| **k == key.as_str()) {
@@ -220,7 +219,7 @@ fn stored_by_position(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool
             }
         }
     }
-    (stored, unknown)
+    (stored, false)
 }
 
 fn stored_by_lookup(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) {

@@ -262,6 +262,13 @@ impl ser::SerializeStruct for Children<'_> {
     }
 }
 
+/// Scalar kinds that cannot name an element.
+macro_rules! reject {
+    ($($f:ident: $t:ty),*) => {$(
+        fn $f(self, _: $t) -> Result<String> { Err(not_a_name()) }
+    )*};
+}
+
 /// Map keys must be strings: element names.
 struct KeyName;
 
@@ -276,47 +283,15 @@ impl ser::Serializer for KeyName {
     type SerializeStruct = Impossible<String, XmlError>;
     type SerializeStructVariant = Impossible<String, XmlError>;
 
+    reject!(serialize_bool: bool, serialize_i8: i8, serialize_i16: i16, serialize_i32: i32,
+        serialize_i64: i64, serialize_u8: u8, serialize_u16: u16, serialize_u32: u32,
+        serialize_u64: u64, serialize_f32: f32, serialize_f64: f64, serialize_bytes: &[u8]);
+
     fn serialize_str(self, v: &str) -> Result<String> {
         Ok(v.to_string())
     }
-    fn serialize_bool(self, _: bool) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_i8(self, _: i8) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_i16(self, _: i16) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_i32(self, _: i32) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_i64(self, _: i64) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_u8(self, _: u8) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_u16(self, _: u16) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_u32(self, _: u32) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_u64(self, _: u64) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_f32(self, _: f32) -> Result<String> {
-        Err(not_a_name())
-    }
-    fn serialize_f64(self, _: f64) -> Result<String> {
-        Err(not_a_name())
-    }
     fn serialize_char(self, v: char) -> Result<String> {
         Ok(v.to_string())
-    }
-    fn serialize_bytes(self, _: &[u8]) -> Result<String> {
-        Err(not_a_name())
     }
     fn serialize_none(self) -> Result<String> {
         Err(not_a_name())
