@@ -345,6 +345,7 @@ impl World {
     /// resources.
     pub(crate) fn put_raw(&mut self, seq: u64, mut inst: Instance) {
         crate::ecs::view::prepare_stored(&mut inst.extra);
+        inst.render.clear();
         self.drop_raw(&inst.instance_id);
         inst.seq = seq;
         let id = inst.instance_id.clone();

@@ -94,12 +94,7 @@ impl DescribeInstances {
             (Paging::Token { .. }, false) => page.ids.len() as u64,
             (Paging::Pages { .. }, false) => count(w, ctx, &region, &self.filters),
         };
-        let instances: Vec<_> = page
-            .ids
-            .iter()
-            .filter_map(|id| w.instances.get(id))
-            .map(|i| (i.clone(), w.instance_type(&i.instance_type).cloned()))
-            .collect();
+        let instances: Vec<_> = page.ids.iter().filter_map(|id| w.page_entry(id)).collect();
         let (number, size) = match self.paging {
             Paging::Pages { number, size } => (number, size),
             Paging::Token { max, .. } => (1, max),

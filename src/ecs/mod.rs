@@ -16,6 +16,7 @@
 //! | [`start`], [`stop`], [`reboot`], [`batch`], [`delete`] | lifecycle actions |
 //! | [`create`], [`new_instance`], [`ids`] | RunInstances / CreateInstance |
 //! | [`describe`], [`filters`], [`listing`], [`view`] | Describe* actions and response objects |
+//! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | change tracking, records and images for persistence |
@@ -36,6 +37,7 @@ pub mod model;
 pub mod new_instance;
 pub mod reboot;
 pub mod regions;
+pub mod render_cache;
 pub mod resources;
 pub mod start;
 pub mod stop;
@@ -56,6 +58,8 @@ use serde_json::{Map, Value};
 use crate::clock::Millis;
 use crate::random::Random;
 use crate::timing::Timing;
+use render_cache::Slot;
+use std::sync::Arc;
 use world::Caller;
 
 /// Everything an action needs besides the world and its own parameters.
@@ -100,8 +104,31 @@ pub struct InstancePage {
     pub page_size: u64,
     /// Page number (1 in NextToken mode).
     pub page_number: u64,
-    /// The page, with each instance's catalog type.
-    pub instances: Vec<(model::Instance, Option<catalog::InstanceType>)>,
+    /// The page's instances.
+    pub instances: Vec<PageEntry>,
+}
+
+/// One instance of a page: its rendered JSON object when the cache has it, else a
+/// copy (with its catalog type) to render outside the lock, and the slot to keep the
+/// rendering in (see [`render_cache`]).
+#[derive(Clone)]
+pub struct PageEntry {
+    /// Where the instance's rendered object is kept, when the budget allows one.
+    pub slot: Option<Arc<Slot>>,
+    /// The instance and its type, when the slot is not filled.
+    pub copy: Option<Box<(model::Instance, Option<catalog::InstanceType>)>>,
+}
+
+impl std::fmt::Debug for PageEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageEntry")
+            .field(
+                "rendered",
+                &self.slot.as_ref().is_some_and(|s| s.get().is_some()),
+            )
+            .field("copy", &self.copy.as_ref().map(|c| &c.0.instance_id))
+            .finish()
+    }
 }
 
 /// The DescribeInstances body in the real service's key order (`RequestId` among the
@@ -118,34 +145,76 @@ pub struct InstancePageBody<'a> {
 }
 
 /// `{"Instance": [...]}`.
-struct InstanceList<'a>(&'a [(model::Instance, Option<catalog::InstanceType>)]);
+struct InstanceList<'a>(Views<'a>);
 
 impl serde::Serialize for InstanceList<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(1))?;
-        m.serialize_entry("Instance", &Views(self.0))?;
+        m.serialize_entry("Instance", &self.0)?;
         m.end()
     }
 }
 
-/// The instances of a page, each serialized through [`view::InstanceView`].
-struct Views<'a>(&'a [(model::Instance, Option<catalog::InstanceType>)]);
+/// The instances of a page. Written as JSON (`json`), each is its rendered object from
+/// the cache, or rendered through [`view::InstanceView`] and kept in the cache; for any
+/// other serializer (XML, a `Value`), a cached object is read back as a value.
+struct Views<'a> {
+    entries: &'a [PageEntry],
+    json: bool,
+}
 
 impl serde::Serialize for Views<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(|(inst, itype)| view::InstanceView {
-            inst,
-            itype: itype.as_ref(),
-        }))
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.entries.len()))?;
+        for entry in self.entries {
+            let cached = entry.slot.as_ref().and_then(|s| s.get());
+            match (cached, &entry.copy) {
+                (Some(raw), _) if self.json => seq.serialize_element(raw)?,
+                (Some(raw), _) => {
+                    let value: Value = serde_json::from_str(raw.get()).map_err(S::Error::custom)?;
+                    seq.serialize_element(&value)?
+                }
+                (None, Some(copy)) => {
+                    let view = view::InstanceView {
+                        inst: &copy.0,
+                        itype: copy.1.as_ref(),
+                    };
+                    match (&entry.slot, self.json) {
+                        (Some(slot), true) => {
+                            let raw =
+                                serde_json::value::to_raw_value(&view).map_err(S::Error::custom)?;
+                            seq.serialize_element(&raw)?;
+                            slot.fill(raw);
+                        }
+                        _ => seq.serialize_element(&view)?,
+                    }
+                }
+                (None, None) => return Err(S::Error::custom("a page entry lost its instance")),
+            }
+        }
+        seq.end()
     }
 }
 
 impl InstancePage {
-    /// The body to serialize, with `request_id`.
+    /// The body to serialize with any serializer, with `request_id`.
     pub fn body<'a>(&'a self, request_id: &'a str) -> InstancePageBody<'a> {
+        self.body_as(request_id, false)
+    }
+
+    /// The body as JSON, through the render cache.
+    pub fn json(&self, request_id: &str) -> Vec<u8> {
+        serde_json::to_vec(&self.body_as(request_id, true)).unwrap_or_default()
+    }
+
+    fn body_as<'a>(&'a self, request_id: &'a str, json: bool) -> InstancePageBody<'a> {
         InstancePageBody {
-            instances: InstanceList(&self.instances),
+            instances: InstanceList(Views {
+                entries: &self.instances,
+                json,
+            }),
             total_count: self.total_count,
             next_token: &self.next_token,
             page_size: self.page_size,

@@ -155,6 +155,7 @@ impl RunInstances {
             mock_transitions: Vec::new(),
             extra,
             seq: 0,
+            render: Default::default(),
         };
         inst.transition(now, Status::Pending, &phases);
         inst

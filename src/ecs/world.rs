@@ -198,6 +198,7 @@ impl World {
     /// RunInstances takes it with [`World::take_stock`].
     pub fn insert_instance(&mut self, mut inst: Instance) {
         crate::ecs::view::prepare_stored(&mut inst.extra);
+        inst.render.clear();
         self.mark_instance(&inst.instance_id);
         inst.seq = self.next_seq;
         self.next_seq += 1;
@@ -217,7 +218,8 @@ impl World {
 
     /// Put back an instance as it was before a rolled-back change, re-balancing stock
     /// and quota if the change took or gave them back.
-    pub fn restore(&mut self, before: Instance) {
+    pub fn restore(&mut self, mut before: Instance) {
+        before.render.clear();
         let Some(current) = self.instances.get(&before.instance_id) else {
             return;
         };
@@ -267,7 +269,27 @@ impl World {
         if self.instances.contains_key(id) {
             self.mark_instance(id);
         }
-        self.instances.get_mut(id)
+        let inst = self.instances.get_mut(id)?;
+        inst.render.clear();
+        Some(inst)
+    }
+
+    /// The instance `id` for a page of DescribeInstances: its rendered JSON object
+    /// when a page filled it since it last changed (see
+    /// [`render_cache`](crate::ecs::render_cache)), else a copy to render outside the
+    /// lock, with the slot to keep the rendering in.
+    pub fn page_entry(&mut self, id: &str) -> Option<crate::ecs::PageEntry> {
+        let inst = self.instances.get_mut(id)?;
+        let slot = inst.render.slot();
+        let inst = &*inst;
+        let copy = match &slot {
+            Some(s) if s.get().is_some() => None,
+            _ => Some(Box::new((
+                inst.clone(),
+                self.types.get(&inst.instance_type).cloned(),
+            ))),
+        };
+        Some(crate::ecs::PageEntry { slot, copy })
     }
 
     /// A new instance id no instance has.
@@ -282,13 +304,16 @@ impl World {
 
     /// The instance `id` settled to `now`, if it exists (a release that fell due
     /// removes it).
-    pub fn settled(&mut self, id: &str, now: Millis) -> Option<&mut Instance> {
-        let released = self.instances.get_mut(id)?.settle(now);
-        if released {
-            self.remove_instance(id);
-            return None;
+    pub fn settled(&mut self, id: &str, now: Millis) -> Option<&Instance> {
+        let inst = self.instances.get_mut(id)?;
+        if inst.mock_transitions.first().is_some_and(|p| p.at <= now) {
+            inst.render.clear();
+            if inst.settle(now) {
+                self.remove_instance(id);
+                return None;
+            }
         }
-        self.instances.get_mut(id)
+        self.instances.get(id)
     }
 
     /// The instance `id` as `caller` may see it: it must exist, belong to the caller's
@@ -300,7 +325,7 @@ impl World {
         region: Option<&str>,
         id: &str,
         now: Millis,
-    ) -> ApiResult<&mut Instance> {
+    ) -> ApiResult<&Instance> {
         match self.settled(id, now) {
             Some(inst)
                 if inst.account_id == caller.account_id

@@ -70,6 +70,7 @@ pub fn answer(action: &str, request_id: &str, answer: Answer, format: Format) ->
     let root = format!("{action}Response");
     let body = match answer {
         Answer::Ready(reply) => serialize(&success_body(action, request_id, reply), &root, format),
+        Answer::Instances(page) if format == Format::Json => page.json(request_id),
         Answer::Instances(page) => serialize(&page.body(request_id), &root, format),
         Answer::Attribute(pair) => serialize(
             &AttributeView {

@@ -788,3 +788,61 @@ async fn describe_zones() {
         .await
         .err(404, "InvalidInstanceChargeType.NotFound", None);
 }
+
+/// Pages keep each instance's rendered object until the instance changes: every kind of
+/// change (an action, a transition falling due on the clock, a control-plane patch, a
+/// reset) shows on the next page, in JSON and in XML alike.
+#[tokio::test]
+async fn pages_show_every_change_after_the_render_cache_is_filled() {
+    const STOPPED: &str = "i-bp1stopped0000000001";
+    let srv = TestServer::start().await;
+    let first = srv.describe_one(STOPPED).await.expect("listed");
+    assert_eq!(
+        srv.describe_one(STOPPED).await.expect("listed"),
+        first,
+        "the cached object is the same"
+    );
+    assert_eq!(first["Status"], "Stopped");
+
+    srv.call("StartInstance", &[("InstanceId", STOPPED)])
+        .await
+        .ok();
+    assert_eq!(
+        srv.describe_one(STOPPED).await.expect("listed")["Status"],
+        "Starting"
+    );
+    srv.advance(60 * STEP_MS);
+    let running = srv.describe_one(STOPPED).await.expect("listed");
+    assert_eq!(running["Status"], "Running");
+    assert_ne!(running["StartTime"], first["StartTime"]);
+
+    srv.control_ok(
+        "PATCH",
+        &format!("/_mock/instances/{STOPPED}"),
+        Some(serde_json::json!({"InstanceName": "renamed-by-patch"})),
+    )
+    .await;
+    assert_eq!(
+        srv.describe_one(STOPPED).await.expect("listed")["InstanceName"],
+        "renamed-by-patch"
+    );
+    let xml = srv
+        .rpc("DescribeInstances")
+        .p("InstanceIds", &format!("[\"{STOPPED}\"]"))
+        .format(Some("XML"))
+        .send()
+        .await;
+    assert!(
+        xml.body
+            .contains("<InstanceName>renamed-by-patch</InstanceName>"),
+        "{}",
+        xml.body
+    );
+
+    srv.control_ok("POST", "/_mock/reset", None).await;
+    assert_eq!(
+        srv.describe_one(STOPPED).await.expect("listed"),
+        first,
+        "a reset shows the fixture again"
+    );
+}
