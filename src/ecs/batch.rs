@@ -103,7 +103,7 @@ impl Batch {
                 .map_or("", |i| i.status.as_str());
             match self.run_one(w, ctx, id) {
                 Ok(before) => {
-                    let current = w.instances.get(id).map_or("", |i| i.status.as_str());
+                    let current = w.instance(id).map_or("", |i| i.status.as_str());
                     responses.push(response(
                         id,
                         "200",
@@ -140,8 +140,7 @@ impl Batch {
             BatchOp::Reboot { .. } => reboot::check(w, ctx, id)?,
         }
         let before = w
-            .instances
-            .get(id)
+            .instance(id)
             .cloned()
             .ok_or_else(|| ApiError::new(Code::InvalidInstanceIdNotFound))?;
         match self.op {

@@ -9,7 +9,7 @@
 //! not block release. Deleting an instance already being released succeeds again.
 
 use crate::ecs::batch::parse_ids;
-use crate::ecs::lifecycle::{self, incorrect_status, prepaid_expired};
+use crate::ecs::lifecycle::{incorrect_status, prepaid_expired};
 use crate::ecs::model::{ChargeType, Status};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
@@ -153,6 +153,5 @@ pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, o: DeleteOptions) {
     if !o.force_stop {
         timing.releasing += timing.stopping;
     }
-    lifecycle::begin_release(inst, ctx.now, &timing);
-    w.releasing.insert(id.to_string());
+    w.begin_release(id, ctx.now, &timing);
 }

@@ -10,7 +10,6 @@
 //! | [`model`] | instances, statuses, disks, locks, transition phases |
 //! | [`catalog`] | accounts, regions/zones, instance types, the fixture document |
 //! | [`world`] | the whole state, instance index, lazy settling |
-//! | [`resources`] | stock and quota checks and moves |
 //! | [`lifecycle`] | the status machine and checks shared by actions |
 //! | [`action`] | action names, typed requests, the dispatch `match` |
 //! | [`start`], [`stop`], [`reboot`], [`batch`], [`delete`] | lifecycle actions |
@@ -36,7 +35,6 @@ pub mod model;
 pub mod new_instance;
 pub mod reboot;
 pub mod regions;
-pub mod resources;
 pub mod start;
 pub mod stop;
 pub mod view;

@@ -36,7 +36,7 @@ impl DescribeRegions {
 
     /// Apply: `Regions.Region[]`.
     pub fn apply(self, w: &mut World, _ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        let mut regions: Vec<&crate::ecs::catalog::Region> = w.regions.values().collect();
+        let mut regions: Vec<&crate::ecs::catalog::Region> = w.regions().collect();
         // The real service lists regions in its own (geographic) order; regions it does
         // not know follow in id order.
         regions.sort_by_key(|r| {

@@ -90,7 +90,7 @@ fn start_goes_starting_then_running_on_the_clock() {
     assert_eq!(k.status(STOPPED), "Starting");
     k.advance(1);
     assert_eq!(k.status(STOPPED), "Running");
-    let inst = k.world.instances.get(STOPPED).unwrap();
+    let inst = k.world.instance(STOPPED).unwrap();
     assert_eq!(inst.start_time.unwrap().0, k.now - 1000);
     assert_eq!(inst.stopped_mode.as_str(), "Not-applicable");
 }
@@ -149,7 +149,7 @@ fn init_local_disk_restores_and_loses_data() {
         ),
         "200"
     );
-    let inst = k.world.instances.get(id).unwrap();
+    let inst = k.world.instance(id).unwrap();
     let failed = inst
         .mock_disks
         .iter()
@@ -170,7 +170,7 @@ fn prepaid_expiry_follows_the_clock() {
     let mut k = Kit::new();
     let id = STOPPED;
     {
-        let inst = k.world.instances.get_mut(id).unwrap();
+        let inst = k.world.instance_mut(id).unwrap();
         inst.instance_charge_type = crate::ecs::model::ChargeType::PrePaid;
         inst.expired_time = Some(crate::ecs::model::EcsTime(k.now + 60_000));
     }
@@ -231,7 +231,7 @@ fn stop_charging_releases_and_is_ignored_where_unsupported() {
     );
     assert_eq!(k.stock("cn-hangzhou-h", "ecs.g7.large"), before + 1);
     assert_eq!(
-        k.world.instances[RUNNING].stopped_mode.as_str(),
+        k.world.instance(RUNNING).unwrap().stopped_mode.as_str(),
         "StopCharging"
     );
     assert_eq!(
@@ -282,7 +282,9 @@ fn all_together_rolls_back_stock_and_status() {
     assert_eq!(k.status(STOPPED), "Stopped");
     assert_eq!(k.stock("cn-hangzhou-h", "ecs.g7.large"), before);
     assert_eq!(
-        k.world.instances["i-bp1econok00000000001"]
+        k.world
+            .instance("i-bp1econok00000000001")
+            .unwrap()
             .stopped_mode
             .as_str(),
         "StopCharging"
@@ -355,7 +357,9 @@ fn names_follow_sequence_syntax_or_unique_suffix() {
             .unwrap()
             .iter()
             .map(|id| {
-                k.world.instances[id.as_str().unwrap()]
+                k.world
+                    .instance(id.as_str().unwrap())
+                    .unwrap()
                     .instance_name
                     .clone()
             })

@@ -11,7 +11,7 @@ use crate::ecs::lifecycle::{
     self, billing_locked, check_disks, check_security_lock, incorrect_status, prepaid_expired,
 };
 use crate::ecs::model::{ChargeType, SpotStrategy, Status, StoppedMode};
-use crate::ecs::resources::Placement;
+use crate::ecs::world::Placement;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -54,7 +54,9 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
     w.owned(ctx.caller, ctx.region, id, ctx.now)?;
     // Settled and owned; the rest only reads.
     let w: &World = w;
-    let inst = &w.instances[id];
+    let inst = w
+        .instance(id)
+        .ok_or_else(|| ApiError::new(Code::InvalidInstanceIdNotFound))?;
     check_security_lock(inst)?;
     let postpaid = inst.instance_charge_type == ChargeType::PostPaid;
     if prepaid_expired(inst, ctx.now) {

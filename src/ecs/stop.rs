@@ -99,7 +99,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str) -> ApiResult<()> {
 
 /// Stop a checked instance.
 pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, options: StopOptions) {
-    let Some(inst) = w.instances.get(id) else {
+    let Some(inst) = w.instance(id) else {
         return;
     };
     let mode = if !supports_economical_mode(w, inst) {

@@ -6,9 +6,9 @@
 //! and its vCPUs and type count from the account's quota in the region; releasing it or
 //! stopping it economically gives them back. All of it happens under the world's lock.
 
+use super::{Usage, World};
 use crate::ecs::catalog::Zone;
 use crate::ecs::model::{Instance, StoppedMode};
-use crate::ecs::world::{Usage, World};
 use crate::error::{ApiError, ApiResult, Code};
 
 /// Where an instance's resources come from: the account's quota in a region and the
@@ -45,7 +45,7 @@ const TYPE_QUOTA_MESSAGE: &str = "The number of the specified ECS instances has 
 const VCPU_QUOTA_MESSAGE: &str = "The number of vCPUs assigned to the ECS instances has exceeded the quota in the zone.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.";
 
 impl World {
-    fn zone_mut(&mut self, p: &Placement) -> Option<&mut Zone> {
+    fn placement_zone_mut(&mut self, p: &Placement) -> Option<&mut Zone> {
         self.regions
             .get_mut(&p.region_id)
             .and_then(|r| r.zones.iter_mut().find(|z| z.zone_id == p.zone_id))
@@ -104,7 +104,7 @@ impl World {
     pub fn take_stock(&mut self, p: &Placement, count: u64) {
         self.mark_zone(&p.zone_id);
         if let Some(s) = self
-            .zone_mut(p)
+            .placement_zone_mut(p)
             .and_then(|z| z.stock.get_mut(&p.instance_type))
         {
             *s = s.saturating_sub(count);
@@ -112,7 +112,7 @@ impl World {
     }
 
     /// Count `count` instances against the account's quota.
-    pub(crate) fn add_usage(&mut self, p: &Placement, count: u64) {
+    pub(super) fn add_usage(&mut self, p: &Placement, count: u64) {
         let vcpus = self.vcpus_of(&p.instance_type);
         let u = self.usage.entry(p.scope()).or_default();
         u.vcpus += vcpus * count;
@@ -129,7 +129,7 @@ impl World {
     pub fn release_resources(&mut self, p: &Placement, count: u64) {
         let vcpus = self.vcpus_of(&p.instance_type);
         self.mark_zone(&p.zone_id);
-        if let Some(z) = self.zone_mut(p) {
+        if let Some(z) = self.placement_zone_mut(p) {
             *z.stock.entry(p.instance_type.clone()).or_default() += count;
         }
         if let Some(u) = self.usage.get_mut(&p.scope()) {
@@ -142,7 +142,7 @@ impl World {
 
     /// Take or give back one instance's stock and quota when it moves between holding
     /// resources (`from`) and not (`to`).
-    pub(crate) fn rebalance(&mut self, p: &Placement, from: bool, to: bool) {
+    pub(super) fn rebalance(&mut self, p: &Placement, from: bool, to: bool) {
         match (from, to) {
             (true, false) => self.release_resources(p, 1),
             (false, true) => self.acquire_resources(p, 1),
