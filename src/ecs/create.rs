@@ -12,8 +12,8 @@
 
 use serde_json::{json, Value};
 
+use crate::ecs::capacity::Placement;
 use crate::ecs::model::{ChargeType, SpotStrategy, Tag};
-use crate::ecs::world::Placement;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};

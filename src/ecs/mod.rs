@@ -10,6 +10,7 @@
 //! | [`model`] | instances, statuses, disks, locks, transition phases |
 //! | [`catalog`] | accounts, regions/zones, instance types, the fixture document |
 //! | [`world`] | the whole state, instance index, lazy settling |
+//! | [`capacity`] | stock and quota: placements, usage, capacity checks (a value the world owns) |
 //! | [`lifecycle`] | the status machine and checks shared by actions |
 //! | [`action`] | action names, typed requests, the dispatch `match` |
 //! | [`start`], [`stop`], [`reboot`], [`batch`], [`delete`] | lifecycle actions |
@@ -22,6 +23,7 @@
 pub mod action;
 pub mod admin;
 pub mod batch;
+pub mod capacity;
 pub mod catalog;
 pub mod changes;
 pub mod create;

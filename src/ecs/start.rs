@@ -7,11 +7,11 @@
 //! (arrears, then status; failed local disks pass with `InitLocalDisk`) → KMS → spot
 //! price → for an economical-mode (StopCharging) instance, stock and quota → DryRun.
 
+use crate::ecs::capacity::Placement;
 use crate::ecs::lifecycle::{
     self, billing_locked, check_disks, check_security_lock, incorrect_status, prepaid_expired,
 };
 use crate::ecs::model::{ChargeType, SpotStrategy, Status, StoppedMode};
-use crate::ecs::world::Placement;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};

@@ -90,7 +90,7 @@ impl World {
         self.throwaway.remove(id);
         self.unindex_keys(id);
         self.client_tokens.retain(|k, _| k.0 != id);
-        self.usage.retain(|k, _| k.0 != id);
+        self.capacity.forget_account(id);
         self.index.retain(|k, _| k.0 != id);
         self.mark_account(id);
         Some(ids.len())

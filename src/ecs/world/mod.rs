@@ -14,9 +14,9 @@
 //!
 //! | module | holds |
 //! |---|---|
-//! | [`accounts`] | the access-key lookup and account operations |
-//! | [`resources`] | stock and quota moves between the zones and the accounts' usage |
-//! | [`replay`] | change tracking, records and images for persistence |
+//! | `accounts` | the access-key lookup and account operations |
+//! | `resources` | stock and quota: the world's zones and quotas handed to its [`Capacity`] |
+//! | `replay` | change tracking, records and images for persistence |
 
 mod accounts;
 mod replay;
@@ -25,13 +25,13 @@ mod resources;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::clock::Millis;
+use crate::ecs::capacity::{Capacity, Placement};
 use crate::ecs::catalog::{Account, Fixture, InstanceType, Region, Zone};
 use crate::ecs::ids::new_instance_id;
 use crate::ecs::model::{Instance, Status};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::random::Random;
 use replay::Dirty;
-pub use resources::Placement;
 
 /// Who is calling: the account (and RAM user) behind a verified access key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,15 +56,6 @@ pub struct KeyInfo {
     pub active: bool,
 }
 
-/// Resources an account holds in a region (instances not stopped in economical mode).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Usage {
-    /// Total vCPUs.
-    pub vcpus: u64,
-    /// Instance count per type.
-    pub per_type: HashMap<String, u64>,
-}
-
 /// Index key for per-account, per-region listing: (account, region).
 pub(crate) type Scope = (String, String);
 
@@ -86,8 +77,9 @@ pub struct World {
     instances: HashMap<String, Instance>,
     /// (account, region) → seq → instance id: ordered listing without a sort per request.
     index: HashMap<Scope, BTreeMap<u64, String>>,
-    /// (account, region) → resources held, kept in step with every hold/release.
-    usage: HashMap<Scope, Usage>,
+    /// Usage per (account, region), kept in step with every hold/release; with the
+    /// zones' stock, what quota and stock checks read.
+    capacity: Capacity,
     /// Instances scheduled for release, swept before listings so counts stay exact.
     releasing: BTreeSet<String>,
     /// Next insertion sequence number.

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use super::Placement;
 use super::{TokenKey, World};
+use crate::ecs::capacity::Placement;
 use crate::ecs::catalog::{Account, Fixture};
 use crate::ecs::changes::{Changes, ClientToken, Image, Placed, PlacedAccount, PlacedZone};
 use crate::ecs::model::Instance;
@@ -218,7 +218,7 @@ impl World {
     /// Rebuild what is derived from the stored entities: resource usage and the access
     /// key lookup.
     pub fn recount(&mut self) {
-        self.usage.clear();
+        self.capacity.clear();
         let holding: Vec<Placement> = self
             .instances
             .values()
