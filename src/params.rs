@@ -196,7 +196,7 @@ mod tests {
         let e = p(&[]).required("InstanceId").unwrap_err();
         assert_eq!(e.code, "MissingInstanceId");
         assert_eq!(e.message, "InstanceId is mandatory for this action.");
-        assert_eq!(e.status, 400);
+        assert_eq!(crate::gateway::status::WireError::from(e).status, 400);
     }
 
     #[test]

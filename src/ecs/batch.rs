@@ -3,14 +3,15 @@
 //! `AllTogether` (default) applies the operation instance by instance and, at the
 //! first refusal, rolls every applied change back (status, stopped mode, stock and
 //! quota) and answers that refusal: nothing changes. `SuccessFirst` applies what it
-//! can and reports each instance in `InstanceResponses` with `Code` `"200"` or the
-//! refusal's code. `DryRun` answers `DRYRUN.SUCCESS` when an AllTogether run would
+//! can and reports each instance in `InstanceResponses` as an [`Outcome`]: applied, or
+//! the refusal (the gateway writes these in wire form, `Code` `"200"` or the refusal's
+//! code; see [`crate::gateway::replies`]). `DryRun` answers `DRYRUN.SUCCESS` when an AllTogether run would
 //! succeed (it is applied and rolled back, so stock and quota are checked cumulatively);
 //! with SuccessFirst it always answers `DRYRUN.SUCCESS`, as documented.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::ecs::model::Instance;
+use crate::ecs::model::{Instance, Status};
 use crate::ecs::stop::StopOptions;
 use crate::ecs::world::World;
 use crate::ecs::{reboot, start, stop, Ctx, Reply};
@@ -44,6 +45,19 @@ pub struct Batch {
     pub dry_run: bool,
 }
 
+/// What a batch did to one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The instance.
+    pub instance_id: String,
+    /// `Ok` when the operation was applied, or why it was refused.
+    pub result: Result<(), ApiError>,
+    /// The status before (`None`: not an instance the caller may see).
+    pub previous: Option<Status>,
+    /// The status after (`None`: not an instance the caller may see).
+    pub current: Option<Status>,
+}
+
 /// Parse `InstanceId.N` for a batch: 1–100 distinct ids.
 pub fn parse_ids(p: &Params) -> ApiResult<Vec<String>> {
     let raw = p.repeat("InstanceId");
@@ -57,13 +71,7 @@ pub fn parse_ids(p: &Params) -> ApiResult<Vec<String>> {
         .filter(|id| seen.insert(id.clone()))
         .collect();
     if ids.is_empty() {
-        return Err(ApiError {
-            status: 403,
-            ..ApiError::with_message(
-                Code::InvalidInstanceIdNotFound,
-                "InstanceId should not be null.",
-            )
-        });
+        return Err(ApiError::no_instance_ids());
     }
     Ok(ids)
 }
@@ -100,24 +108,28 @@ impl Batch {
             // Only the caller's own instances show a status (no leak across accounts).
             let previous = w
                 .owned(ctx.caller, ctx.region, id, ctx.now)
-                .map_or("", |i| i.status.as_str());
+                .ok()
+                .map(|i| i.status);
             match self.run_one(w, ctx, id) {
                 Ok(before) => {
-                    let current = w.instance(id).map_or("", |i| i.status.as_str());
-                    responses.push(response(
-                        id,
-                        "200",
-                        "success",
-                        before.status.as_str(),
-                        current,
-                    ));
+                    responses.push(Outcome {
+                        instance_id: id.clone(),
+                        result: Ok(()),
+                        previous: Some(before.status),
+                        current: w.instance(id).map(|i| i.status),
+                    });
                     undo.push(before);
                 }
                 Err(e) if self.all_together => {
                     rollback(w, undo);
                     return Err(e);
                 }
-                Err(e) => responses.push(response(id, &e.code, &e.message, previous, previous)),
+                Err(e) => responses.push(Outcome {
+                    instance_id: id.clone(),
+                    result: Err(e),
+                    previous,
+                    current: previous,
+                }),
             }
         }
         if self.dry_run {
@@ -156,14 +168,4 @@ fn rollback(w: &mut World, undo: Vec<Instance>) {
     for before in undo.into_iter().rev() {
         w.restore(before);
     }
-}
-
-fn response(id: &str, code: &str, message: &str, previous: &str, current: &str) -> Value {
-    json!({
-        "InstanceId": id,
-        "Code": code,
-        "Message": message,
-        "PreviousStatus": previous,
-        "CurrentStatus": current,
-    })
 }

@@ -109,7 +109,8 @@ proptest! {
         for (action, pairs) in [(action, pairs), (second, pairs2)] {
             let outcome = kit.apply("1000000000000001", action, &Params::from_pairs(pairs));
             if let Err(e) = outcome {
-                prop_assert!(e.status < 500, "{} answered {} {}", action.as_str(), e.status, e.code);
+                let status = crate::gateway::status::WireError::from(e.clone()).status;
+                prop_assert!(status < 500, "{} answered {} {}", action.as_str(), status, e.code);
             }
             kit.advance(1_500);
         }

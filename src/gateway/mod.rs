@@ -12,7 +12,9 @@
 pub mod auth;
 pub mod order;
 pub mod render;
+pub mod replies;
 pub mod signature;
+pub mod status;
 pub mod xml;
 
 use std::time::{Duration, Instant};
@@ -34,6 +36,7 @@ use crate::store::Store;
 use crate::App;
 use auth::{authenticate, SignedRequest, Verified};
 use render::Format;
+use status::WireError;
 
 /// The only API version served.
 pub const API_VERSION: &str = "2014-05-26";
@@ -99,7 +102,8 @@ pub async fn handle(
     // is the answer, in JSON (the client's Format cannot be known), and the connection
     // closes after it.
     if let Some(err) = crate::server::refusal_from_headers(&headers) {
-        tracing::info!(status = err.status, code = %err.code, request_id, detail = %err.message, "refused at the HTTP layer");
+        let err = WireError::from(err);
+        tracing::info!(status = err.status, code = %err.error.code, request_id, detail = %err.error.message, "refused at the HTTP layer");
         return render::error(&err, &request_id, &host, Format::Json);
     }
     let query = decode(uri.query().unwrap_or("").as_bytes());
@@ -127,7 +131,7 @@ pub async fn handle(
     };
     let result = process(&app, incoming, body, &mut seen, &mut params).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
-    let code = result.as_ref().err().map(|e| e.code.to_string());
+    let code = result.as_ref().err().map(|e| e.error.code.to_string());
     let response = match result {
         Ok((action, reply)) => {
             tracing::info!(
@@ -142,9 +146,9 @@ pub async fn handle(
         Err(err) => {
             let action = seen.action.as_str();
             if err.status >= 500 {
-                tracing::warn!(action, status = err.status, code = %err.code, elapsed_us, request_id, message = %err.message, "server error");
+                tracing::warn!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, message = %err.error.message, "server error");
             } else {
-                tracing::info!(action, status = err.status, code = %err.code, elapsed_us, request_id, "refused");
+                tracing::info!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, "refused");
             }
             render::error(&err, &request_id, &host, seen.format)
         }
@@ -185,7 +189,7 @@ async fn process(
     body: Body,
     seen: &mut Seen,
     merged: &mut Option<Params>,
-) -> ApiResult<(Action, Answer)> {
+) -> Result<(Action, Answer), WireError> {
     let Incoming {
         method,
         uri,
@@ -193,7 +197,7 @@ async fn process(
         query,
     } = incoming;
     if method != Method::GET && method != Method::POST {
-        return Err(ApiError::new(Code::UnsupportedHttpMethod));
+        return Err(Code::UnsupportedHttpMethod.into());
     }
     let body = read_body(body, headers, app.max_body).await?;
     let params: &Params = merged.insert(merge_params(query, headers, &body));
@@ -209,7 +213,7 @@ async fn process(
         .or_else(|| header(headers, "x-acs-version"))
         .ok_or_else(|| ApiError::missing("Version"))?;
     if version != API_VERSION {
-        return Err(ApiError::new(Code::InvalidVersion));
+        return Err(Code::InvalidVersion.into());
     }
     let action =
         Action::parse(&seen.action).ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
@@ -226,7 +230,7 @@ async fn process(
     // A RAM user without permission gets Forbidden.RAM, except on an action documented
     // to answer an empty list instead (DescribeInstances).
     let denied = match check_ram(&verified, action) {
-        Err(e) if !action.empty_when_denied() => return Err(e),
+        Err(e) if !action.empty_when_denied() => return Err(e.into()),
         result => result.is_err(),
     };
     let call = Call {
