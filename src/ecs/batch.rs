@@ -16,7 +16,7 @@ use crate::ecs::stop::StopOptions;
 use crate::ecs::world::World;
 use crate::ecs::{reboot, start, stop, Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::Params;
+use crate::params::{Choice, Params};
 
 /// The operation a batch applies to each instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +30,29 @@ pub enum BatchOp {
         /// Power off first.
         force: bool,
     },
+}
+
+/// `BatchOptimization`: roll everything back at the first refusal, or apply what can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOptimization {
+    /// All or nothing (the default).
+    AllTogether,
+    /// Apply what can be, report each instance.
+    SuccessFirst,
+}
+
+impl Choice for BatchOptimization {
+    const ALL: &'static [Self] = &[
+        BatchOptimization::AllTogether,
+        BatchOptimization::SuccessFirst,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            BatchOptimization::AllTogether => "AllTogether",
+            BatchOptimization::SuccessFirst => "SuccessFirst",
+        }
+    }
 }
 
 /// A parsed batch request.
@@ -81,15 +104,14 @@ impl Batch {
     pub fn parse(p: &Params, op: BatchOp) -> ApiResult<Self> {
         p.required("RegionId")?;
         let ids = parse_ids(p)?;
-        let mode = p.one_of(
+        let mode = p.choice(
             "BatchOptimization",
-            &["AllTogether", "SuccessFirst"],
             ApiError::invalid_param("BatchOptimization"),
         )?;
         Ok(Batch {
             op,
             ids,
-            all_together: mode.as_deref() != Some("SuccessFirst"),
+            all_together: mode != Some(BatchOptimization::SuccessFirst),
             dry_run: p.flag("DryRun", false)?,
         })
     }

@@ -11,7 +11,7 @@ use crate::ecs::capacity::Placement;
 use crate::ecs::lifecycle::{
     self, billing_locked, check_disks, check_security_lock, incorrect_status, prepaid_expired,
 };
-use crate::ecs::model::{ChargeType, SpotStrategy, Status, StoppedMode};
+use crate::ecs::model::{ChargeType, LockReason, SpotStrategy, Status, StoppedMode};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -65,7 +65,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
             "The prePaid instance has been expired.",
         ));
     }
-    if postpaid && inst.operation_locks.has("financial") {
+    if postpaid && inst.operation_locks.has(LockReason::Financial) {
         return Err(ApiError::with_message(
             Code::InstanceExpired,
             "The postPaid instance has been expired.Please ensure your account have enough balance.",
