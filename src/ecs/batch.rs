@@ -118,9 +118,7 @@ impl Batch {
 
     /// Apply: `InstanceResponses`.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        if let Some(region) = ctx.region {
-            w.region(region)?;
-        }
+        w.check_region(ctx.region)?;
         if self.dry_run && !self.all_together {
             return Err(ApiError::new(Code::DryRunSuccess));
         }

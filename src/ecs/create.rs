@@ -118,11 +118,7 @@ impl RunInstances {
                 "The specified parameter MinAmount is not valid.",
             ));
         }
-        let charge_type = match p.non_empty("InstanceChargeType") {
-            None | Some("PostPaid") => ChargeType::PostPaid,
-            Some("PrePaid") => ChargeType::PrePaid,
-            Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
-        };
+        let charge_type = crate::ecs::action::charge_type(p)?.unwrap_or_default();
         let period_months = if charge_type == ChargeType::PrePaid {
             let period = p
                 .int("Period")?

@@ -91,9 +91,7 @@ impl DeleteInstances {
 
     /// Apply: all or nothing; `{}`.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        if let Some(region) = ctx.region {
-            w.region(region)?;
-        }
+        w.check_region(ctx.region)?;
         let known = self
             .ids
             .iter()

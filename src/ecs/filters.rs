@@ -57,12 +57,7 @@ impl Filters {
                 Some(Status::parse(s).ok_or_else(|| ApiError::new(Code::InvalidStatusNotFound))?)
             }
         };
-        let charge_type = match p.non_empty("InstanceChargeType") {
-            None => None,
-            Some("PostPaid") => Some(ChargeType::PostPaid),
-            Some("PrePaid") => Some(ChargeType::PrePaid),
-            Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
-        };
+        let charge_type = crate::ecs::action::charge_type(p)?;
         let lock_reason = p.choice("LockReason", ApiError::new(Code::InvalidLockReasonNotFound))?;
         p.one_of(
             "InstanceNetworkType",

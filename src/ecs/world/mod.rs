@@ -161,6 +161,14 @@ impl World {
             .ok_or_else(|| ApiError::new(Code::InvalidRegionIdNotFound))
     }
 
+    /// `InvalidRegionId.NotFound` when the request names a region the world lacks.
+    pub fn check_region(&self, region: Option<&str>) -> ApiResult<()> {
+        match region {
+            Some(id) => self.region(id).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     /// A zone of a region.
     pub fn zone(&self, region: &str, zone: &str) -> Option<&Zone> {
         self.regions.get(region).and_then(|r| r.zone(zone))
