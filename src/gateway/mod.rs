@@ -84,6 +84,50 @@ struct Seen {
     signature_version: Option<String>,
 }
 
+impl Seen {
+    /// Nothing learned yet: until the body is read, the query's Format decides how an
+    /// error looks.
+    fn new(query: &[(String, String)], headers: &HeaderMap) -> Self {
+        Seen {
+            format: choose_format(
+                query
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "Format")
+                    .map(|(_, v)| v.as_str()),
+                headers,
+            ),
+            action: String::new(),
+            account_id: None,
+            access_key_id: None,
+            signature_version: None,
+        }
+    }
+}
+
+/// One request through the same pipeline as [`handle`] (method, parameters, action,
+/// version, auth, RAM and the empty-list rule, faults, typed request, apply), up to the
+/// answer that `handle` renders. The in-process rule tests (`ecs::testkit`) call this,
+/// so they cannot skip a step by accident.
+#[cfg(test)]
+pub(crate) async fn answer(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Action, Answer), WireError> {
+    let query = decode(uri.query().unwrap_or("").as_bytes());
+    let mut seen = Seen::new(&query, headers);
+    let incoming = Incoming {
+        method,
+        uri,
+        headers,
+        query: &query,
+    };
+    process(app, incoming, body, &mut seen, &mut None).await
+}
+
 /// The RPC handler for `/`.
 pub async fn handle(
     State(app): State<App>,
@@ -108,21 +152,7 @@ pub async fn handle(
         return render::error(&err, &request_id, &host, Format::Json);
     }
     let query = decode(uri.query().unwrap_or("").as_bytes());
-    let mut seen = Seen {
-        // Until the body is read, the query's Format decides how an error looks.
-        format: choose_format(
-            query
-                .iter()
-                .rev()
-                .find(|(k, _)| k == "Format")
-                .map(|(_, v)| v.as_str()),
-            &headers,
-        ),
-        action: String::new(),
-        account_id: None,
-        access_key_id: None,
-        signature_version: None,
-    };
+    let mut seen = Seen::new(&query, &headers);
     let mut params = None;
     let incoming = Incoming {
         method: &method,
