@@ -12,10 +12,8 @@
 //! | [`healthcheck`] | the `healthcheck` client: `GET /_mock/health` over a plain TCP stream, exit 0 or 1 (the container's HEALTHCHECK) |
 //! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, HTTP statuses ([`gateway::status`]), wire forms of typed replies ([`gateway::replies`]), the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]) |
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
-//! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading |
-//! | [`control`] | the `/_mock/` control plane |
 //! | [`server`] | the HTTP/1.1 accept loop, and the adapter that re-encodes raw request targets and refuses bad heads in ECS format |
-//! | [`store`] | the state facade (one lock for cross-entity invariants), fixture loading, fault rules, the request journal, persistence |
+//! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading, fault rules, the request journal, persistence |
 //! | [`control`] | the `/_mock/` control plane: reset, state, clock, faults, journal, accounts, patches |
 //! | [`random`] | real or seeded (`--seed`) randomness for ids, request ids and fault rolls |
 //! | [`clock`] | the controllable clock and ECS time formats |

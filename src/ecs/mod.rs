@@ -9,7 +9,7 @@
 //! |---|---|
 //! | [`model`] | instances, statuses, disks, locks, transition phases |
 //! | [`catalog`] | accounts, regions/zones, instance types, the fixture document |
-//! | [`world`] | the whole state, instance index, lazy settling |
+//! | [`world`] | the whole state behind named operations (private fields), instance index, lazy settling |
 //! | [`capacity`] | stock and quota: placements, usage, capacity checks (a value the world owns) |
 //! | [`lifecycle`] | the status machine and checks shared by actions |
 //! | [`action`] | action names, typed requests, the dispatch `match` |
@@ -18,7 +18,7 @@
 //! | [`describe`], [`filters`], [`listing`], [`view`] | Describe* actions and response objects |
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
-//! | [`changes`] | change tracking, records and images for persistence |
+//! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
 pub mod action;
 pub mod admin;

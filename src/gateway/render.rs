@@ -1,6 +1,6 @@
 //! Rendering responses: JSON or XML, success or error — the only place that writes bodies.
 //!
-//! One serializer per format: `serde_json` for JSON and [`xml`](crate::gateway::xml)
+//! One serializer per format: `serde_json` for JSON and [`xml`]
 //! for the ECS XML convention (root `<{Action}Response>` or `<Error>`, a list under key
 //! `K` as repeated `<K>` elements). Typed answers (DescribeInstances pages,
 //! DescribeInstanceAttribute) are written straight from the state into the buffer in the

@@ -333,8 +333,9 @@ impl World {
         self.regions.values()
     }
 
-    /// A zone to change, found by id in any region; marked as changed for persistence.
-    pub fn zone_mut(&mut self, zone_id: &str) -> Option<&mut Zone> {
+    /// A zone to change (a control-plane patch), found by id in any region; marked as
+    /// changed for persistence.
+    pub(crate) fn zone_mut(&mut self, zone_id: &str) -> Option<&mut Zone> {
         let region = self
             .regions
             .values()
