@@ -1,21 +1,23 @@
-//! The one error type of ecs-mock: an ECS error code, its HTTP status and its message.
+//! The one error type of ecs-mock: an ECS error code and its message, without HTTP.
 //!
 //! Every failure a client can see — a protocol problem found by the gateway or a
 //! business rule refused by the domain — is an [`ApiError`]. The [`Code`] enum lists
-//! each documented code once, with its wire string, its HTTP status and its default
-//! message (the ECS common error table and the per-action error tables); codes marked
-//! "injected faults only" are never raised by ecs-mock itself, but a fault rule given
-//! one of them by code alone answers with this status and message. Rendering to JSON or
-//! XML happens in exactly one place, `gateway::render`.
+//! each documented code once, with its wire string and its default message (the ECS
+//! common error table and the per-action error tables); codes marked "injected faults
+//! only" are never raised by ecs-mock itself, but a fault rule given one of them by code
+//! alone answers with its status and message. The HTTP status of each code (the number
+//! at the start of each variant's doc) is the gateway's business:
+//! `gateway::status` maps an error to it in one place, and rendering to JSON or XML
+//! happens in exactly one place, `gateway::render`.
 
 use std::borrow::Cow;
 use std::fmt;
 
 macro_rules! codes {
-    ($( $(#[$doc:meta])* $variant:ident => ($wire:literal, $status:literal, $message:literal), )*) => {
-        /// An ECS error code. Each variant's wire string, HTTP status and default
-        /// message are given by [`Code::as_str`], [`Code::http_status`] and
-        /// [`Code::default_message`].
+    ($( $(#[$doc:meta])* $variant:ident => ($wire:literal, $message:literal), )*) => {
+        /// An ECS error code. Each variant's wire string and default message are given
+        /// by [`Code::as_str`] and [`Code::default_message`]; its HTTP status, written
+        /// in its doc, by the gateway.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Code {
             $( $(#[$doc])* $variant, )*
@@ -28,11 +30,6 @@ macro_rules! codes {
             /// The code as it appears in the `Code` field on the wire.
             pub fn as_str(self) -> &'static str {
                 match self { $( Code::$variant => $wire, )* }
-            }
-
-            /// The HTTP status the real service answers with for this code.
-            pub fn http_status(self) -> u16 {
-                match self { $( Code::$variant => $status, )* }
             }
 
             /// The documented message used when no more specific one is given.
@@ -50,194 +47,208 @@ macro_rules! codes {
 
 codes! {
     /// 400: a required parameter is absent (action-level form, e.g. RunInstances ImageId).
-    MissingParameter => ("MissingParameter", 400, "The input parameter that is mandatory for processing this request is not supplied."),
+    MissingParameter => ("MissingParameter", "The input parameter that is mandatory for processing this request is not supplied."),
     /// 400: a parameter has an invalid value.
-    InvalidParameter => ("InvalidParameter", 400, "The specified parameter is not valid."),
+    InvalidParameter => ("InvalidParameter", "The specified parameter is not valid."),
     /// 404: the AccessKeyId is unknown.
-    InvalidAccessKeyIdNotFound => ("InvalidAccessKeyId.NotFound", 404, "Specified access key is not found."),
+    InvalidAccessKeyIdNotFound => ("InvalidAccessKeyId.NotFound", "Specified access key is not found."),
     /// 400: the AccessKeyId's status is `Inactive` (`PATCH /_mock/accounts/{AccountId}`).
-    InvalidAccessKeyIdInactive => ("InvalidAccessKeyId.Inactive", 400, "Specified access key is disabled."),
+    InvalidAccessKeyIdInactive => ("InvalidAccessKeyId.Inactive", "Specified access key is disabled."),
     /// 400: the signature does not match the server's calculation.
-    SignatureDoesNotMatch => ("SignatureDoesNotMatch", 400, "Specified signature is not matched with our calculation."),
+    SignatureDoesNotMatch => ("SignatureDoesNotMatch", "Specified signature is not matched with our calculation."),
     /// 400: the signature parts are malformed or use an unsupported algorithm.
-    IncompleteSignature => ("IncompleteSignature", 400, "The request signature does not conform to Aliyun standards."),
+    IncompleteSignature => ("IncompleteSignature", "The request signature does not conform to Aliyun standards."),
     /// 400: the SignatureNonce was seen before within the replay window.
-    SignatureNonceUsed => ("SignatureNonceUsed", 400, "Specified signature nonce was used already."),
+    SignatureNonceUsed => ("SignatureNonceUsed", "Specified signature nonce was used already."),
     /// 400: the SignatureNonce is longer than 256 characters (never stored).
-    InvalidSignatureNonceLength => ("InvalidSignatureNonce.Length", 400, "The specified SignatureNonce is too long: at most 256 characters are accepted."),
+    InvalidSignatureNonceLength => ("InvalidSignatureNonce.Length", "The specified SignatureNonce is too long: at most 256 characters are accepted."),
     /// 400: Timestamp / x-acs-date cannot be parsed.
-    InvalidTimeStampFormat => ("InvalidTimeStamp.Format", 400, "Specified time stamp or date value is not well formatted."),
+    InvalidTimeStampFormat => ("InvalidTimeStamp.Format", "Specified time stamp or date value is not well formatted."),
     /// 400: Timestamp / x-acs-date is more than 15 minutes away from the server clock.
-    InvalidTimeStampExpired => ("InvalidTimeStamp.Expired", 400, "Specified time stamp or date value is expired."),
+    InvalidTimeStampExpired => ("InvalidTimeStamp.Expired", "Specified time stamp or date value is expired."),
     /// 400: Version is not `2014-05-26`.
-    InvalidVersion => ("InvalidVersion", 400, "Specified parameter Version is not valid."),
+    InvalidVersion => ("InvalidVersion", "Specified parameter Version is not valid."),
     /// 404: the Action is not an ECS action ecs-mock knows.
-    InvalidActionNotFound => ("InvalidAction.NotFound", 404, "Specified api is not found, please check your url and method."),
+    InvalidActionNotFound => ("InvalidAction.NotFound", "Specified api is not found, please check your url and method."),
     /// 403: only GET and POST are accepted.
-    UnsupportedHttpMethod => ("UnsupportedHTTPMethod", 403, "This http method is not supported."),
+    UnsupportedHttpMethod => ("UnsupportedHTTPMethod", "This http method is not supported."),
     /// 413: the request body is larger than the gateway accepts (no documented ECS code; ecs-mock's choice).
-    RequestBodyTooLarge => ("InvalidParameter.BodyTooLarge", 413, "The request body is too large."),
+    RequestBodyTooLarge => ("InvalidParameter.BodyTooLarge", "The request body is too large."),
     /// 400: the request body could not be read (bad chunked framing, a connection that
     /// ended early); ecs-mock's choice, the message says what went wrong.
-    InvalidRequestBody => ("InvalidRequest.Body", 400, "The request body could not be read."),
+    InvalidRequestBody => ("InvalidRequest.Body", "The request body could not be read."),
     /// 414: the request target is longer than the HTTP layer serves (no documented ECS code; ecs-mock's choice).
-    UriTooLong => ("InvalidParameter.UriTooLong", 414, "The request URI is too long."),
+    UriTooLong => ("InvalidParameter.UriTooLong", "The request URI is too long."),
     /// 431: the header block is larger, or has more fields, than the HTTP layer serves (ecs-mock's choice).
-    HeaderTooLarge => ("InvalidParameter.HeaderTooLarge", 431, "The request header block is too large."),
+    HeaderTooLarge => ("InvalidParameter.HeaderTooLarge", "The request header block is too large."),
     /// 400: the request line or a header line is not valid HTTP/1.1 (ecs-mock's choice).
-    MalformedRequest => ("InvalidRequest.Malformed", 400, "The request is not a valid HTTP request."),
+    MalformedRequest => ("InvalidRequest.Malformed", "The request is not a valid HTTP request."),
     /// 400: an HTTP version other than HTTP/1.0 or HTTP/1.1 (ecs-mock's choice; HTTP would say 505).
-    UnsupportedHttpVersion => ("InvalidRequest.HttpVersion", 400, "The HTTP version is not supported; use HTTP/1.1."),
+    UnsupportedHttpVersion => ("InvalidRequest.HttpVersion", "The HTTP version is not supported; use HTTP/1.1."),
     /// 400: Content-Length is not a decimal number, or two of them disagree (ecs-mock's choice).
-    InvalidContentLength => ("InvalidParameter.ContentLength", 400, "The Content-Length header is not valid."),
+    InvalidContentLength => ("InvalidParameter.ContentLength", "The Content-Length header is not valid."),
     /// 400: a Transfer-Encoding other than a final `chunked`, or one on HTTP/1.0 (ecs-mock's choice).
-    UnsupportedTransferEncoding => ("InvalidRequest.TransferEncoding", 400, "The Transfer-Encoding header is not supported; only chunked is."),
+    UnsupportedTransferEncoding => ("InvalidRequest.TransferEncoding", "The Transfer-Encoding header is not supported; only chunked is."),
     /// 408: the client stopped sending in the middle of a request head for longer than
     /// `--idle-timeout` (ecs-mock's choice; the connection is closed after the answer).
-    RequestTimeout => ("InvalidRequest.Timeout", 408, "The request head did not arrive in time."),
+    RequestTimeout => ("InvalidRequest.Timeout", "The request head did not arrive in time."),
     /// 403: a RAM user lacks permission for the action.
-    ForbiddenRam => ("Forbidden.RAM", 403, "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
+    ForbiddenRam => ("Forbidden.RAM", "User not authorized to operate on the specified resource, or this API doesn't support RAM."),
     /// 500: an internal failure (also the default injected fault).
-    InternalError => ("InternalError", 500, "The request processing has failed due to some unknown error."),
+    InternalError => ("InternalError", "The request processing has failed due to some unknown error."),
     /// 503: a temporary failure: injected faults, and a connection over `--max-connections`
     /// (closed after the answer).
-    ServiceUnavailable => ("ServiceUnavailable", 503, "The request has failed due to a temporary failure of the server."),
+    ServiceUnavailable => ("ServiceUnavailable", "The request has failed due to a temporary failure of the server."),
     /// 503: the operation is unavailable for now (Stop/Reboot tables; injected faults only).
-    LimitedOperationServiceUnavailable => ("LimitedOperation.ServiceUnavailable", 503, "The service is currently unavailable. Please try again later."),
+    LimitedOperationServiceUnavailable => ("LimitedOperation.ServiceUnavailable", "The service is currently unavailable. Please try again later."),
     /// 400: flow control (the ECS common table's status; every SDK that retries
     /// throttling matches on the code; injected faults only).
-    Throttling => ("Throttling", 400, "Request was denied due to flow control."),
+    Throttling => ("Throttling", "Request was denied due to flow control."),
     /// 400: per-user flow control (injected faults only).
-    ThrottlingUser => ("Throttling.User", 400, "Request was denied due to user flow control."),
+    ThrottlingUser => ("Throttling.User", "Request was denied due to user flow control."),
     /// 400: per-API flow control (injected faults only).
-    ThrottlingApi => ("Throttling.Api", 400, "Request was denied due to api flow control."),
+    ThrottlingApi => ("Throttling.Api", "Request was denied due to api flow control."),
     /// 429: RunInstances resource throttling (injected faults only).
-    ThrottlingResource => ("Throttling.Resource", 429, "The request throttle by resource operation."),
+    ThrottlingResource => ("Throttling.Resource", "The request throttle by resource operation."),
     /// 409: a conflicting request is in progress (batch actions; injected faults only).
-    InvalidOperationConflict => ("InvalidOperation.Conflict", 409, "Request was denied due to conflict with a previous request, please try again later."),
+    InvalidOperationConflict => ("InvalidOperation.Conflict", "Request was denied due to conflict with a previous request, please try again later."),
     /// 409: a conflicting request is in progress (injected faults only).
-    OperationConflict => ("OperationConflict", 409, "Request was denied due to conflict with a previous request."),
+    OperationConflict => ("OperationConflict", "Request was denied due to conflict with a previous request."),
     /// 503: region maintenance (injected faults only).
-    ServiceUnavailableRegionMaintaining => ("ServiceUnavailable.RegionMaintaining", 503, "System maintenance is in progress on the selected region, please wait a few minutes before trying again."),
+    ServiceUnavailableRegionMaintaining => ("ServiceUnavailable.RegionMaintaining", "System maintenance is in progress on the selected region, please wait a few minutes before trying again."),
     /// 400: an unknown failure, client side (injected faults only; retried by py_core).
-    UnknownError => ("UnknownError", 400, "The request processing has failed due to some unknown error."),
+    UnknownError => ("UnknownError", "The request processing has failed due to some unknown error."),
     /// 403: risk control (injected faults only).
-    ForbiddenRiskControl => ("Forbidden.RiskControl", 403, "This operation is forbidden by Aliyun RiskControl system."),
+    ForbiddenRiskControl => ("Forbidden.RiskControl", "This operation is forbidden by Aliyun RiskControl system."),
     /// 403: the action refuses RAM users (injected faults only).
-    ForbiddenNotSupportRam => ("Forbidden.NotSupportRAM", 403, "This action does not support accessed by RAM mode."),
+    ForbiddenNotSupportRam => ("Forbidden.NotSupportRAM", "This action does not support accessed by RAM mode."),
     /// 400: STS token expired (injected faults only).
-    InvalidSecurityTokenExpired => ("InvalidSecurityToken.Expired", 400, "Specified SecurityToken is expired."),
+    InvalidSecurityTokenExpired => ("InvalidSecurityToken.Expired", "Specified SecurityToken is expired."),
     /// 400: STS token malformed (injected faults only).
-    InvalidSecurityTokenMalformed => ("InvalidSecurityToken.Malformed", 400, "Specified SecurityToken is malformed."),
+    InvalidSecurityTokenMalformed => ("InvalidSecurityToken.Malformed", "Specified SecurityToken is malformed."),
     /// 400: STS token of another key (injected faults only).
-    InvalidSecurityTokenMismatch => ("InvalidSecurityToken.MismatchWithAccessKey", 400, "Specified SecurityToken mismatch with the AccessKey."),
+    InvalidSecurityTokenMismatch => ("InvalidSecurityToken.MismatchWithAccessKey", "Specified SecurityToken mismatch with the AccessKey."),
     /// 403: a request with the same ClientToken is still running (injected faults only).
-    LastTokenProcessing => ("LastTokenProcessing", 403, "The last token request is processing."),
+    LastTokenProcessing => ("LastTokenProcessing", "The last token request is processing."),
     /// 403: a ClientToken reused with other parameters, newer form (injected faults only).
-    InvalidIdempotenceParameterMismatch => ("InvalidIdempotenceParameter.Mismatch", 403, "The specified parameters are different from before."),
+    InvalidIdempotenceParameterMismatch => ("InvalidIdempotenceParameter.Mismatch", "The specified parameters are different from before."),
     /// 403: the host is being repaired (StartInstance table; injected faults only).
-    OperationDeniedHostRepairing => ("OperationDenied.HostRepairing", 403, "The specified operation is denied as the host of ECS instance is being repaired."),
+    OperationDeniedHostRepairing => ("OperationDenied.HostRepairing", "The specified operation is denied as the host of ECS instance is being repaired."),
     /// 400: the instance has no system disk (StartInstance table; injected faults only).
-    InvalidInstanceNotFoundSystemDisk => ("InvalidInstance.NotFoundSystemDisk", 400, "The specified instance does not have system disk."),
+    InvalidInstanceNotFoundSystemDisk => ("InvalidInstance.NotFoundSystemDisk", "The specified instance does not have system disk."),
     /// 400: the capacity reservation is used up (StartInstance table; injected faults only).
-    LackResource => ("LackResource", 400, "There's no enough resource on the specified capacity reservation."),
+    LackResource => ("LackResource", "There's no enough resource on the specified capacity reservation."),
     /// 400: the private pool is used up (StartInstance table; injected faults only).
-    InvalidPrivatePoolOptionsNoStock => ("Invalid.PrivatePoolOptions.NoStock", 400, "The PrivatePool has been used up."),
+    InvalidPrivatePoolOptionsNoStock => ("Invalid.PrivatePoolOptions.NoStock", "The PrivatePool has been used up."),
     /// 404: RegionId is not a region of the fixtures.
-    InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", 404, "The specified RegionId does not exist."),
+    InvalidRegionIdNotFound => ("InvalidRegionId.NotFound", "The specified RegionId does not exist."),
     /// 404: the instance does not exist for this caller in this region.
-    InvalidInstanceIdNotFound => ("InvalidInstanceId.NotFound", 404, "The specified InstanceId does not exist."),
+    InvalidInstanceIdNotFound => ("InvalidInstanceId.NotFound", "The specified InstanceId does not exist."),
     /// 404: none of the instances of a batch exist.
-    InvalidInstanceIdsNotFound => ("InvalidInstanceIds.NotFound", 404, "The specified InstanceIds does not exist."),
+    InvalidInstanceIdsNotFound => ("InvalidInstanceIds.NotFound", "The specified InstanceIds does not exist."),
     /// 400: InstanceIds is not a valid JSON array of ids.
-    InvalidInstanceIdsMalformed => ("InvalidInstanceIds.Malformed", 400, "The specified InstanceIds is not valid."),
+    InvalidInstanceIdsMalformed => ("InvalidInstanceIds.Malformed", "The specified InstanceIds is not valid."),
     /// 403: more than 100 ids in a batch.
-    TooManyInstanceIds => ("InvalidParameter.TooManyInstanceIds", 403, "Instance ids cannot be more than 100."),
+    TooManyInstanceIds => ("InvalidParameter.TooManyInstanceIds", "Instance ids cannot be more than 100."),
     /// 400: DryRun passed on a single-instance action.
-    DryRunOperation => ("DryRunOperation", 400, "Request validation has been passed with DryRun flag set."),
+    DryRunOperation => ("DryRunOperation", "Request validation has been passed with DryRun flag set."),
     /// 400: DryRun passed on a batch action.
-    DryRunSuccess => ("DRYRUN.SUCCESS", 400, "This request is a dryrun request with successful result."),
+    DryRunSuccess => ("DRYRUN.SUCCESS", "This request is a dryrun request with successful result."),
     /// 403: the instance status does not allow the action.
-    IncorrectInstanceStatus => ("IncorrectInstanceStatus", 403, "The current status of the resource does not support this operation."),
+    IncorrectInstanceStatus => ("IncorrectInstanceStatus", "The current status of the resource does not support this operation."),
     /// 403: the instance is still initialising (Pending) and cannot be deleted yet.
-    IncorrectInstanceStatusInitializing => ("IncorrectInstanceStatus.Initializing", 403, "The specified instance status does not support this operation."),
+    IncorrectInstanceStatusInitializing => ("IncorrectInstanceStatus.Initializing", "The specified instance status does not support this operation."),
     /// 403: the instance has a `security` operation lock.
-    InstanceLockedForSecurity => ("InstanceLockedForSecurity", 403, "The specified operation is denied as your instance is locked for security reasons."),
+    InstanceLockedForSecurity => ("InstanceLockedForSecurity", "The specified operation is denied as your instance is locked for security reasons."),
     /// 403: the PostPaid account balance is not positive.
-    InsufficientBalance => ("InsufficientBalance", 403, "Your account does not have enough balance."),
+    InsufficientBalance => ("InsufficientBalance", "Your account does not have enough balance."),
     /// 403: a system or data disk is not In_use.
-    DiskError => ("DiskError", 403, "IncorrectDiskStatus."),
+    DiskError => ("DiskError", "IncorrectDiskStatus."),
     /// 403: the instance is expired (message says prePaid or postPaid).
-    InstanceExpired => ("InstanceExpired", 403, "The prePaid instance has been expired."),
+    InstanceExpired => ("InstanceExpired", "The prePaid instance has been expired."),
     /// 403: Stop/Reboot of an expired or overdue instance.
-    InstanceExpiredOrInArrears => ("InstanceExpiredOrInArrears", 403, "The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode)."),
+    InstanceExpiredOrInArrears => ("InstanceExpiredOrInArrears", "The specified operation is denied as your prepay instance is expired (prepay mode) or in arrears (afterpay mode)."),
     /// 403: the instance is still Pending (500 when injected as a fault).
-    InstanceNotReady => ("InstanceNotReady", 403, "The specified instance is not ready for use."),
+    InstanceNotReady => ("InstanceNotReady", "The specified instance is not ready for use."),
     /// 403: a disk of the instance has expired.
-    DiskInArrears => ("DiskInArrears", 403, "The specified operation is denied as your disk has expired."),
+    DiskInArrears => ("DiskInArrears", "The specified operation is denied as your disk has expired."),
     /// 403: no stock of the instance type in the zone.
-    OperationDeniedNoStock => ("OperationDenied.NoStock", 403, "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones."),
+    OperationDeniedNoStock => ("OperationDenied.NoStock", "The requested resource is sold out in the specified zone; try other types of resources or other regions and zones."),
     /// 403: the spot price limit is below the zone's current spot price.
-    OperationDeniedSpotPrice => ("OperationDenied.SpotPriceLowerThanPublicPrice", 403, "The spot instance price is lower than public price."),
+    OperationDeniedSpotPrice => ("OperationDenied.SpotPriceLowerThanPublicPrice", "The spot instance price is lower than public price."),
     /// 403: an account quota (vCPUs or instances of a type) would be exceeded.
-    QuotaExceedElasticQuota => ("QuotaExceed.ElasticQuota", 403, "No additional quota is available for the specified ECS instance type."),
+    QuotaExceedElasticQuota => ("QuotaExceed.ElasticQuota", "No additional quota is available for the specified ECS instance type."),
     /// 403: the instance has an encrypted disk and the account has not authorised KMS.
-    KmsUnauthorized => ("InvalidParameter.KMSKeyId.KMSUnauthorized", 403, "ECS service have no right to access your KMS."),
+    KmsUnauthorized => ("InvalidParameter.KMSKeyId.KMSUnauthorized", "ECS service have no right to access your KMS."),
     /// 404: Status filter value unknown.
-    InvalidStatusNotFound => ("InvalidStatus.NotFound", 404, "The specified Status is not found"),
+    InvalidStatusNotFound => ("InvalidStatus.NotFound", "The specified Status is not found"),
     /// 404: ZoneId unknown in the region.
-    InvalidZoneIdNotFound => ("InvalidZoneId.NotFound", 404, "The ZoneId provided does not exist in our records."),
+    InvalidZoneIdNotFound => ("InvalidZoneId.NotFound", "The ZoneId provided does not exist in our records."),
     /// 400: InstanceType unknown or not sold.
-    InvalidInstanceTypeValueNotSupported => ("InvalidInstanceType.ValueNotSupported", 400, "The specified InstanceType does not exist or beyond the permitted range."),
+    InvalidInstanceTypeValueNotSupported => ("InvalidInstanceType.ValueNotSupported", "The specified InstanceType does not exist or beyond the permitted range."),
     /// 403: the zone does not sell the instance type.
-    InvalidInstanceTypeZoneNotSupported => ("InvalidInstanceType.ZoneNotSupported", 403, "The specified zone does not support this instancetype."),
+    InvalidInstanceTypeZoneNotSupported => ("InvalidInstanceType.ZoneNotSupported", "The specified zone does not support this instancetype."),
     /// 404: InstanceChargeType value unknown.
-    InvalidInstanceChargeTypeNotFound => ("InvalidInstanceChargeType.NotFound", 404, "The InstanceChargeType does not exist in our records"),
+    InvalidInstanceChargeTypeNotFound => ("InvalidInstanceChargeType.NotFound", "The InstanceChargeType does not exist in our records"),
     /// 404: InstanceNetworkType filter unknown.
-    InvalidNetworkTypeNotFound => ("InvalidNetworkType.NotFound", 404, "The specified InstanceNetworkType is not found"),
+    InvalidNetworkTypeNotFound => ("InvalidNetworkType.NotFound", "The specified InstanceNetworkType is not found"),
     /// 404: InternetChargeType filter unknown.
-    InvalidInternetChargeTypeValueNotSupported => ("InvalidInternetChargeType.ValueNotSupported", 404, "The specified InternetChargeType is not valid"),
+    InvalidInternetChargeTypeValueNotSupported => ("InvalidInternetChargeType.ValueNotSupported", "The specified InternetChargeType is not valid"),
     /// 404: LockReason filter unknown.
-    InvalidLockReasonNotFound => ("InvalidLockReason.NotFound", 404, "The specified LockReason is not found"),
+    InvalidLockReasonNotFound => ("InvalidLockReason.NotFound", "The specified LockReason is not found"),
     /// 400: a Tag.N.Value without its Tag.N.Key.
-    InvalidTagMismatch => ("InvalidTag.Mismatch", 400, "The specified Tag.n.Key and Tag.n.Value are not match."),
+    InvalidTagMismatch => ("InvalidTag.Mismatch", "The specified Tag.n.Key and Tag.n.Value are not match."),
     /// 400: more than 20 tags.
-    InvalidTagCount => ("InvalidTagCount", 400, "The specified tags are beyond the permitted range."),
+    InvalidTagCount => ("InvalidTagCount", "The specified tags are beyond the permitted range."),
     /// 400: a ClientToken reused with different parameters.
-    IdempotentParameterMismatch => ("IdempotentParameterMismatch", 400, "The request is retried with updated parameters."),
+    IdempotentParameterMismatch => ("IdempotentParameterMismatch", "The request is retried with updated parameters."),
     /// 400: InstanceName is not 2–128 characters or starts badly.
-    InvalidInstanceNameMalformed => ("InvalidInstanceName.Malformed", 400, "The specified parameter \"InstanceName\" is not valid."),
+    InvalidInstanceNameMalformed => ("InvalidInstanceName.Malformed", "The specified parameter \"InstanceName\" is not valid."),
     /// 403: Amount / MinAmount out of range.
-    InvalidParamAmount => ("InvalidParam.Amount", 403, "The specified parameter Amount is not valid."),
+    InvalidParamAmount => ("InvalidParam.Amount", "The specified parameter Amount is not valid."),
     /// 400: SpotStrategy value unknown.
-    InvalidSpotStrategy => ("InvalidSpotStrategy", 400, "The specified SpotStrategy is not valid."),
+    InvalidSpotStrategy => ("InvalidSpotStrategy", "The specified SpotStrategy is not valid."),
     /// 400: a PrePaid request without a valid Period.
-    InvalidPeriod => ("InvalidPeriod", 400, "The specified period is not valid."),
+    InvalidPeriod => ("InvalidPeriod", "The specified period is not valid."),
     /// 403: release protection is on.
-    InvalidOperationDeletionProtection => ("InvalidOperation.DeletionProtection", 403, "The operation is not allowed due to deletion protection."),
+    InvalidOperationDeletionProtection => ("InvalidOperation.DeletionProtection", "The operation is not allowed due to deletion protection."),
     /// 403: the charge type forbids the operation (unexpired subscription).
-    ChargeTypeViolation => ("ChargeTypeViolation", 403, "The operation is not permitted due to charge type of the instance."),
+    ChargeTypeViolation => ("ChargeTypeViolation", "The operation is not permitted due to charge type of the instance."),
     /// 400: NextToken is not one ecs-mock issued.
-    InvalidNextToken => ("InvalidParameter.NextToken", 400, "The specified parameter NextToken is not valid."),
+    InvalidNextToken => ("InvalidParameter.NextToken", "The specified parameter NextToken is not valid."),
     /// 404: AcceptLanguage value unknown.
-    InvalidAcceptLanguageNotFound => ("InvalidAcceptLanguage.NotFound", 404, "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed."),
+    InvalidAcceptLanguageNotFound => ("InvalidAcceptLanguage.NotFound", "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed."),
 }
 
-/// An error as the client will see it: code, HTTP status and message.
+/// Which entry of the error table an [`ApiError`] is: what the gateway needs to choose
+/// its HTTP status, and nothing more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A documented code of [`Code`].
+    Code(Code),
+    /// `Missing<Name>`: a parameter the action requires is absent (gateway form).
+    MissingParameter,
+    /// `InvalidInstanceId.NotFound` "InstanceId should not be null." of a batch without
+    /// ids, which the real service answers as a refusal rather than a lookup.
+    NoInstanceIds,
+    /// A code outside the table: an injected fault's, whose rule gives its status.
+    Other,
+}
+
+/// An error as the client will see it: code and message (and a RAM denial's detail).
 ///
-/// Most errors use their code's status; a few documented cases differ (the 403
-/// `InvalidInstanceId.NotFound` "InstanceId should not be null." of batches), and the
-/// gateway's `Missing<Name>` codes are built from the parameter name.
+/// Most errors are a [`Code`] with its default or a specific message; the gateway's
+/// `Missing<Name>` codes are built from the parameter name.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     /// The `Code` field on the wire.
     pub code: Cow<'static, str>,
-    /// The HTTP status.
-    pub status: u16,
     /// The `Message` field on the wire.
     pub message: Cow<'static, str>,
     /// `AccessDeniedDetail` of a RAM denial.
     pub detail: Option<Box<serde_json::Value>>,
+    /// Which table entry this is (for the gateway's HTTP status).
+    pub kind: Kind,
 }
 
 impl ApiError {
@@ -245,9 +256,9 @@ impl ApiError {
     pub fn new(code: Code) -> Self {
         ApiError {
             code: Cow::Borrowed(code.as_str()),
-            status: code.http_status(),
             message: Cow::Borrowed(code.default_message()),
             detail: None,
+            kind: Kind::Code(code),
         }
     }
 
@@ -264,9 +275,33 @@ impl ApiError {
     pub fn missing(name: &str) -> Self {
         ApiError {
             code: Cow::Owned(format!("Missing{name}")),
-            status: 400,
             message: Cow::Owned(format!("{name} is mandatory for this action.")),
             detail: None,
+            kind: Kind::MissingParameter,
+        }
+    }
+
+    /// `InvalidInstanceId.NotFound` "InstanceId should not be null.": a batch without ids.
+    pub fn no_instance_ids() -> Self {
+        ApiError {
+            kind: Kind::NoInstanceIds,
+            ..ApiError::with_message(
+                Code::InvalidInstanceIdNotFound,
+                "InstanceId should not be null.",
+            )
+        }
+    }
+
+    /// An error whose code is not in the table (an injected fault's).
+    pub fn other(
+        code: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        ApiError {
+            code: code.into(),
+            message: message.into(),
+            detail: None,
+            kind: Kind::Other,
         }
     }
 
@@ -287,7 +322,7 @@ impl From<Code> for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({}): {}", self.code, self.status, self.message)
+        write!(f, "{}: {}", self.code, self.message)
     }
 }
 
@@ -301,7 +336,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_are_unique_with_error_statuses_and_messages() {
+    fn codes_are_unique_with_messages() {
         let mut seen = std::collections::HashSet::new();
         for &c in Code::ALL {
             assert!(
@@ -309,7 +344,6 @@ mod tests {
                 "duplicate wire code {}",
                 c.as_str()
             );
-            assert!((400..600).contains(&c.http_status()), "{}", c.as_str());
             assert!(!c.default_message().is_empty(), "{}", c.as_str());
             assert_eq!(Code::from_wire(c.as_str()), Some(c));
         }

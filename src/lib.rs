@@ -10,18 +10,16 @@
 //! |---|---|
 //! | [`config`] | command-line options (clap, each with an `ECS_MOCK_*` variable) and the `healthcheck` subcommand |
 //! | [`healthcheck`] | the `healthcheck` client: `GET /_mock/health` over a plain TCP stream, exit 0 or 1 (the container's HEALTHCHECK) |
-//! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]) |
+//! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, HTTP statuses ([`gateway::status`]), wire forms of typed replies ([`gateway::replies`]), the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]) |
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
-//! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading |
-//! | [`control`] | the `/_mock/` control plane |
 //! | [`server`] | the HTTP/1.1 accept loop, and the adapter that re-encodes raw request targets and refuses bad heads in ECS format |
-//! | [`store`] | the state facade (one lock for cross-entity invariants), fixture loading, fault rules, the request journal, persistence |
+//! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading, fault rules, the request journal, persistence |
 //! | [`control`] | the `/_mock/` control plane: reset, state, clock, faults, journal, accounts, patches |
 //! | [`random`] | real or seeded (`--seed`) randomness for ids, request ids and fault rolls |
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
 //! | [`params`] | decoded request parameters with typed accessors |
-//! | [`error`] | the one error type: code, HTTP status, message |
+//! | [`error`] | the one error type: code and message, without HTTP (the statuses are [`gateway::status`]'s) |
 //!
 //! [`run`] serves a [`router`] on a listener until a shutdown future completes; `main`
 //! and the integration tests both call it.
@@ -48,7 +46,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 
-use crate::error::{ApiError, Code};
+use crate::error::Code;
 use crate::gateway::auth::AuthMode;
 use crate::store::Store;
 
@@ -86,7 +84,7 @@ impl App {
 /// A panic in a handler still answers in the ECS error format (500 `InternalError`).
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let request_id = gateway::new_request_id();
-    let err = ApiError::new(Code::InternalError);
+    let err = gateway::status::WireError::from(Code::InternalError);
     tracing::error!(request_id, "handler panicked");
     let mut resp = gateway::render::error(
         &err,

@@ -146,14 +146,35 @@ impl Params {
             .collect()
     }
 
-    /// One of `allowed` (exact case), or the given error.
-    pub fn one_of(&self, name: &str, allowed: &[&str], err: ApiError) -> ApiResult<Option<String>> {
+    /// Absent, or one of `allowed` (exact case); otherwise the given error. For values
+    /// that are checked but not used; a value the action acts on is a [`Choice`].
+    pub fn one_of(&self, name: &str, allowed: &[&str], err: ApiError) -> ApiResult<()> {
         match self.non_empty(name) {
-            None => Ok(None),
-            Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
-            Some(_) => Err(err),
+            Some(v) if !allowed.contains(&v) => Err(err),
+            _ => Ok(()),
         }
     }
+
+    /// Absent, or the [`Choice`] spelled exactly as the value; otherwise the given error.
+    pub fn choice<T: Choice>(&self, name: &str, err: ApiError) -> ApiResult<Option<T>> {
+        match self.non_empty(name) {
+            None => Ok(None),
+            Some(v) => T::ALL
+                .iter()
+                .copied()
+                .find(|c| c.as_str() == v)
+                .map(Some)
+                .ok_or(err),
+        }
+    }
+}
+
+/// A parameter that takes one of a closed set of values (exact case on the wire).
+pub trait Choice: Copy + 'static {
+    /// Every value.
+    const ALL: &'static [Self];
+    /// The wire spelling.
+    fn as_str(self) -> &'static str;
 }
 
 #[cfg(test)]
@@ -196,7 +217,7 @@ mod tests {
         let e = p(&[]).required("InstanceId").unwrap_err();
         assert_eq!(e.code, "MissingInstanceId");
         assert_eq!(e.message, "InstanceId is mandatory for this action.");
-        assert_eq!(e.status, 400);
+        assert_eq!(crate::gateway::status::WireError::from(e).status, 400);
     }
 
     #[test]

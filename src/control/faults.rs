@@ -28,6 +28,7 @@ use serde_json::{json, Map, Value};
 
 use super::{bad_request, parse_body};
 use crate::error::{ApiError, Code};
+use crate::gateway::status::{code_status, WireError};
 use crate::store::faults::{Fault, Matcher, Rule};
 use crate::App;
 
@@ -73,11 +74,11 @@ struct ErrorBody {
 fn injected_status(code: Code) -> u16 {
     match code {
         Code::InstanceNotReady => 500,
-        c => c.http_status(),
+        c => code_status(c),
     }
 }
 
-fn error_of(e: ErrorBody) -> Result<ApiError, String> {
+fn error_of(e: ErrorBody) -> Result<WireError, String> {
     if e.code.trim().is_empty() {
         return Err("Error.Code: must not be empty".into());
     }
@@ -108,12 +109,11 @@ fn error_of(e: ErrorBody) -> Result<ApiError, String> {
             ))
         }
     };
-    Ok(ApiError {
-        code: e.code.into(),
-        status,
-        message,
-        detail: None,
-    })
+    let error = match known {
+        Some(c) => ApiError::with_message(c, message),
+        None => ApiError::other(e.code, message),
+    };
+    Ok(WireError { error, status })
 }
 
 fn non_empty(field: &str, v: Option<String>) -> Result<Option<String>, String> {
@@ -184,7 +184,7 @@ pub fn fault_json(f: &Fault) -> Value {
     if let Some(e) = &f.rule.error {
         out.insert(
             "Error".into(),
-            json!({"Code": e.code, "HttpStatus": e.status, "Message": e.message}),
+            json!({"Code": e.error.code, "HttpStatus": e.status, "Message": e.error.message}),
         );
     }
     out.insert("LatencyMs".into(), json!(f.rule.latency_ms));
@@ -227,7 +227,7 @@ mod tests {
         let r = rule(r#"{"Error": {"Code": "ServiceUnavailable"}}"#).unwrap();
         let e = r.error.unwrap();
         assert_eq!(
-            (e.status, e.message.as_ref()),
+            (e.status, e.error.message.as_ref()),
             (503, Code::ServiceUnavailable.default_message())
         );
         let e = rule(r#"{"Error": {"Code": "InstanceNotReady"}}"#)
@@ -240,7 +240,7 @@ mod tests {
             .error
             .unwrap();
         assert_eq!(
-            (e.status, e.message.as_ref()),
+            (e.status, e.error.message.as_ref()),
             (400, "Request was denied due to user flow control.")
         );
     }

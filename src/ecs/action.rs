@@ -4,14 +4,15 @@ use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
 use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
+use crate::ecs::model::ChargeType;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
 use crate::ecs::start::StartInstance;
 use crate::ecs::stop::{StopInstance, StopOptions};
 use crate::ecs::world::World;
 use crate::ecs::{Answer, Ctx};
-use crate::error::ApiResult;
-use crate::params::Params;
+use crate::error::{ApiError, ApiResult, Code};
+use crate::params::{Choice, Params};
 
 macro_rules! actions {
     ($($name:ident),* $(,)?) => {
@@ -60,6 +61,23 @@ actions!(
     DescribeRegions,
     DescribeZones,
 );
+
+impl Choice for ChargeType {
+    const ALL: &'static [Self] = &[ChargeType::PostPaid, ChargeType::PrePaid];
+
+    fn as_str(self) -> &'static str {
+        ChargeType::as_str(self)
+    }
+}
+
+/// `InstanceChargeType` (`PostPaid` or `PrePaid`) when sent, as RunInstances and the
+/// DescribeInstances filter read it.
+pub fn charge_type(p: &Params) -> ApiResult<Option<ChargeType>> {
+    p.choice(
+        "InstanceChargeType",
+        ApiError::new(Code::InvalidInstanceChargeTypeNotFound),
+    )
+}
 
 /// A parsed request of any supported action.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,19 +3,20 @@
 //! `AllTogether` (default) applies the operation instance by instance and, at the
 //! first refusal, rolls every applied change back (status, stopped mode, stock and
 //! quota) and answers that refusal: nothing changes. `SuccessFirst` applies what it
-//! can and reports each instance in `InstanceResponses` with `Code` `"200"` or the
-//! refusal's code. `DryRun` answers `DRYRUN.SUCCESS` when an AllTogether run would
+//! can and reports each instance in `InstanceResponses` as an [`Outcome`]: applied, or
+//! the refusal (the gateway writes these in wire form, `Code` `"200"` or the refusal's
+//! code; see [`crate::gateway::replies`]). `DryRun` answers `DRYRUN.SUCCESS` when an AllTogether run would
 //! succeed (it is applied and rolled back, so stock and quota are checked cumulatively);
 //! with SuccessFirst it always answers `DRYRUN.SUCCESS`, as documented.
 
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::ecs::model::Instance;
+use crate::ecs::model::{Instance, Status};
 use crate::ecs::stop::StopOptions;
 use crate::ecs::world::World;
 use crate::ecs::{reboot, start, stop, Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::Params;
+use crate::params::{Choice, Params};
 
 /// The operation a batch applies to each instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +32,29 @@ pub enum BatchOp {
     },
 }
 
+/// `BatchOptimization`: roll everything back at the first refusal, or apply what can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchOptimization {
+    /// All or nothing (the default).
+    AllTogether,
+    /// Apply what can be, report each instance.
+    SuccessFirst,
+}
+
+impl Choice for BatchOptimization {
+    const ALL: &'static [Self] = &[
+        BatchOptimization::AllTogether,
+        BatchOptimization::SuccessFirst,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            BatchOptimization::AllTogether => "AllTogether",
+            BatchOptimization::SuccessFirst => "SuccessFirst",
+        }
+    }
+}
+
 /// A parsed batch request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
@@ -42,6 +66,19 @@ pub struct Batch {
     pub all_together: bool,
     /// Check only.
     pub dry_run: bool,
+}
+
+/// What a batch did to one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The instance.
+    pub instance_id: String,
+    /// `Ok` when the operation was applied, or why it was refused.
+    pub result: Result<(), ApiError>,
+    /// The status before (`None`: not an instance the caller may see).
+    pub previous: Option<Status>,
+    /// The status after (`None`: not an instance the caller may see).
+    pub current: Option<Status>,
 }
 
 /// Parse `InstanceId.N` for a batch: 1–100 distinct ids.
@@ -57,13 +94,7 @@ pub fn parse_ids(p: &Params) -> ApiResult<Vec<String>> {
         .filter(|id| seen.insert(id.clone()))
         .collect();
     if ids.is_empty() {
-        return Err(ApiError {
-            status: 403,
-            ..ApiError::with_message(
-                Code::InvalidInstanceIdNotFound,
-                "InstanceId should not be null.",
-            )
-        });
+        return Err(ApiError::no_instance_ids());
     }
     Ok(ids)
 }
@@ -73,24 +104,21 @@ impl Batch {
     pub fn parse(p: &Params, op: BatchOp) -> ApiResult<Self> {
         p.required("RegionId")?;
         let ids = parse_ids(p)?;
-        let mode = p.one_of(
+        let mode = p.choice(
             "BatchOptimization",
-            &["AllTogether", "SuccessFirst"],
             ApiError::invalid_param("BatchOptimization"),
         )?;
         Ok(Batch {
             op,
             ids,
-            all_together: mode.as_deref() != Some("SuccessFirst"),
+            all_together: mode != Some(BatchOptimization::SuccessFirst),
             dry_run: p.flag("DryRun", false)?,
         })
     }
 
     /// Apply: `InstanceResponses`.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        if let Some(region) = ctx.region {
-            w.region(region)?;
-        }
+        w.check_region(ctx.region)?;
         if self.dry_run && !self.all_together {
             return Err(ApiError::new(Code::DryRunSuccess));
         }
@@ -100,24 +128,28 @@ impl Batch {
             // Only the caller's own instances show a status (no leak across accounts).
             let previous = w
                 .owned(ctx.caller, ctx.region, id, ctx.now)
-                .map_or("", |i| i.status.as_str());
+                .ok()
+                .map(|i| i.status);
             match self.run_one(w, ctx, id) {
                 Ok(before) => {
-                    let current = w.instances.get(id).map_or("", |i| i.status.as_str());
-                    responses.push(response(
-                        id,
-                        "200",
-                        "success",
-                        before.status.as_str(),
-                        current,
-                    ));
+                    responses.push(Outcome {
+                        instance_id: id.clone(),
+                        result: Ok(()),
+                        previous: Some(before.status),
+                        current: w.instance(id).map(|i| i.status),
+                    });
                     undo.push(before);
                 }
                 Err(e) if self.all_together => {
                     rollback(w, undo);
                     return Err(e);
                 }
-                Err(e) => responses.push(response(id, &e.code, &e.message, previous, previous)),
+                Err(e) => responses.push(Outcome {
+                    instance_id: id.clone(),
+                    result: Err(e),
+                    previous,
+                    current: previous,
+                }),
             }
         }
         if self.dry_run {
@@ -140,8 +172,7 @@ impl Batch {
             BatchOp::Reboot { .. } => reboot::check(w, ctx, id)?,
         }
         let before = w
-            .instances
-            .get(id)
+            .instance(id)
             .cloned()
             .ok_or_else(|| ApiError::new(Code::InvalidInstanceIdNotFound))?;
         match self.op {
@@ -157,14 +188,4 @@ fn rollback(w: &mut World, undo: Vec<Instance>) {
     for before in undo.into_iter().rev() {
         w.restore(before);
     }
-}
-
-fn response(id: &str, code: &str, message: &str, previous: &str, current: &str) -> Value {
-    json!({
-        "InstanceId": id,
-        "Code": code,
-        "Message": message,
-        "PreviousStatus": previous,
-        "CurrentStatus": current,
-    })
 }

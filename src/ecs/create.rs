@@ -12,8 +12,8 @@
 
 use serde_json::{json, Value};
 
+use crate::ecs::capacity::Placement;
 use crate::ecs::model::{ChargeType, SpotStrategy, Tag};
-use crate::ecs::resources::Placement;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -118,11 +118,7 @@ impl RunInstances {
                 "The specified parameter MinAmount is not valid.",
             ));
         }
-        let charge_type = match p.non_empty("InstanceChargeType") {
-            None | Some("PostPaid") => ChargeType::PostPaid,
-            Some("PrePaid") => ChargeType::PrePaid,
-            Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
-        };
+        let charge_type = crate::ecs::action::charge_type(p)?.unwrap_or_default();
         let period_months = if charge_type == ChargeType::PrePaid {
             let period = p
                 .int("Period")?
@@ -223,7 +219,7 @@ impl RunInstances {
             )
         });
         if let (Some(key), Some((_, fingerprint))) = (&token_key, &self.client_token) {
-            if let Some((seen, reply)) = w.client_tokens.get(key) {
+            if let Some((seen, reply)) = w.client_token(key) {
                 if seen != fingerprint {
                     return Err(ApiError::new(Code::IdempotentParameterMismatch));
                 }
@@ -309,14 +305,12 @@ impl RunInstances {
         if self.charge_type == ChargeType::PrePaid {
             reply.insert(
                 "OrderId".into(),
-                json!(format!("{}", 200_000_000_000u64 + w.next_seq)),
+                json!(format!("{}", 200_000_000_000u64 + w.next_seq())),
             );
         }
         if let Some(key) = token_key {
             let fingerprint = self.client_token.map(|(_, f)| f).unwrap_or_default();
-            w.mark_token(&key);
-            w.client_tokens
-                .insert(key, (fingerprint, Value::Object(reply.clone())));
+            w.remember_client_token(key, fingerprint, Value::Object(reply.clone()));
         }
         Ok(reply)
     }

@@ -9,7 +9,7 @@
 //! not block release. Deleting an instance already being released succeeds again.
 
 use crate::ecs::batch::parse_ids;
-use crate::ecs::lifecycle::{self, incorrect_status, prepaid_expired};
+use crate::ecs::lifecycle::{incorrect_status, prepaid_expired};
 use crate::ecs::model::{ChargeType, Status};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
@@ -91,9 +91,7 @@ impl DeleteInstances {
 
     /// Apply: all or nothing; `{}`.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        if let Some(region) = ctx.region {
-            w.region(region)?;
-        }
+        w.check_region(ctx.region)?;
         let known = self
             .ids
             .iter()
@@ -153,6 +151,5 @@ pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, o: DeleteOptions) {
     if !o.force_stop {
         timing.releasing += timing.stopping;
     }
-    lifecycle::begin_release(inst, ctx.now, &timing);
-    w.releasing.insert(id.to_string());
+    w.begin_release(id, ctx.now, &timing);
 }

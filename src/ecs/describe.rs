@@ -85,10 +85,7 @@ impl DescribeInstances {
         };
         let page = collect(w, ctx, &region, &self.filters, skip, take, from);
         let total = match (&self.paging, self.filters.is_empty()) {
-            (_, true) => w
-                .index
-                .get(&scope(ctx, &region))
-                .map_or(0, |i| i.len() as u64),
+            (_, true) => w.listed_count(&scope(ctx, &region)),
             // NextToken mode: TotalCount is documented as meaningless; counting every
             // match would cost a scan per page, so it counts this page only.
             (Paging::Token { .. }, false) => page.ids.len() as u64,
@@ -155,16 +152,14 @@ impl DescribeInstanceStatus {
         let skip = (self.number - 1).saturating_mul(self.size);
         let page = collect(w, ctx, &region, &filters, skip, self.size, None);
         let total = if filters.is_empty() {
-            w.index
-                .get(&scope(ctx, &region))
-                .map_or(0, |i| i.len() as u64)
+            w.listed_count(&scope(ctx, &region))
         } else {
             count(w, ctx, &region, &filters)
         };
         let statuses: Vec<Value> = page
             .ids
             .iter()
-            .filter_map(|id| w.instances.get(id))
+            .filter_map(|id| w.instance(id))
             .map(|i| json!({"InstanceId": i.instance_id, "Status": i.status.as_str()}))
             .collect();
         let mut reply = Reply::new();

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::ecs::catalog::Wildcard;
-use crate::ecs::model::{ChargeType, Instance, Status, LOCK_REASONS};
+use crate::ecs::model::{ChargeType, Instance, LockReason, Status};
 use crate::ecs::view::stored_field;
 use crate::ecs::world::World;
 use crate::error::{ApiError, ApiResult, Code};
@@ -27,7 +27,7 @@ pub struct Filters {
     /// InstanceChargeType.
     pub charge_type: Option<ChargeType>,
     /// LockReason.
-    pub lock_reason: Option<String>,
+    pub lock_reason: Option<LockReason>,
     /// Tag.N.Key / Tag.N.Value (value `None` matches any value).
     pub tags: Vec<(String, Option<String>)>,
     /// Fields matched against the DescribeInstances object (ImageId, VpcId, …).
@@ -57,17 +57,8 @@ impl Filters {
                 Some(Status::parse(s).ok_or_else(|| ApiError::new(Code::InvalidStatusNotFound))?)
             }
         };
-        let charge_type = match p.non_empty("InstanceChargeType") {
-            None => None,
-            Some("PostPaid") => Some(ChargeType::PostPaid),
-            Some("PrePaid") => Some(ChargeType::PrePaid),
-            Some(_) => return Err(ApiError::new(Code::InvalidInstanceChargeTypeNotFound)),
-        };
-        let lock_reason = p.one_of(
-            "LockReason",
-            &LOCK_REASONS,
-            ApiError::new(Code::InvalidLockReasonNotFound),
-        )?;
+        let charge_type = crate::ecs::action::charge_type(p)?;
+        let lock_reason = p.choice("LockReason", ApiError::new(Code::InvalidLockReasonNotFound))?;
         p.one_of(
             "InstanceNetworkType",
             &["vpc", "classic"],
@@ -128,7 +119,6 @@ impl Filters {
                 .is_some_and(|c| c != inst.instance_charge_type)
             || self
                 .lock_reason
-                .as_ref()
                 .is_some_and(|r| !inst.operation_locks.has(r))
             || self
                 .name

@@ -13,7 +13,9 @@
 //! ```
 
 use crate::clock::{format_ecs, Millis};
-use crate::ecs::model::{ChargeType, DiskType, EcsTime, Instance, Status, Step, StoppedMode};
+use crate::ecs::model::{
+    ChargeType, DiskStatus, DiskType, EcsTime, Instance, LockReason, Status, Step, StoppedMode,
+};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::timing::Timing;
 
@@ -74,7 +76,7 @@ pub fn incorrect_status(current: Status, expected: &[Status]) -> ApiError {
 
 /// Refuse with `InstanceLockedForSecurity` when a `security` lock is present.
 pub fn check_security_lock(inst: &Instance) -> ApiResult<()> {
-    if inst.operation_locks.has("security") {
+    if inst.operation_locks.has(LockReason::Security) {
         return Err(ApiError::new(Code::InstanceLockedForSecurity));
     }
     Ok(())
@@ -90,12 +92,12 @@ pub fn prepaid_expired(inst: &Instance, now: Millis) -> bool {
 /// recycling spot, overdue dedicated host). Those locks block start/stop/reboot.
 pub fn billing_locked(inst: &Instance) -> bool {
     [
-        "financial",
-        "dedicatedhostfinancial",
-        "recycling",
-        "refunded",
+        LockReason::Financial,
+        LockReason::DedicatedHostFinancial,
+        LockReason::Recycling,
+        LockReason::Refunded,
     ]
-    .iter()
+    .into_iter()
     .any(|r| inst.operation_locks.has(r))
 }
 
@@ -119,7 +121,7 @@ pub fn check_disks(inst: &Instance, now: Millis, init_local_disk: bool) -> ApiRe
         return Err(ApiError::new(Code::DiskInArrears));
     }
     for d in &inst.mock_disks {
-        let ok = d.status.eq_ignore_ascii_case("In_use");
+        let ok = d.status.is_in_use();
         match d.disk_type {
             DiskType::System | DiskType::Data if !ok => return Err(ApiError::new(Code::DiskError)),
             DiskType::Local if !ok && !init_local_disk => {
@@ -138,9 +140,9 @@ pub fn restore_local_disks(inst: &mut Instance) -> usize {
     for d in inst
         .mock_disks
         .iter_mut()
-        .filter(|d| d.disk_type == DiskType::Local && !d.status.eq_ignore_ascii_case("In_use"))
+        .filter(|d| d.disk_type == DiskType::Local && !d.status.is_in_use())
     {
-        d.status = "In_use".to_string();
+        d.status = DiskStatus::InUse;
         d.mock_data_lost = true;
         n += 1;
     }

@@ -7,10 +7,10 @@
 //! sorting or copying.
 
 use crate::ecs::filters::Filters;
-use crate::ecs::world::World;
+use crate::ecs::world::{Scope, World};
 use crate::ecs::Ctx;
 
-pub(crate) fn scope(ctx: &Ctx<'_>, region: &str) -> (String, String) {
+pub(crate) fn scope(ctx: &Ctx<'_>, region: &str) -> Scope {
     (ctx.caller.account_id.clone(), region.to_string())
 }
 
@@ -62,8 +62,7 @@ pub(crate) fn collect(
         // Without filters every indexed instance matches (due releases were swept), so
         // a deep page starts by walking the index keys alone, without settling each.
         match w
-            .index
-            .get(&key)
+            .listing(&key)
             .and_then(|idx| idx.range(..=cursor).rev().nth(skip as usize))
         {
             Some((seq, _)) => {
@@ -79,7 +78,7 @@ pub(crate) fn collect(
             return true;
         }
         let w: &World = w;
-        if !w.instances.get(id).is_some_and(|inst| f.matches(w, inst)) {
+        if !w.instance(id).is_some_and(|inst| f.matches(w, inst)) {
             return true;
         }
         if skipped < skip {
@@ -106,7 +105,7 @@ pub(crate) fn collect(
     }
     // Walk the index in small batches so the borrow of the index ends before settling.
     loop {
-        let batch: Vec<(u64, String)> = match w.index.get(&key) {
+        let batch: Vec<(u64, String)> = match w.listing(&key) {
             Some(idx) => idx
                 .range(..=cursor)
                 .rev()
@@ -142,14 +141,14 @@ pub(crate) fn count(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters) -> 
             seen.push(id.clone());
             if w.owned(ctx.caller, Some(region), id, ctx.now).is_ok() {
                 let w: &World = w;
-                if w.instances.get(id).is_some_and(|inst| f.matches(w, inst)) {
+                if w.instance(id).is_some_and(|inst| f.matches(w, inst)) {
                     n += 1;
                 }
             }
         }
         return n;
     }
-    let ids: Vec<String> = match w.index.get(&scope(ctx, region)) {
+    let ids: Vec<String> = match w.listing(&scope(ctx, region)) {
         Some(idx) => idx.values().cloned().collect(),
         None => return 0,
     };
@@ -157,7 +156,7 @@ pub(crate) fn count(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters) -> 
     for id in ids {
         if w.settled(&id, ctx.now).is_some() {
             let w: &World = w;
-            if w.instances.get(&id).is_some_and(|inst| f.matches(w, inst)) {
+            if w.instance(&id).is_some_and(|inst| f.matches(w, inst)) {
                 n += 1;
             }
         }

@@ -9,8 +9,8 @@
 //! |---|---|
 //! | [`model`] | instances, statuses, disks, locks, transition phases |
 //! | [`catalog`] | accounts, regions/zones, instance types, the fixture document |
-//! | [`world`] | the whole state, instance index, lazy settling |
-//! | [`resources`] | stock and quota checks and moves |
+//! | [`world`] | the whole state behind named operations (private fields), instance index, lazy settling |
+//! | [`capacity`] | stock and quota: placements, usage, capacity checks (a value the world owns) |
 //! | [`lifecycle`] | the status machine and checks shared by actions |
 //! | [`action`] | action names, typed requests, the dispatch `match` |
 //! | [`start`], [`stop`], [`reboot`], [`batch`], [`delete`] | lifecycle actions |
@@ -19,11 +19,12 @@
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
-//! | [`changes`] | change tracking, records and images for persistence |
+//! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
 pub mod action;
 pub mod admin;
 pub mod batch;
+pub mod capacity;
 pub mod catalog;
 pub mod changes;
 pub mod create;
@@ -38,7 +39,6 @@ pub mod new_instance;
 pub mod reboot;
 pub mod regions;
 pub mod render_cache;
-pub mod resources;
 pub mod start;
 pub mod stop;
 pub mod view;

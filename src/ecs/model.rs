@@ -171,21 +171,72 @@ pub mod opt_time {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Lock {
-    /// `financial`, `security`, `recycling`, `dedicatedhostfinancial` or `refunded`.
+    /// `financial`, `security`, `recycling`, `dedicatedhostfinancial` or `refunded`, kept
+    /// as the fixture spells it (Describe* shows it verbatim; [`Lock::reason`] reads it).
     pub lock_reason: String,
     /// Free text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lock_msg: Option<String>,
 }
 
-/// The documented lock reasons (spec §4).
-pub const LOCK_REASONS: [&str; 5] = [
-    "financial",
-    "security",
-    "recycling",
-    "dedicatedhostfinancial",
-    "refunded",
-];
+impl Lock {
+    /// The documented reason this lock names (case-insensitive), if any.
+    pub fn reason(&self) -> Option<LockReason> {
+        LockReason::parse(&self.lock_reason)
+    }
+}
+
+/// A documented lock reason (spec §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LockReason {
+    /// Overdue payment.
+    Financial,
+    /// Locked for security reasons (refuses every lifecycle action).
+    Security,
+    /// Being recycled.
+    Recycling,
+    /// The dedicated host is overdue.
+    DedicatedHostFinancial,
+    /// Refunded.
+    Refunded,
+}
+
+impl crate::params::Choice for LockReason {
+    const ALL: &'static [LockReason] = &LockReason::ALL;
+
+    fn as_str(self) -> &'static str {
+        LockReason::as_str(self)
+    }
+}
+
+impl LockReason {
+    /// Every documented reason.
+    pub const ALL: [LockReason; 5] = [
+        LockReason::Financial,
+        LockReason::Security,
+        LockReason::Recycling,
+        LockReason::DedicatedHostFinancial,
+        LockReason::Refunded,
+    ];
+
+    /// The wire spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockReason::Financial => "financial",
+            LockReason::Security => "security",
+            LockReason::Recycling => "recycling",
+            LockReason::DedicatedHostFinancial => "dedicatedhostfinancial",
+            LockReason::Refunded => "refunded",
+        }
+    }
+
+    /// The reason spelled `s`, in any case.
+    pub fn parse(s: &str) -> Option<LockReason> {
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s))
+    }
+}
 
 /// `OperationLocks` as ECS wraps it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -197,11 +248,9 @@ pub struct OperationLocks {
 }
 
 impl OperationLocks {
-    /// Whether a lock with this reason is present (case-insensitive).
-    pub fn has(&self, reason: &str) -> bool {
-        self.lock_reason
-            .iter()
-            .any(|l| l.lock_reason.eq_ignore_ascii_case(reason))
+    /// Whether a lock with this reason is present (its spelling in any case).
+    pub fn has(&self, reason: LockReason) -> bool {
+        self.lock_reason.iter().any(|l| l.reason() == Some(reason))
     }
 }
 
@@ -248,8 +297,8 @@ pub struct Disk {
     pub disk_type: DiskType,
     /// A documented disk status (`In_use`, `Available`, `Attaching`, `Detaching`,
     /// `Creating`, `ReIniting`) or `Error` for a failed disk.
-    #[serde(default = "in_use")]
-    pub status: String,
+    #[serde(default)]
+    pub status: DiskStatus,
     /// Subscription disk expiry; in the past means in arrears.
     #[serde(default, with = "opt_time", skip_serializing_if = "Option::is_none")]
     pub expired_time: Option<EcsTime>,
@@ -265,8 +314,89 @@ pub struct Disk {
     pub mock_data_lost: bool,
 }
 
-fn in_use() -> String {
-    "In_use".to_string()
+/// The status of a disk. Fixtures may hold any string: the documented ones are read
+/// exactly as spelled, anything else is kept verbatim in [`DiskStatus::Other`] (and
+/// counts as `In_use` only when it is that word in another case), so a dump gives back
+/// what was loaded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DiskStatus {
+    /// `In_use`: attached and working (the default).
+    #[default]
+    InUse,
+    /// `Available`: not attached.
+    Available,
+    /// `Attaching`.
+    Attaching,
+    /// `Detaching`.
+    Detaching,
+    /// `Creating`.
+    Creating,
+    /// `ReIniting`.
+    ReIniting,
+    /// `Error`: a failed disk.
+    Error,
+    /// Any other spelling, kept as loaded.
+    Other(String),
+}
+
+impl DiskStatus {
+    const KNOWN: [(DiskStatus, &'static str); 7] = [
+        (DiskStatus::InUse, "In_use"),
+        (DiskStatus::Available, "Available"),
+        (DiskStatus::Attaching, "Attaching"),
+        (DiskStatus::Detaching, "Detaching"),
+        (DiskStatus::Creating, "Creating"),
+        (DiskStatus::ReIniting, "ReIniting"),
+        (DiskStatus::Error, "Error"),
+    ];
+
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            DiskStatus::Other(s) => s,
+            known => Self::KNOWN
+                .iter()
+                .find(|(k, _)| k == known)
+                .map_or("", |(_, s)| s),
+        }
+    }
+
+    /// Whether the disk is attached and working (`In_use`, in any case).
+    pub fn is_in_use(&self) -> bool {
+        match self {
+            DiskStatus::InUse => true,
+            DiskStatus::Other(s) => s.eq_ignore_ascii_case("In_use"),
+            _ => false,
+        }
+    }
+}
+
+impl From<&str> for DiskStatus {
+    fn from(s: &str) -> Self {
+        Self::KNOWN
+            .iter()
+            .find(|(_, w)| *w == s)
+            .map_or_else(|| DiskStatus::Other(s.to_string()), |(k, _)| k.clone())
+    }
+}
+
+impl PartialEq<&str> for DiskStatus {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for DiskStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for DiskStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        Ok(DiskStatus::from(s.as_str()))
+    }
 }
 
 /// A scheduled status change of an instance in the middle of a transition.

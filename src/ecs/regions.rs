@@ -9,6 +9,15 @@ use crate::params::Params;
 
 const LANGUAGES: [&str; 7] = ["zh-CN", "en-US", "ja", "zh-TW", "fr", "de", "ko"];
 
+/// `AcceptLanguage`, when sent, is one ECS knows.
+fn check_language(p: &Params) -> ApiResult<()> {
+    p.one_of(
+        "AcceptLanguage",
+        &LANGUAGES,
+        ApiError::new(Code::InvalidAcceptLanguageNotFound),
+    )
+}
+
 /// A parsed DescribeRegions request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DescribeRegions;
@@ -16,11 +25,7 @@ pub struct DescribeRegions;
 impl DescribeRegions {
     /// Parse (validates `AcceptLanguage`, `InstanceChargeType`, `ResourceType`).
     pub fn parse(p: &Params) -> ApiResult<Self> {
-        p.one_of(
-            "AcceptLanguage",
-            &LANGUAGES,
-            ApiError::new(Code::InvalidAcceptLanguageNotFound),
-        )?;
+        check_language(p)?;
         p.one_of(
             "InstanceChargeType",
             &["PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo"],
@@ -36,7 +41,7 @@ impl DescribeRegions {
 
     /// Apply: `Regions.Region[]`.
     pub fn apply(self, w: &mut World, _ctx: &Ctx<'_>) -> ApiResult<Reply> {
-        let mut regions: Vec<&crate::ecs::catalog::Region> = w.regions.values().collect();
+        let mut regions: Vec<&crate::ecs::catalog::Region> = w.regions().collect();
         // The real service lists regions in its own (geographic) order; regions it does
         // not know follow in id order.
         regions.sort_by_key(|r| {
@@ -114,11 +119,7 @@ impl DescribeZones {
     /// Parse the parameters.
     pub fn parse(p: &Params) -> ApiResult<Self> {
         p.required("RegionId")?;
-        p.one_of(
-            "AcceptLanguage",
-            &LANGUAGES,
-            ApiError::new(Code::InvalidAcceptLanguageNotFound),
-        )?;
+        check_language(p)?;
         p.one_of(
             "InstanceChargeType",
             &["PrePaid", "PostPaid"],

@@ -90,8 +90,8 @@ fn start_goes_starting_then_running_on_the_clock() {
     assert_eq!(k.status(STOPPED), "Starting");
     k.advance(1);
     assert_eq!(k.status(STOPPED), "Running");
-    let inst = k.world.instances.get(STOPPED).unwrap();
-    assert_eq!(inst.start_time.unwrap().0, k.now - 1000);
+    let inst = k.instance(STOPPED).unwrap();
+    assert_eq!(inst.start_time.unwrap().0, k.now() - 1000);
     assert_eq!(inst.stopped_mode.as_str(), "Not-applicable");
 }
 
@@ -126,13 +126,10 @@ fn dry_run_checks_everything_and_changes_nothing() {
 fn economical_start_takes_stock_and_quota() {
     let mut k = Kit::new();
     let before = k.stock("cn-hangzhou-h", "ecs.g7.large");
-    let usage = k.world.usage("1000000000000001", "cn-hangzhou").vcpus;
+    let usage = k.usage("1000000000000001", "cn-hangzhou").vcpus;
     assert_eq!(start(&mut k, "i-bp1econok00000000001"), "200");
     assert_eq!(k.stock("cn-hangzhou-h", "ecs.g7.large"), before - 1);
-    assert_eq!(
-        k.world.usage("1000000000000001", "cn-hangzhou").vcpus,
-        usage + 2
-    );
+    assert_eq!(k.usage("1000000000000001", "cn-hangzhou").vcpus, usage + 2);
     // A KeepCharging instance already holds its resources.
     assert_eq!(start(&mut k, STOPPED), "200");
     assert_eq!(k.stock("cn-hangzhou-h", "ecs.g7.large"), before - 1);
@@ -149,7 +146,7 @@ fn init_local_disk_restores_and_loses_data() {
         ),
         "200"
     );
-    let inst = k.world.instances.get(id).unwrap();
+    let inst = k.instance(id).unwrap();
     let failed = inst
         .mock_disks
         .iter()
@@ -169,11 +166,11 @@ fn init_local_disk_restores_and_loses_data() {
 fn prepaid_expiry_follows_the_clock() {
     let mut k = Kit::new();
     let id = STOPPED;
-    {
-        let inst = k.world.instances.get_mut(id).unwrap();
+    let expiry = k.now() + 60_000;
+    k.edit_instance(id, |inst| {
         inst.instance_charge_type = crate::ecs::model::ChargeType::PrePaid;
-        inst.expired_time = Some(crate::ecs::model::EcsTime(k.now + 60_000));
-    }
+        inst.expired_time = Some(crate::ecs::model::EcsTime(expiry));
+    });
     assert_eq!(
         k.code("StartInstance", &[("InstanceId", id), ("DryRun", "true")]),
         "DryRunOperation"
@@ -231,7 +228,7 @@ fn stop_charging_releases_and_is_ignored_where_unsupported() {
     );
     assert_eq!(k.stock("cn-hangzhou-h", "ecs.g7.large"), before + 1);
     assert_eq!(
-        k.world.instances[RUNNING].stopped_mode.as_str(),
+        k.instance(RUNNING).unwrap().stopped_mode.as_str(),
         "StopCharging"
     );
     assert_eq!(
@@ -282,7 +279,8 @@ fn all_together_rolls_back_stock_and_status() {
     assert_eq!(k.status(STOPPED), "Stopped");
     assert_eq!(k.stock("cn-hangzhou-h", "ecs.g7.large"), before);
     assert_eq!(
-        k.world.instances["i-bp1econok00000000001"]
+        k.instance("i-bp1econok00000000001")
+            .unwrap()
             .stopped_mode
             .as_str(),
         "StopCharging"
@@ -335,7 +333,7 @@ fn run_instances_takes_stock_atomically_and_respects_min_amount() {
         .len() as u64;
     assert!((5..30).contains(&ids), "{ids}");
     assert_eq!(k.stock("cn-hangzhou-i", "ecs.g7.2xlarge"), 20 - ids);
-    let used = k.world.usage("1000000000000001", "cn-hangzhou").vcpus;
+    let used = k.usage("1000000000000001", "cn-hangzhou").vcpus;
     assert!(used <= 150, "used {used}, created {ids}");
 }
 
@@ -355,7 +353,8 @@ fn names_follow_sequence_syntax_or_unique_suffix() {
             .unwrap()
             .iter()
             .map(|id| {
-                k.world.instances[id.as_str().unwrap()]
+                k.instance(id.as_str().unwrap())
+                    .unwrap()
                     .instance_name
                     .clone()
             })
@@ -460,4 +459,25 @@ fn success_first_does_not_reveal_other_accounts_instances() {
     assert_eq!(item["Code"], "InvalidInstanceId.NotFound");
     assert_eq!(item["PreviousStatus"], "");
     assert_eq!(item["CurrentStatus"], "");
+}
+
+#[test]
+fn rule_calls_go_through_auth_and_ram() {
+    let mut k = Kit::new();
+    // A RAM user limited to Describe* is refused a start, and nothing changes.
+    let e = k
+        .call_with_key("readonly", "StartInstance", &[("InstanceId", STOPPED)])
+        .unwrap_err();
+    assert_eq!(e.code, "Forbidden.RAM");
+    assert_eq!(k.status(STOPPED), "Stopped");
+    // A RAM user without Describe* gets an empty list from DescribeInstances, not a
+    // refusal.
+    let r = k
+        .call_with_key("operator", "DescribeInstances", &[])
+        .unwrap();
+    assert_eq!(r["TotalCount"], 0);
+    let r = k
+        .call_with_key("readonly", "DescribeInstances", &[])
+        .unwrap();
+    assert!(r["TotalCount"].as_u64().unwrap() > 0);
 }

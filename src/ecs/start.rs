@@ -7,11 +7,11 @@
 //! (arrears, then status; failed local disks pass with `InitLocalDisk`) → KMS → spot
 //! price → for an economical-mode (StopCharging) instance, stock and quota → DryRun.
 
+use crate::ecs::capacity::Placement;
 use crate::ecs::lifecycle::{
     self, billing_locked, check_disks, check_security_lock, incorrect_status, prepaid_expired,
 };
-use crate::ecs::model::{ChargeType, SpotStrategy, Status, StoppedMode};
-use crate::ecs::resources::Placement;
+use crate::ecs::model::{ChargeType, LockReason, SpotStrategy, Status, StoppedMode};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -54,7 +54,9 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
     w.owned(ctx.caller, ctx.region, id, ctx.now)?;
     // Settled and owned; the rest only reads.
     let w: &World = w;
-    let inst = &w.instances[id];
+    let inst = w
+        .instance(id)
+        .ok_or_else(|| ApiError::new(Code::InvalidInstanceIdNotFound))?;
     check_security_lock(inst)?;
     let postpaid = inst.instance_charge_type == ChargeType::PostPaid;
     if prepaid_expired(inst, ctx.now) {
@@ -63,7 +65,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
             "The prePaid instance has been expired.",
         ));
     }
-    if postpaid && inst.operation_locks.has("financial") {
+    if postpaid && inst.operation_locks.has(LockReason::Financial) {
         return Err(ApiError::with_message(
             Code::InstanceExpired,
             "The postPaid instance has been expired.Please ensure your account have enough balance.",

@@ -12,7 +12,7 @@ use crate::ecs::model::{ChargeType, Instance, SpotStrategy, Status, StoppedMode}
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::Params;
+use crate::params::{Choice, Params};
 
 /// Stop options shared by StopInstance and StopInstances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,17 +23,33 @@ pub struct StopOptions {
     pub stop_charging: bool,
 }
 
+/// The `StoppedMode` a StopInstance request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestedMode {
+    /// Keep the resources (and the bill).
+    KeepCharging,
+    /// Economical mode: give back stock and quota while stopped.
+    StopCharging,
+}
+
+impl Choice for RequestedMode {
+    const ALL: &'static [Self] = &[RequestedMode::KeepCharging, RequestedMode::StopCharging];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            RequestedMode::KeepCharging => "KeepCharging",
+            RequestedMode::StopCharging => "StopCharging",
+        }
+    }
+}
+
 impl StopOptions {
     /// Parse `ForceStop` and `StoppedMode`.
     pub fn parse(p: &Params) -> ApiResult<Self> {
-        let mode = p.one_of(
-            "StoppedMode",
-            &["KeepCharging", "StopCharging"],
-            ApiError::invalid_param("StoppedMode"),
-        )?;
+        let mode = p.choice("StoppedMode", ApiError::invalid_param("StoppedMode"))?;
         Ok(StopOptions {
             force: p.flag("ForceStop", false)?,
-            stop_charging: mode.as_deref() == Some("StopCharging"),
+            stop_charging: mode == Some(RequestedMode::StopCharging),
         })
     }
 }
@@ -99,7 +115,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str) -> ApiResult<()> {
 
 /// Stop a checked instance.
 pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, options: StopOptions) {
-    let Some(inst) = w.instances.get(id) else {
+    let Some(inst) = w.instance(id) else {
         return;
     };
     let mode = if !supports_economical_mode(w, inst) {

@@ -14,6 +14,7 @@ use axum::http::HeaderMap;
 use crate::clock::{parse_time, system_now};
 use crate::ecs::world::{Caller, KeyInfo};
 use crate::error::{ApiError, ApiResult, Code};
+use crate::gateway::header;
 use crate::gateway::signature as sig;
 use crate::params::Params;
 use crate::store::nonces::MAX_NONCE_LEN;
@@ -165,13 +166,6 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
     }
     check_nonce(store, key_id, nonce)?;
     Ok(verified(info))
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty())
 }
 
 fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> ApiResult<Verified> {

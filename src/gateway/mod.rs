@@ -12,7 +12,9 @@
 pub mod auth;
 pub mod order;
 pub mod render;
+pub mod replies;
 pub mod signature;
+pub mod status;
 pub mod xml;
 
 use std::time::{Duration, Instant};
@@ -34,6 +36,7 @@ use crate::store::Store;
 use crate::App;
 use auth::{authenticate, SignedRequest, Verified};
 use render::Format;
+use status::WireError;
 
 /// The only API version served.
 pub const API_VERSION: &str = "2014-05-26";
@@ -48,7 +51,8 @@ fn decode(raw: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(raw).into_owned().collect()
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A header's value, when it is present, valid text and not empty.
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -80,6 +84,50 @@ struct Seen {
     signature_version: Option<String>,
 }
 
+impl Seen {
+    /// Nothing learned yet: until the body is read, the query's Format decides how an
+    /// error looks.
+    fn new(query: &[(String, String)], headers: &HeaderMap) -> Self {
+        Seen {
+            format: choose_format(
+                query
+                    .iter()
+                    .rev()
+                    .find(|(k, _)| k == "Format")
+                    .map(|(_, v)| v.as_str()),
+                headers,
+            ),
+            action: String::new(),
+            account_id: None,
+            access_key_id: None,
+            signature_version: None,
+        }
+    }
+}
+
+/// One request through the same pipeline as [`handle`] (method, parameters, action,
+/// version, auth, RAM and the empty-list rule, faults, typed request, apply), up to the
+/// answer that `handle` renders. The in-process rule tests (`ecs::testkit`) call this,
+/// so they cannot skip a step by accident.
+#[cfg(test)]
+pub(crate) async fn answer(
+    app: &App,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(Action, Answer), WireError> {
+    let query = decode(uri.query().unwrap_or("").as_bytes());
+    let mut seen = Seen::new(&query, headers);
+    let incoming = Incoming {
+        method,
+        uri,
+        headers,
+        query: &query,
+    };
+    process(app, incoming, body, &mut seen, &mut None).await
+}
+
 /// The RPC handler for `/`.
 pub async fn handle(
     State(app): State<App>,
@@ -99,25 +147,12 @@ pub async fn handle(
     // is the answer, in JSON (the client's Format cannot be known), and the connection
     // closes after it.
     if let Some(err) = crate::server::refusal_from_headers(&headers) {
-        tracing::info!(status = err.status, code = %err.code, request_id, detail = %err.message, "refused at the HTTP layer");
+        let err = WireError::from(err);
+        tracing::info!(status = err.status, code = %err.error.code, request_id, detail = %err.error.message, "refused at the HTTP layer");
         return render::error(&err, &request_id, &host, Format::Json);
     }
     let query = decode(uri.query().unwrap_or("").as_bytes());
-    let mut seen = Seen {
-        // Until the body is read, the query's Format decides how an error looks.
-        format: choose_format(
-            query
-                .iter()
-                .rev()
-                .find(|(k, _)| k == "Format")
-                .map(|(_, v)| v.as_str()),
-            &headers,
-        ),
-        action: String::new(),
-        account_id: None,
-        access_key_id: None,
-        signature_version: None,
-    };
+    let mut seen = Seen::new(&query, &headers);
     let mut params = None;
     let incoming = Incoming {
         method: &method,
@@ -127,7 +162,7 @@ pub async fn handle(
     };
     let result = process(&app, incoming, body, &mut seen, &mut params).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
-    let code = result.as_ref().err().map(|e| e.code.to_string());
+    let code = result.as_ref().err().map(|e| e.error.code.to_string());
     let response = match result {
         Ok((action, reply)) => {
             tracing::info!(
@@ -142,9 +177,9 @@ pub async fn handle(
         Err(err) => {
             let action = seen.action.as_str();
             if err.status >= 500 {
-                tracing::warn!(action, status = err.status, code = %err.code, elapsed_us, request_id, message = %err.message, "server error");
+                tracing::warn!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, message = %err.error.message, "server error");
             } else {
-                tracing::info!(action, status = err.status, code = %err.code, elapsed_us, request_id, "refused");
+                tracing::info!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, "refused");
             }
             render::error(&err, &request_id, &host, seen.format)
         }
@@ -185,7 +220,7 @@ async fn process(
     body: Body,
     seen: &mut Seen,
     merged: &mut Option<Params>,
-) -> ApiResult<(Action, Answer)> {
+) -> Result<(Action, Answer), WireError> {
     let Incoming {
         method,
         uri,
@@ -193,7 +228,7 @@ async fn process(
         query,
     } = incoming;
     if method != Method::GET && method != Method::POST {
-        return Err(ApiError::new(Code::UnsupportedHttpMethod));
+        return Err(Code::UnsupportedHttpMethod.into());
     }
     let body = read_body(body, headers, app.max_body).await?;
     let params: &Params = merged.insert(merge_params(query, headers, &body));
@@ -209,7 +244,7 @@ async fn process(
         .or_else(|| header(headers, "x-acs-version"))
         .ok_or_else(|| ApiError::missing("Version"))?;
     if version != API_VERSION {
-        return Err(ApiError::new(Code::InvalidVersion));
+        return Err(Code::InvalidVersion.into());
     }
     let action =
         Action::parse(&seen.action).ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
@@ -226,7 +261,7 @@ async fn process(
     // A RAM user without permission gets Forbidden.RAM, except on an action documented
     // to answer an empty list instead (DescribeInstances).
     let denied = match check_ram(&verified, action) {
-        Err(e) if !action.empty_when_denied() => return Err(e),
+        Err(e) if !action.empty_when_denied() => return Err(e.into()),
         result => result.is_err(),
     };
     let call = Call {

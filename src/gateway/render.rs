@@ -1,6 +1,6 @@
 //! Rendering responses: JSON or XML, success or error — the only place that writes bodies.
 //!
-//! One serializer per format: `serde_json` for JSON and [`xml`](crate::gateway::xml)
+//! One serializer per format: `serde_json` for JSON and [`xml`]
 //! for the ECS XML convention (root `<{Action}Response>` or `<Error>`, a list under key
 //! `K` as repeated `<K>` elements). Typed answers (DescribeInstances pages,
 //! DescribeInstanceAttribute) are written straight from the state into the buffer in the
@@ -15,6 +15,7 @@ use serde_json::{json, Map, Value};
 use crate::ecs::view::AttributeView;
 use crate::ecs::{Answer, Reply};
 use crate::error::ApiError;
+use crate::gateway::status::WireError;
 use crate::gateway::{order, xml};
 
 /// JSON content type, as the real gateway sends it.
@@ -86,9 +87,9 @@ pub fn answer(action: &str, request_id: &str, answer: Answer, format: Format) ->
 }
 
 /// An error response with the error's HTTP status.
-pub fn error(err: &ApiError, request_id: &str, host: &str, format: Format) -> Response {
+pub fn error(err: &WireError, request_id: &str, host: &str, format: Format) -> Response {
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serialize(&error_body(err, request_id, host), "Error", format);
+    let body = serialize(&error_body(&err.error, request_id, host), "Error", format);
     respond(status, body, format, request_id)
 }
 

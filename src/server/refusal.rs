@@ -129,6 +129,7 @@ pub(crate) fn quote(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gateway::status::{code_status, WireError};
 
     fn headers_of(request: &[u8]) -> HeaderMap {
         let mut fields = [httparse::EMPTY_HEADER; 8];
@@ -158,8 +159,12 @@ mod tests {
             assert_eq!(headers["connection"], "close");
             let err = from_headers(&headers).expect("a refusal");
             assert_eq!(
-                (err.code.as_ref(), err.status, err.message.as_ref()),
-                (code.as_str(), code.http_status(), "bad ???thing ??")
+                (
+                    err.code.as_ref(),
+                    WireError::from(err.clone()).status,
+                    err.message.as_ref()
+                ),
+                (code.as_str(), code_status(code), "bad ???thing ??")
             );
         }
     }

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::ecs::catalog::Wildcard;
-use crate::error::ApiError;
+use crate::gateway::status::WireError;
 use crate::params::Params;
 use crate::random::{Random, Stream};
 
@@ -40,7 +40,7 @@ pub struct Rule {
     /// Which calls.
     pub matcher: Matcher,
     /// The error to answer with (`None`: latency only).
-    pub error: Option<ApiError>,
+    pub error: Option<WireError>,
     /// Delay before answering.
     pub latency_ms: u64,
     /// Fire at most this many times (`None`: until deleted).
@@ -106,7 +106,7 @@ pub struct Effect {
     /// Total delay.
     pub delay_ms: u64,
     /// The answer instead of the real one.
-    pub error: Option<ApiError>,
+    pub error: Option<WireError>,
 }
 
 #[derive(Debug, Default)]
@@ -230,7 +230,7 @@ mod tests {
     fn rule(matcher: Matcher, error: Option<Code>, latency_ms: u64) -> Rule {
         Rule {
             matcher,
-            error: error.map(ApiError::new),
+            error: error.map(WireError::from),
             latency_ms,
             times: None,
             probability: 1.0,
@@ -258,7 +258,7 @@ mod tests {
         faults.add(rule(Matcher::default(), None, 1000));
         let effect = faults.check(&call, &random).expect("fires");
         assert_eq!(effect.delay_ms, 15);
-        assert_eq!(effect.error.expect("an error").code, "Throttling");
+        assert_eq!(effect.error.expect("an error").error.code, "Throttling");
         let hits: Vec<u64> = faults.list().iter().map(|f| f.hits).collect();
         assert_eq!(hits, [1, 1, 0], "the scan stops at the first error");
     }

@@ -42,10 +42,6 @@ pub struct NewRamUser {
 const KEY_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 impl World {
-    fn key_in_use(&self, id: &str) -> bool {
-        self.keys.contains_key(id)
-    }
-
     fn new_key(&self, random: &Random, taken: &HashSet<String>) -> AccessKey {
         loop {
             let id = format!(
@@ -66,7 +62,7 @@ impl World {
     pub(crate) fn check_quotas(&self, field: &str, quotas: &[Quota]) -> Result<(), Refusal> {
         let mut seen = HashSet::new();
         for (i, q) in quotas.iter().enumerate() {
-            if !self.regions.contains_key(&q.region_id) {
+            if !self.has_region(&q.region_id) {
                 return refuse(format!(
                     "{field}[{i}].RegionId: {} is not a region",
                     q.region_id
@@ -125,7 +121,7 @@ impl World {
         }
         let account_id = loop {
             let id = format!("1{}", random.string(Stream::Accounts, b"0123456789", 15));
-            if !self.accounts.contains_key(&id) {
+            if self.account(&id).is_none() {
                 break id;
             }
         };
@@ -142,45 +138,12 @@ impl World {
         Ok(account)
     }
 
-    /// Add `account` as a throwaway account (also used to keep them across a reset).
-    pub fn adopt_account(&mut self, account: Account) {
-        let id = account.account_id.clone();
-        self.index_keys(&account);
-        self.accounts.insert(id.clone(), account);
-        self.throwaway.insert(id.clone());
-        self.mark_account(&id);
-    }
-
-    /// The throwaway accounts.
-    pub fn throwaway_accounts(&self) -> Vec<Account> {
-        self.throwaway
-            .iter()
-            .filter_map(|id| self.accounts.get(id).cloned())
-            .collect()
-    }
-
     /// Remove an account with its instances (giving back their stock), keys and
     /// idempotency entries. Returns how many instances went.
     pub fn delete_account(&mut self, id: &str) -> Result<usize, Refusal> {
-        if !self.accounts.contains_key(id) {
-            return refuse(format!("AccountId: {id} is not an account"));
+        match self.remove_account(id) {
+            Some(n) => Ok(n),
+            None => refuse(format!("AccountId: {id} is not an account")),
         }
-        let ids: Vec<String> = self
-            .instances
-            .values()
-            .filter(|i| i.account_id == id)
-            .map(|i| i.instance_id.clone())
-            .collect();
-        for inst in &ids {
-            self.remove_instance(inst);
-        }
-        self.accounts.remove(id);
-        self.throwaway.remove(id);
-        self.unindex_keys(id);
-        self.client_tokens.retain(|k, _| k.0 != id);
-        self.usage.retain(|k, _| k.0 != id);
-        self.index.retain(|k, _| k.0 != id);
-        self.mark_account(id);
-        Ok(ids.len())
     }
 }

@@ -11,7 +11,6 @@ use crate::clock::Millis;
 use crate::ecs::catalog::{Account, KeyStatus, Quota, Zone};
 use crate::ecs::lifecycle::normalize_loaded;
 use crate::ecs::model::{DiskType, Instance};
-use crate::ecs::resources::Placement;
 use crate::ecs::world::World;
 use crate::timing::Timing;
 
@@ -108,10 +107,10 @@ impl World {
 
     /// What a fixture file would refuse in this instance.
     fn check_instance(&self, inst: &Instance) -> Result<(), Refusal> {
-        if !self.accounts.contains_key(&inst.account_id) {
+        if self.account(&inst.account_id).is_none() {
             return refuse(format!("AccountId: {} is not an account", inst.account_id));
         }
-        let Some(region) = self.regions.get(&inst.region_id) else {
+        let Ok(region) = self.region(&inst.region_id) else {
             return refuse(format!("RegionId: {} is not a region", inst.region_id));
         };
         if region.zone(&inst.zone_id).is_none() {
@@ -120,7 +119,7 @@ impl World {
                 inst.zone_id, inst.region_id
             ));
         }
-        let Some(t) = self.types.get(&inst.instance_type) else {
+        let Some(t) = self.instance_type(&inst.instance_type) else {
             return refuse(format!(
                 "InstanceType: {} is not in the instance-type catalog",
                 inst.instance_type
@@ -144,28 +143,9 @@ impl World {
         Ok(())
     }
 
-    /// Put `new` in place of `old` (same id), moving stock and quota with it.
-    fn replace_instance(&mut self, old: &Instance, new: Instance) {
-        let (from, to) = (Placement::of(old), Placement::of(&new));
-        let (held, holds) = (old.holds_resources(), new.holds_resources());
-        self.drop_raw(&old.instance_id);
-        self.put_raw(old.seq, new);
-        self.mark_instance(&old.instance_id);
-        if from == to {
-            self.rebalance(&from, held, holds);
-        } else {
-            if held {
-                self.release_resources(&from, 1);
-            }
-            if holds {
-                self.acquire_resources(&to, 1);
-            }
-        }
-    }
-
     /// Patch an account: balance, KMS, quotas, key statuses. Returns the account.
     pub fn patch_account(&mut self, id: &str, patch: AccountPatch) -> Result<Account, Refusal> {
-        let Some(mut account) = self.accounts.get(id).cloned() else {
+        let Some(mut account) = self.account(id).cloned() else {
             return refuse(format!("AccountId: {id} is not an account"));
         };
         if let Some(quotas) = &patch.quotas {
@@ -206,34 +186,26 @@ impl World {
                 }
             }
         }
-        self.unindex_keys(id);
-        self.index_keys(&account);
-        self.accounts.insert(id.to_string(), account.clone());
-        self.mark_account(id);
+        self.replace_account(account.clone());
         Ok(account)
     }
 
     /// Patch a zone's stock and spot prices. Returns the zone.
     pub fn patch_zone(&mut self, zone_id: &str, patch: ZonePatch) -> Result<Zone, Refusal> {
         for t in patch.stock.iter().flat_map(|m| m.keys()) {
-            if !self.types.contains_key(t) {
+            if self.instance_type(t).is_none() {
                 return refuse(format!("Stock.{t}: not in the instance-type catalog"));
             }
         }
         for (t, p) in patch.spot_prices.iter().flat_map(|m| m.iter()) {
-            if !self.types.contains_key(t) {
+            if self.instance_type(t).is_none() {
                 return refuse(format!("SpotPrices.{t}: not in the instance-type catalog"));
             }
             if p.is_some_and(|p| p < 0.0) {
                 return refuse(format!("SpotPrices.{t}: must not be negative"));
             }
         }
-        let Some(zone) = self
-            .regions
-            .values_mut()
-            .flat_map(|r| r.zones.iter_mut())
-            .find(|z| z.zone_id == zone_id)
-        else {
+        let Some(zone) = self.zone_mut(zone_id) else {
             return refuse(format!("ZoneId: {zone_id} is not a zone"));
         };
         for (t, n) in patch.stock.unwrap_or_default() {
@@ -248,8 +220,6 @@ impl World {
                 None => zone.spot_prices.remove(&t),
             };
         }
-        let zone = zone.clone();
-        self.mark_zone(zone_id);
-        Ok(zone)
+        Ok(zone.clone())
     }
 }

@@ -4,11 +4,18 @@
 //! An instance *holds resources* unless it is stopped in economical mode
 //! (StopCharging). Creating or starting such an instance takes one unit of zone stock
 //! and its vCPUs and type count from the account's quota in the region; releasing it or
-//! stopping it economically gives them back. All of it happens under the world's lock.
+//! stopping it economically gives them back.
+//!
+//! [`Capacity`] is a value the world owns: the usage per (account, region) and the
+//! arithmetic on it. The zone stock stays in the catalog's [`Zone`] (fixtures, dumps and
+//! patches name it there); [`Capacity`] takes and gives it back on the zone it is
+//! handed. Nothing here knows the world: the world looks up the zone, the quota and the
+//! type's vCPUs and passes them in, all under its one lock.
 
-use crate::ecs::catalog::Zone;
-use crate::ecs::model::{Instance, StoppedMode};
-use crate::ecs::world::{Usage, World};
+use std::collections::HashMap;
+
+use crate::ecs::catalog::{Quota, Zone};
+use crate::ecs::model::Instance;
 use crate::error::{ApiError, ApiResult, Code};
 
 /// Where an instance's resources come from: the account's quota in a region and the
@@ -41,30 +48,46 @@ impl Placement {
     }
 }
 
+/// Resources an account holds in a region (instances not stopped in economical mode).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Usage {
+    /// Total vCPUs.
+    pub vcpus: u64,
+    /// Instance count per type.
+    pub per_type: HashMap<String, u64>,
+}
+
+/// What limits a placement besides the usage: the zone's free stock of the type, the
+/// account's quota in the region (`None`: unlimited) and the type's vCPUs.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits<'a> {
+    /// Free units of the type in the zone (0 when the zone does not sell it).
+    pub stock: u64,
+    /// The account's quota entry for the region.
+    pub quota: Option<&'a Quota>,
+    /// vCPUs of one instance of the type.
+    pub vcpus: u64,
+}
+
 const TYPE_QUOTA_MESSAGE: &str = "The number of the specified ECS instances has exceeded the quota of the specified instance type.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.";
 const VCPU_QUOTA_MESSAGE: &str = "The number of vCPUs assigned to the ECS instances has exceeded the quota in the zone.Please sign-on to Alibaba Cloud Console, and submit a quota increase application.";
 
-impl World {
-    fn zone_mut(&mut self, p: &Placement) -> Option<&mut Zone> {
-        self.regions
-            .get_mut(&p.region_id)
-            .and_then(|r| r.zones.iter_mut().find(|z| z.zone_id == p.zone_id))
-    }
+/// Usage per (account, region), kept in step with every hold and give-back.
+#[derive(Debug, Clone, Default)]
+pub struct Capacity {
+    /// Why a map: quota checks read one (account, region) at a time, on every
+    /// RunInstances and StartInstance.
+    usage: HashMap<(String, String), Usage>,
+}
 
+impl Capacity {
     /// Check that `count` more instances fit the zone's stock and the account's quotas,
     /// without taking anything.
-    pub fn check_capacity(&self, p: &Placement, count: u64) -> ApiResult<()> {
-        let stock = self
-            .zone(&p.region_id, &p.zone_id)
-            .and_then(|z| z.stock.get(&p.instance_type).copied())
-            .unwrap_or(0);
-        if stock < count {
+    pub fn check(&self, p: &Placement, count: u64, limits: Limits<'_>) -> ApiResult<()> {
+        if limits.stock < count {
             return Err(ApiError::new(Code::OperationDeniedNoStock));
         }
-        let Some(quota) = self
-            .account(&p.account_id)
-            .and_then(|a| a.quota(&p.region_id))
-        else {
+        let Some(quota) = limits.quota else {
             return Ok(());
         };
         let usage = self.usage.get(&p.scope());
@@ -82,7 +105,7 @@ impl World {
         }
         if let Some(limit) = quota.vcpus {
             let used = usage.map_or(0, |u| u.vcpus);
-            if used + count * self.vcpus_of(&p.instance_type) > limit {
+            if used + count * limits.vcpus > limit {
                 return Err(ApiError::with_message(
                     Code::QuotaExceedElasticQuota,
                     VCPU_QUOTA_MESSAGE,
@@ -93,45 +116,22 @@ impl World {
     }
 
     /// How many of `want` instances fit stock and quotas (for MinAmount).
-    pub fn capacity_for(&self, p: &Placement, want: u64) -> u64 {
+    pub fn fits(&self, p: &Placement, want: u64, limits: Limits<'_>) -> u64 {
         (1..=want)
             .rev()
-            .find(|&n| self.check_capacity(p, n).is_ok())
+            .find(|&n| self.check(p, n, limits).is_ok())
             .unwrap_or(0)
     }
 
-    /// Take zone stock only (new instances count their quota when inserted).
-    pub fn take_stock(&mut self, p: &Placement, count: u64) {
-        self.mark_zone(&p.zone_id);
-        if let Some(s) = self
-            .zone_mut(p)
-            .and_then(|z| z.stock.get_mut(&p.instance_type))
-        {
-            *s = s.saturating_sub(count);
-        }
-    }
-
-    /// Count `count` instances against the account's quota.
-    pub(crate) fn add_usage(&mut self, p: &Placement, count: u64) {
-        let vcpus = self.vcpus_of(&p.instance_type);
+    /// Count `count` instances of `vcpus` each against the account's quota.
+    pub fn hold(&mut self, p: &Placement, count: u64, vcpus: u64) {
         let u = self.usage.entry(p.scope()).or_default();
         u.vcpus += vcpus * count;
         *u.per_type.entry(p.instance_type.clone()).or_default() += count;
     }
 
-    /// Take stock and quota for `count` instances. Call only after [`World::check_capacity`].
-    pub fn acquire_resources(&mut self, p: &Placement, count: u64) {
-        self.take_stock(p, count);
-        self.add_usage(p, count);
-    }
-
-    /// Give back stock and quota for `count` instances.
-    pub fn release_resources(&mut self, p: &Placement, count: u64) {
-        let vcpus = self.vcpus_of(&p.instance_type);
-        self.mark_zone(&p.zone_id);
-        if let Some(z) = self.zone_mut(p) {
-            *z.stock.entry(p.instance_type.clone()).or_default() += count;
-        }
+    /// Stop counting `count` instances of `vcpus` each.
+    pub fn give_back(&mut self, p: &Placement, count: u64, vcpus: u64) {
         if let Some(u) = self.usage.get_mut(&p.scope()) {
             u.vcpus = u.vcpus.saturating_sub(vcpus * count);
             if let Some(n) = u.per_type.get_mut(&p.instance_type) {
@@ -140,36 +140,33 @@ impl World {
         }
     }
 
-    /// Take or give back one instance's stock and quota when it moves between holding
-    /// resources (`from`) and not (`to`).
-    pub(crate) fn rebalance(&mut self, p: &Placement, from: bool, to: bool) {
-        match (from, to) {
-            (true, false) => self.release_resources(p, 1),
-            (false, true) => self.acquire_resources(p, 1),
-            _ => {}
+    /// Take `count` units of the placement's type from `zone`'s stock.
+    pub fn take_stock(zone: &mut Zone, p: &Placement, count: u64) {
+        if let Some(s) = zone.stock.get_mut(&p.instance_type) {
+            *s = s.saturating_sub(count);
         }
     }
 
-    /// Switch an instance's stopped mode, taking or giving back its resources when it
-    /// enters or leaves economical mode.
-    pub fn set_stopped_mode(&mut self, id: &str, mode: StoppedMode) {
-        let Some(inst) = self.instance_mut(id) else {
-            return;
-        };
-        let from = inst.holds_resources();
-        inst.stopped_mode = mode;
-        let to = inst.holds_resources();
-        if from != to {
-            let p = Placement::of(inst);
-            self.rebalance(&p, from, to);
-        }
+    /// Give `count` units of the placement's type back to `zone`'s stock.
+    pub fn give_back_stock(zone: &mut Zone, p: &Placement, count: u64) {
+        *zone.stock.entry(p.instance_type.clone()).or_default() += count;
     }
 
-    /// Current resource usage of an account in a region.
+    /// Current usage of an account in a region.
     pub fn usage(&self, account_id: &str, region: &str) -> Usage {
         self.usage
             .get(&(account_id.to_string(), region.to_string()))
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Forget an account's usage in every region (the account is gone).
+    pub fn forget_account(&mut self, account_id: &str) {
+        self.usage.retain(|k, _| k.0 != account_id);
+    }
+
+    /// Forget all usage (before a recount).
+    pub fn clear(&mut self) {
+        self.usage.clear();
     }
 }

@@ -6,17 +6,32 @@
 //! section. Instances are settled lazily — every read applies the transitions that are
 //! due by the clock — so no background task is needed and a frozen clock makes
 //! everything deterministic.
+//!
+//! Its fields are private: actions, the control plane and persistence change the world
+//! through named operations (start a release, remember a ClientToken, adopt an account),
+//! which keep the derived indexes (listing index, key lookup, usage, the set of
+//! releasing instances) in step. Code that needs the internals lives in submodules:
+//!
+//! | module | holds |
+//! |---|---|
+//! | `accounts` | the access-key lookup and account operations |
+//! | `resources` | stock and quota: the world's zones and quotas handed to its [`Capacity`] |
+//! | `replay` | change tracking, records and images for persistence |
+
+mod accounts;
+mod replay;
+mod resources;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::clock::Millis;
-use crate::ecs::catalog::{AccessKey, Account, Fixture, InstanceType, RamUser, Region, Zone};
-use crate::ecs::changes::Dirty;
+use crate::ecs::capacity::{Capacity, Placement};
+use crate::ecs::catalog::{Account, Fixture, InstanceType, Region, Zone};
 use crate::ecs::ids::new_instance_id;
 use crate::ecs::model::{Instance, Status};
-use crate::ecs::resources::Placement;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::random::Random;
+use replay::Dirty;
 
 /// Who is calling: the account (and RAM user) behind a verified access key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,47 +56,42 @@ pub struct KeyInfo {
     pub active: bool,
 }
 
-/// Resources an account holds in a region (instances not stopped in economical mode).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Usage {
-    /// Total vCPUs.
-    pub vcpus: u64,
-    /// Instance count per type.
-    pub per_type: HashMap<String, u64>,
-}
+/// Index key for per-account, per-region listing: (account, region).
+pub(crate) type Scope = (String, String);
 
-/// Index key for per-account, per-region listing.
-type Scope = (String, String);
+/// (account, action, ClientToken): the key of an idempotency entry.
+pub(crate) type TokenKey = (String, String, String);
 
 /// The emulated state. See the module docs.
 #[derive(Debug, Default)]
 pub struct World {
     /// Accounts by id.
-    pub(crate) accounts: BTreeMap<String, Account>,
+    accounts: BTreeMap<String, Account>,
     /// Access key id → secret and owner (root and RAM keys).
-    pub(crate) keys: HashMap<String, KeyInfo>,
+    keys: HashMap<String, KeyInfo>,
     /// Regions by id.
-    pub(crate) regions: BTreeMap<String, Region>,
+    regions: BTreeMap<String, Region>,
     /// The type catalog by id.
-    pub(crate) types: BTreeMap<String, InstanceType>,
+    types: BTreeMap<String, InstanceType>,
     /// Instances by id.
-    pub(crate) instances: HashMap<String, Instance>,
+    instances: HashMap<String, Instance>,
     /// (account, region) → seq → instance id: ordered listing without a sort per request.
-    pub(crate) index: HashMap<Scope, BTreeMap<u64, String>>,
-    /// (account, region) → resources held, kept in step with every hold/release.
-    pub(crate) usage: HashMap<Scope, Usage>,
+    index: HashMap<Scope, BTreeMap<u64, String>>,
+    /// Usage per (account, region), kept in step with every hold/release; with the
+    /// zones' stock, what quota and stock checks read.
+    capacity: Capacity,
     /// Instances scheduled for release, swept before listings so counts stay exact.
-    pub(crate) releasing: BTreeSet<String>,
+    releasing: BTreeSet<String>,
     /// Next insertion sequence number.
-    pub(crate) next_seq: u64,
+    next_seq: u64,
     /// Idempotency: (account, action, ClientToken) → (parameter fingerprint, response).
-    pub(crate) client_tokens: HashMap<(String, String, String), (String, serde_json::Value)>,
+    client_tokens: HashMap<TokenKey, (String, serde_json::Value)>,
     /// Accounts created through `POST /_mock/accounts` (dropped by a reset unless
     /// `--keep-accounts`).
-    pub(crate) throwaway: BTreeSet<String>,
+    throwaway: BTreeSet<String>,
     /// What changed since the last flush, when persistence tracks changes (`None`: no
     /// tracking, no cost).
-    pub(crate) dirty: Option<Dirty>,
+    dirty: Option<Dirty>,
 }
 
 impl World {
@@ -104,33 +114,6 @@ impl World {
             w.insert_instance(inst);
         }
         w
-    }
-
-    /// Register the access keys of `account` (root and RAM users) for lookup.
-    pub(crate) fn index_keys(&mut self, account: &Account) {
-        let mut add_keys = |keys: &[AccessKey], ram_user: Option<&RamUser>| {
-            for key in keys {
-                let info = KeyInfo {
-                    secret: key.access_key_secret.clone(),
-                    caller: Caller {
-                        account_id: account.account_id.clone(),
-                        ram_user: ram_user.map(|u| u.user_name.clone()),
-                    },
-                    allowed_actions: ram_user.map(|u| u.allowed_actions.clone()),
-                    active: key.status.is_active(),
-                };
-                self.keys.insert(key.access_key_id.clone(), info);
-            }
-        };
-        add_keys(&account.access_keys, None);
-        for user in &account.ram_users {
-            add_keys(&user.access_keys, Some(user));
-        }
-    }
-
-    /// Forget the access keys of an account.
-    pub(crate) fn unindex_keys(&mut self, account_id: &str) {
-        self.keys.retain(|_, k| k.caller.account_id != account_id);
     }
 
     /// Apply every transition due at `now` to every instance (before a dump).
@@ -178,6 +161,14 @@ impl World {
             .ok_or_else(|| ApiError::new(Code::InvalidRegionIdNotFound))
     }
 
+    /// `InvalidRegionId.NotFound` when the request names a region the world lacks.
+    pub fn check_region(&self, region: Option<&str>) -> ApiResult<()> {
+        match region {
+            Some(id) => self.region(id).map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     /// A zone of a region.
     pub fn zone(&self, region: &str, zone: &str) -> Option<&Zone> {
         self.regions.get(region).and_then(|r| r.zone(zone))
@@ -210,9 +201,7 @@ impl World {
         if inst.holds_resources() {
             self.add_usage(&Placement::of(&inst), 1);
         }
-        if inst.is_releasing() {
-            self.releasing.insert(inst.instance_id.clone());
-        }
+        self.track_release(&inst.instance_id, inst.is_releasing());
         self.instances.insert(inst.instance_id.clone(), inst);
     }
 
@@ -252,7 +241,7 @@ impl World {
     pub fn remove_instance(&mut self, id: &str) -> Option<Instance> {
         let inst = self.instances.remove(id)?;
         self.mark_instance(id);
-        self.releasing.remove(id);
+        self.track_release(id, false);
         let scope = (inst.account_id.clone(), inst.region_id.clone());
         if let Some(idx) = self.index.get_mut(&scope) {
             idx.remove(&inst.seq);
@@ -345,5 +334,104 @@ impl World {
     /// Status of an instance after settling, for tests and the control plane.
     pub fn status_of(&mut self, id: &str, now: Millis) -> Option<Status> {
         self.settled(id, now).map(|i| i.status)
+    }
+
+    /// An instance as stored, without settling it (an action has settled it with
+    /// [`World::owned`] or [`World::settled`] first).
+    pub fn instance(&self, id: &str) -> Option<&Instance> {
+        self.instances.get(id)
+    }
+
+    /// The listing index of a scope: insertion sequence → instance id, oldest first.
+    pub(crate) fn listing(&self, scope: &Scope) -> Option<&BTreeMap<u64, String>> {
+        self.index.get(scope)
+    }
+
+    /// How many instances a scope lists: the unfiltered `TotalCount` of Describe*
+    /// (exact once due releases are swept).
+    pub(crate) fn listed_count(&self, scope: &Scope) -> u64 {
+        self.index.get(scope).map_or(0, |i| i.len() as u64)
+    }
+
+    /// Every region, in id order.
+    pub fn regions(&self) -> impl Iterator<Item = &Region> {
+        self.regions.values()
+    }
+
+    /// A zone to change (a control-plane patch), found by id in any region; marked as
+    /// changed for persistence.
+    pub(crate) fn zone_mut(&mut self, zone_id: &str) -> Option<&mut Zone> {
+        let region = self
+            .regions
+            .values()
+            .find(|r| r.zone(zone_id).is_some())?
+            .region_id
+            .clone();
+        self.mark_zone(zone_id);
+        self.regions
+            .get_mut(&region)?
+            .zones
+            .iter_mut()
+            .find(|z| z.zone_id == zone_id)
+    }
+
+    /// The next insertion sequence number (RunInstances derives its OrderId from it).
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// What a ClientToken was first answered with: (parameter fingerprint, response).
+    pub(crate) fn client_token(&self, key: &TokenKey) -> Option<&(String, serde_json::Value)> {
+        self.client_tokens.get(key)
+    }
+
+    /// Remember the answer to a request with a ClientToken, so a retry gets it again.
+    pub(crate) fn remember_client_token(
+        &mut self,
+        key: TokenKey,
+        fingerprint: String,
+        response: serde_json::Value,
+    ) {
+        self.mark_token(&key);
+        self.client_tokens.insert(key, (fingerprint, response));
+    }
+
+    /// Schedule the release of a checked instance: it goes through `Stopping` (unless
+    /// the timing says otherwise) and is removed when the release falls due.
+    pub fn begin_release(&mut self, id: &str, now: Millis, timing: &crate::timing::Timing) {
+        let Some(inst) = self.instance_mut(id) else {
+            return;
+        };
+        crate::ecs::lifecycle::begin_release(inst, now, timing);
+        self.track_release(id, true);
+    }
+
+    /// Keep the set of releasing instances in step with instance `id`: the one place
+    /// that changes it.
+    fn track_release(&mut self, id: &str, releasing: bool) {
+        if releasing {
+            self.releasing.insert(id.to_string());
+        } else {
+            self.releasing.remove(id);
+        }
+    }
+
+    /// Put `new` in place of `old` (same id), moving stock and quota with it.
+    pub(crate) fn replace_instance(&mut self, old: &Instance, new: Instance) {
+        let (from, to) = (Placement::of(old), Placement::of(&new));
+        let (held, holds) = (old.holds_resources(), new.holds_resources());
+        self.drop_raw(&old.instance_id);
+        self.put_raw(old.seq, new);
+        self.mark_instance(&old.instance_id);
+        if from == to {
+            self.rebalance(&from, held, holds);
+        } else {
+            if held {
+                self.release_resources(&from, 1);
+            }
+            if holds {
+                self.acquire_resources(&to, 1);
+            }
+        }
     }
 }

@@ -1,0 +1,152 @@
+//! HTTP statuses: the code → status table, and the one place a domain error becomes a
+//! wire error ([`WireError`], through `From<ApiError>`).
+//!
+//! The domain ([`crate::ecs`]) refuses with an [`ApiError`] — a code and a message. What
+//! HTTP status the real service answers each code with is a protocol fact and lives
+//! here; the renderer writes [`WireError::status`]. Injected faults carry their own
+//! status (a rule may give any code any status), so they are built as a [`WireError`]
+//! directly.
+
+use crate::error::{ApiError, Code, Kind};
+
+/// An error ready for the wire: the error and the HTTP status it is answered with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WireError {
+    /// Code, message and detail.
+    pub error: ApiError,
+    /// The HTTP status.
+    pub status: u16,
+}
+
+impl From<ApiError> for WireError {
+    fn from(error: ApiError) -> Self {
+        let status = match error.kind {
+            Kind::Code(code) => code_status(code),
+            Kind::MissingParameter => 400,
+            Kind::NoInstanceIds => 403,
+            // Only injected faults have codes outside the table, and they are built
+            // with their status; any other is a server-side failure.
+            Kind::Other => 500,
+        };
+        WireError { error, status }
+    }
+}
+
+impl From<Code> for WireError {
+    fn from(code: Code) -> Self {
+        WireError::from(ApiError::new(code))
+    }
+}
+
+/// The HTTP status the real service answers `code` with (the number each variant's doc
+/// starts with).
+pub fn code_status(code: Code) -> u16 {
+    match code {
+        Code::MissingParameter => 400,
+        Code::InvalidParameter => 400,
+        Code::InvalidAccessKeyIdNotFound => 404,
+        Code::InvalidAccessKeyIdInactive => 400,
+        Code::SignatureDoesNotMatch => 400,
+        Code::IncompleteSignature => 400,
+        Code::SignatureNonceUsed => 400,
+        Code::InvalidSignatureNonceLength => 400,
+        Code::InvalidTimeStampFormat => 400,
+        Code::InvalidTimeStampExpired => 400,
+        Code::InvalidVersion => 400,
+        Code::InvalidActionNotFound => 404,
+        Code::UnsupportedHttpMethod => 403,
+        Code::RequestBodyTooLarge => 413,
+        Code::InvalidRequestBody => 400,
+        Code::UriTooLong => 414,
+        Code::HeaderTooLarge => 431,
+        Code::MalformedRequest => 400,
+        Code::UnsupportedHttpVersion => 400,
+        Code::InvalidContentLength => 400,
+        Code::UnsupportedTransferEncoding => 400,
+        Code::RequestTimeout => 408,
+        Code::ForbiddenRam => 403,
+        Code::InternalError => 500,
+        Code::ServiceUnavailable => 503,
+        Code::LimitedOperationServiceUnavailable => 503,
+        Code::Throttling => 400,
+        Code::ThrottlingUser => 400,
+        Code::ThrottlingApi => 400,
+        Code::ThrottlingResource => 429,
+        Code::InvalidOperationConflict => 409,
+        Code::OperationConflict => 409,
+        Code::ServiceUnavailableRegionMaintaining => 503,
+        Code::UnknownError => 400,
+        Code::ForbiddenRiskControl => 403,
+        Code::ForbiddenNotSupportRam => 403,
+        Code::InvalidSecurityTokenExpired => 400,
+        Code::InvalidSecurityTokenMalformed => 400,
+        Code::InvalidSecurityTokenMismatch => 400,
+        Code::LastTokenProcessing => 403,
+        Code::InvalidIdempotenceParameterMismatch => 403,
+        Code::OperationDeniedHostRepairing => 403,
+        Code::InvalidInstanceNotFoundSystemDisk => 400,
+        Code::LackResource => 400,
+        Code::InvalidPrivatePoolOptionsNoStock => 400,
+        Code::InvalidRegionIdNotFound => 404,
+        Code::InvalidInstanceIdNotFound => 404,
+        Code::InvalidInstanceIdsNotFound => 404,
+        Code::InvalidInstanceIdsMalformed => 400,
+        Code::TooManyInstanceIds => 403,
+        Code::DryRunOperation => 400,
+        Code::DryRunSuccess => 400,
+        Code::IncorrectInstanceStatus => 403,
+        Code::IncorrectInstanceStatusInitializing => 403,
+        Code::InstanceLockedForSecurity => 403,
+        Code::InsufficientBalance => 403,
+        Code::DiskError => 403,
+        Code::InstanceExpired => 403,
+        Code::InstanceExpiredOrInArrears => 403,
+        Code::InstanceNotReady => 403,
+        Code::DiskInArrears => 403,
+        Code::OperationDeniedNoStock => 403,
+        Code::OperationDeniedSpotPrice => 403,
+        Code::QuotaExceedElasticQuota => 403,
+        Code::KmsUnauthorized => 403,
+        Code::InvalidStatusNotFound => 404,
+        Code::InvalidZoneIdNotFound => 404,
+        Code::InvalidInstanceTypeValueNotSupported => 400,
+        Code::InvalidInstanceTypeZoneNotSupported => 403,
+        Code::InvalidInstanceChargeTypeNotFound => 404,
+        Code::InvalidNetworkTypeNotFound => 404,
+        Code::InvalidInternetChargeTypeValueNotSupported => 404,
+        Code::InvalidLockReasonNotFound => 404,
+        Code::InvalidTagMismatch => 400,
+        Code::InvalidTagCount => 400,
+        Code::IdempotentParameterMismatch => 400,
+        Code::InvalidInstanceNameMalformed => 400,
+        Code::InvalidParamAmount => 403,
+        Code::InvalidSpotStrategy => 400,
+        Code::InvalidPeriod => 400,
+        Code::InvalidOperationDeletionProtection => 403,
+        Code::ChargeTypeViolation => 403,
+        Code::InvalidNextToken => 400,
+        Code::InvalidAcceptLanguageNotFound => 404,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_an_error_status() {
+        for &c in Code::ALL {
+            assert!((400..600).contains(&code_status(c)), "{}", c.as_str());
+        }
+    }
+
+    #[test]
+    fn the_status_comes_from_the_kind() {
+        assert_eq!(WireError::from(ApiError::missing("RegionId")).status, 400);
+        assert_eq!(WireError::from(ApiError::no_instance_ids()).status, 403);
+        assert_eq!(
+            WireError::from(ApiError::new(Code::InvalidInstanceIdNotFound)).status,
+            404
+        );
+    }
+}
