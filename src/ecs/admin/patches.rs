@@ -63,7 +63,7 @@ impl World {
         now: Millis,
         timing: &Timing,
     ) -> Result<Instance, Refusal> {
-        let Some(current) = self.settled(id, now).map(|i| i.clone()) else {
+        let Some(current) = self.settled(id, now).cloned() else {
             return refuse(format!("InstanceId: {id} is not an instance"));
         };
         for (k, v) in patch {
