@@ -166,14 +166,14 @@ fn instance_name_filter(p: &Params) -> ApiResult<Option<Wildcard>> {
 fn field_matches(inst: &Instance, name: &str, want: &str) -> bool {
     let field = |key: &str| stored_field(inst, key);
     let got = match name {
-        "VpcId" | "VSwitchId" => field("VpcAttributes").and_then(|v| v.get(name)),
+        "VpcId" | "VSwitchId" => field("VpcAttributes").and_then(|v| v.get(name).cloned()),
         "SecurityGroupId" => {
             return field("SecurityGroupIds")
-                .and_then(|v| v.get("SecurityGroupId"))
-                .and_then(Value::as_array)
+                .and_then(|v| v.get("SecurityGroupId").cloned())
+                .and_then(|v| v.as_array().cloned())
                 .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(want)));
         }
         _ => field(name),
     };
-    got.and_then(Value::as_str) == Some(want)
+    got.as_ref().and_then(Value::as_str) == Some(want)
 }

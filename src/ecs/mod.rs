@@ -17,6 +17,7 @@
 //! | [`create`], [`new_instance`], [`ids`] | RunInstances / CreateInstance |
 //! | [`describe`], [`filters`], [`listing`], [`view`] | Describe* actions and response objects |
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
+//! | [`stored`] | an instance's stored wire fields, compact and interned |
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
@@ -41,6 +42,7 @@ pub mod regions;
 pub mod render_cache;
 pub mod start;
 pub mod stop;
+pub mod stored;
 pub mod view;
 pub mod world;
 

@@ -8,10 +8,10 @@
 //! [`catalog`](crate::ecs::catalog).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
 use crate::clock::{format_ecs, format_millis, format_precise, parse_time, Millis};
 use crate::ecs::render_cache::RenderCache;
+use crate::ecs::stored::Stored;
 
 /// An API status of an instance (spec §3.1). There is no "Deleted": a released
 /// instance disappears.
@@ -494,9 +494,10 @@ pub struct Instance {
     /// Mock: the scheduled rest of an ongoing transition.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub mock_transitions: Vec<Phase>,
-    /// Every other DescribeInstances field, kept as given and returned by Describe*.
+    /// Every other DescribeInstances field, kept as given (in the real service's shape
+    /// and order) and returned by Describe*.
     #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    pub extra: Stored,
     /// Insertion order, the basis of Describe ordering and NextToken.
     #[serde(skip)]
     pub seq: u64,

@@ -10,6 +10,7 @@ use crate::ecs::model::{
     ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, Status, Step, StoppedMode, Tags,
 };
 use crate::ecs::stop::economical_mode_possible;
+use crate::ecs::stored::Stored;
 use crate::ecs::Ctx;
 use crate::random::Stream;
 
@@ -153,7 +154,9 @@ impl RunInstances {
             }],
             mock_stuck: false,
             mock_transitions: Vec::new(),
-            extra,
+            extra: Stored::from_fields(crate::ecs::view::prepare_fields(
+                extra.into_iter().collect(),
+            )),
             seq: 0,
             render: Default::default(),
         };

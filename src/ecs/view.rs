@@ -26,6 +26,7 @@ use crate::clock::{format_ecs, format_ecs_seconds};
 use crate::ecs::catalog::InstanceType;
 use crate::ecs::lifecycle::expired_time_text;
 use crate::ecs::model::{EcsTime, Instance, OperationLocks};
+use crate::ecs::stored::{Fragment, StoredKey};
 use crate::gateway::order::{self, INSTANCE, INSTANCE_ATTRIBUTE};
 
 /// The real service's value of every always-present key for an instance that has
@@ -136,8 +137,8 @@ impl Serialize for FixedShape<'_> {
 
 /// A field ecs-mock does not own, as Describe* shows it: the stored value, else the
 /// real service's default (e.g. `InstanceNetworkType` `vpc`).
-pub fn stored_field<'a>(inst: &'a Instance, key: &str) -> Option<&'a Value> {
-    inst.extra.get(key).or_else(|| DEFAULTS.get(key))
+pub fn stored_field(inst: &Instance, key: &str) -> Option<Value> {
+    inst.extra.get(key).or_else(|| DEFAULTS.get(key).cloned())
 }
 
 /// One value of a response object, borrowed from the state where it can be.
@@ -147,10 +148,11 @@ enum Field<'a> {
     Int(i64),
     Float(f64),
     Bool(bool),
+    /// A default value.
     Stored(&'a Value),
     Owned(Value),
-    /// A fixed-shape object from the stored one and its default (see [`FixedShape`]).
-    Fixed(&'a str, &'a Value, &'a Value),
+    /// A stored field's JSON text.
+    Raw(&'a str),
     Locks(&'a OperationLocks),
     /// `OperationLocks` with `LockReason` only (DescribeInstanceAttribute).
     LockReasons(&'a OperationLocks),
@@ -168,12 +170,7 @@ impl Serialize for Field<'_> {
             Field::Bool(v) => s.serialize_bool(*v),
             Field::Stored(v) => v.serialize(s),
             Field::Owned(v) => v.serialize(s),
-            Field::Fixed(key, stored, default) => FixedShape {
-                key,
-                stored,
-                default,
-            }
-            .serialize(s),
+            Field::Raw(text) => Fragment(text).serialize(s),
             Field::Locks(locks) => locks.serialize(s),
             Field::LockReasons(locks) => {
                 #[derive(Serialize)]
@@ -203,32 +200,16 @@ impl Serialize for Field<'_> {
     }
 }
 
-/// The stored value of each captured key (by position), and whether the instance
+/// The stored JSON text of each captured key (by position), and whether the instance
 /// carries keys the model does not know.
-fn stored_by_position(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) {
-    let mut stored = [None; INSTANCE_KEYS];
-    // `extra` is kept in the captured order (see [`prepare_stored`]), so one merge walk
-    // finds every stored key without hashing; every key found is a known one.
-    let mut keys = INSTANCE.iter().enumerate();
-    for (key, value) in &inst.extra {
-        match keys.by_ref().find(|(_, k)| **k == key.as_str()) {
-            Some((i, _)) => stored[i] = Some(value),
-            None => {
-                // Not (or no longer) in order: fall back to the position table.
-                return stored_by_lookup(inst);
-            }
-        }
-    }
-    (stored, false)
-}
-
-fn stored_by_lookup(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) {
+fn stored_by_position(inst: &Instance) -> ([Option<&str>; INSTANCE_KEYS], bool) {
     let mut stored = [None; INSTANCE_KEYS];
     let mut unknown = false;
-    for (key, value) in &inst.extra {
-        match POSITION.get(key.as_str()) {
-            Some(&i) => stored[i] = Some(value),
-            None => unknown |= !NEVER_SHOWN.contains(&key.as_str()),
+    // Stored fields are kept in the captured order: one walk finds them all.
+    for (key, text) in inst.extra.iter() {
+        match key {
+            StoredKey::Known(i) => stored[i] = Some(text),
+            StoredKey::Other(name) => unknown |= !NEVER_SHOWN.contains(&name),
         }
     }
     (stored, unknown)
@@ -238,17 +219,29 @@ fn stored_by_lookup(inst: &Instance) -> ([Option<&Value>; INSTANCE_KEYS], bool) 
 const INSTANCE_KEYS: usize = 59;
 const _: () = assert!(INSTANCE.len() == INSTANCE_KEYS);
 
-/// Ready an instance's stored fields for rendering, once, whenever an instance enters
-/// the world (created, loaded, patched, replayed): stored objects (VpcAttributes,
-/// NetworkInterfaces …) are put in the real service's key order, and the fields in the
-/// captured `Instance` order (unknown keys last) so rendering finds them in one walk.
-pub fn prepare_stored(extra: &mut Map<String, Value>) {
-    for (key, value) in extra.iter_mut() {
-        order::arrange(value, order::child_kind(key));
-    }
-    let mut entries: Vec<(String, Value)> = std::mem::take(extra).into_iter().collect();
-    entries.sort_by_key(|(k, _)| POSITION.get(k.as_str()).copied().unwrap_or(usize::MAX));
-    extra.extend(entries);
+/// Ready an instance's stored fields for rendering, once, whenever an instance is read
+/// (fixtures, patches, persisted state) or created: stored objects (VpcAttributes,
+/// NetworkInterfaces …) are put in the real service's key order, and fixed-shape objects
+/// (`EipAddress`, `MetadataOptions`, `VpcAttributes` …) take the real service's shape,
+/// so rendering copies each field's text as it is.
+pub fn prepare_fields(fields: Vec<(String, Value)>) -> Vec<(String, Value)> {
+    fields
+        .into_iter()
+        .map(|(key, mut value)| {
+            if let Some(default) = DEFAULTS.get(&key).filter(|d| d.is_object()) {
+                let fixed = FixedShape {
+                    key: &key,
+                    stored: &value,
+                    default,
+                };
+                if let Ok(v) = serde_json::to_value(&fixed) {
+                    value = v;
+                }
+            }
+            order::arrange(&mut value, order::child_kind(&key));
+            (key, value)
+        })
+        .collect()
 }
 
 /// The DescribeInstances `Instance` object, serialized straight into the output.
@@ -287,9 +280,12 @@ pub fn instance_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<Strin
             out.insert((*key).to_string(), value);
         }
     }
-    for (key, value) in &inst.extra {
-        if !KNOWN.contains(key.as_str()) {
-            out.insert(key.clone(), value.clone());
+    for (key, text) in inst.extra.iter() {
+        if let StoredKey::Other(name) = key {
+            if !KNOWN.contains(name) {
+                let value = serde_json::from_str(text).unwrap_or(Value::Null);
+                out.insert(name.to_string(), value);
+            }
         }
     }
     order::arrange_map(&mut out, order::Kind::Instance);
@@ -300,9 +296,9 @@ fn time(t: Option<EcsTime>) -> Field<'static> {
     Field::Text(t.map(|t| format_ecs(t.0)).unwrap_or_default())
 }
 
-/// A stored string, when set and not empty.
-fn non_empty(stored: Option<&Value>) -> Option<&str> {
-    stored.and_then(Value::as_str).filter(|s| !s.is_empty())
+/// A stored string (its JSON text), when it is a string and not empty.
+fn non_empty(stored: Option<&str>) -> Option<&str> {
+    stored.filter(|t| t.starts_with('"') && *t != "\"\"")
 }
 
 /// One key of the `Instance` object, or `None` when the real service leaves it out.
@@ -311,12 +307,15 @@ fn instance_field<'a>(
     key: &'a str,
     itype: Option<&'a InstanceType>,
     inst: &'a Instance,
-    stored: Option<&'a Value>,
+    stored: Option<&'a str>,
 ) -> Option<Field<'a>> {
     let live = match key {
         "InstanceId" => Field::Str(&inst.instance_id),
         "InstanceName" => Field::Str(&inst.instance_name),
-        "HostName" => Field::Str(non_empty(stored).unwrap_or(&inst.instance_name)),
+        "HostName" => match non_empty(stored) {
+            Some(text) => Field::Raw(text),
+            None => Field::Str(&inst.instance_name),
+        },
         "Status" => Field::Str(inst.status.as_str()),
         "RegionId" => Field::Str(&inst.region_id),
         "ZoneId" => Field::Str(&inst.zone_id),
@@ -334,10 +333,10 @@ fn instance_field<'a>(
         "Tags" if inst.tags.tag.is_empty() => return None,
         "Tags" => Field::Tags(&inst.tags),
         // Absent when no key pair is set.
-        "KeyPairName" => Field::Str(non_empty(stored)?),
+        "KeyPairName" => Field::Raw(non_empty(stored)?),
         // Present ({}) on every captured cn-hangzhou instance and on none elsewhere.
         "PrivateDnsNameOptions" => match stored {
-            Some(v) => Field::Stored(v),
+            Some(v) => Field::Raw(v),
             None if inst.region_id == "cn-hangzhou" => Field::EmptyObject,
             None => return None,
         },
@@ -346,18 +345,16 @@ fn instance_field<'a>(
             Some(t) if t.local_storage_amount == 0 => return None,
             Some(t) if key == "LocalStorageAmount" => Field::Int(t.local_storage_amount as i64),
             Some(t) => Field::Int(t.local_storage_capacity as i64),
-            None => Field::Stored(stored.filter(|v| v.as_u64() != Some(0))?),
+            None => Field::Raw(stored.filter(|t| *t != "0")?),
         },
         _ => match (itype, type_field(key)) {
             (Some(t), Some(derive)) => derive(t),
             _ => {
-                let default = DEFAULTS.get(key);
-                return match (stored, default) {
-                    (Some(stored), Some(default)) if default.is_object() => {
-                        Some(Field::Fixed(key, stored, default))
-                    }
-                    (Some(stored), _) => Some(Field::Stored(stored)),
-                    (None, default) => default.map(Field::Stored),
+                // Stored fixed-shape objects already have the real shape
+                // (see [`prepare_fields`]).
+                return match stored {
+                    Some(text) => Some(Field::Raw(text)),
+                    None => DEFAULTS.get(key).map(Field::Stored),
                 };
             }
         },
@@ -432,22 +429,21 @@ impl Serialize for AttributeView<'_> {
             let value = match *key {
                 "RequestId" => Field::Str(self.request_id),
                 "EnableJumboFrame" => Field::Bool(false),
-                "IoOptimized" => {
-                    let optimized = at(key).and_then(Value::as_bool);
-                    Field::Str(if optimized == Some(false) {
-                        "none"
-                    } else {
-                        "optimized"
-                    })
-                }
+                "IoOptimized" => Field::Str(if at(key) == Some("false") {
+                    "none"
+                } else {
+                    "optimized"
+                }),
                 "CreationTime" => Field::Text(
                     inst.creation_time
                         .map(|t| format_ecs_seconds(t.0))
                         .unwrap_or_default(),
                 ),
                 "DedicatedHostAttribute" => {
+                    let stored: Option<Value> = at(key).and_then(|t| serde_json::from_str(t).ok());
                     let get = |k: &str| {
-                        at(key)
+                        stored
+                            .as_ref()
                             .and_then(|v| v.get(k))
                             .cloned()
                             .unwrap_or_else(|| json!(""))

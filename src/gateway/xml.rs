@@ -108,6 +108,12 @@ impl<'a> ser::Serializer for Element<'a> {
     fn serialize_char(self, v: char) -> Result<()> {
         self.text(v.encode_utf8(&mut [0; 4]))
     }
+    /// Not human-readable in serde's sense: a stored JSON text
+    /// ([`Fragment`](crate::ecs::stored::Fragment)) is handed over as a value, not as
+    /// `serde_json`'s raw-text token.
+    fn is_human_readable(&self) -> bool {
+        false
+    }
     fn serialize_str(self, v: &str) -> Result<()> {
         self.text(v)
     }

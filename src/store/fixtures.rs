@@ -115,8 +115,8 @@ pub fn complete(f: &mut Fixture) {
         {
             continue;
         }
-        let cpu = inst.extra.get("Cpu").and_then(serde_json::Value::as_u64);
-        let memory = inst.extra.get("Memory").and_then(serde_json::Value::as_f64);
+        let cpu = inst.extra.get("Cpu").and_then(|v| v.as_u64());
+        let memory = inst.extra.get("Memory").and_then(|v| v.as_f64());
         if let (Some(cpu), Some(memory)) = (cpu, memory) {
             f.instance_types.push(InstanceType {
                 instance_type_id: inst.instance_type.clone(),

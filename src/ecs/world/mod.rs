@@ -188,7 +188,6 @@ impl World {
     /// Stock is *not* taken here: fixtures describe stock as what is still free, and
     /// RunInstances takes it with [`World::take_stock`].
     pub fn insert_instance(&mut self, mut inst: Instance) {
-        crate::ecs::view::prepare_stored(&mut inst.extra);
         inst.render.clear();
         self.mark_instance(&inst.instance_id);
         inst.seq = self.next_seq;

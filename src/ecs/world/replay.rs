@@ -238,7 +238,6 @@ impl World {
     /// Insert or replace an instance at a given sequence number, without counting
     /// resources.
     pub(super) fn put_raw(&mut self, seq: u64, mut inst: Instance) {
-        crate::ecs::view::prepare_stored(&mut inst.extra);
         inst.render.clear();
         self.drop_raw(&inst.instance_id);
         inst.seq = seq;

@@ -1,0 +1,398 @@
+//! An instance's stored wire fields, kept compact: the DescribeInstances fields ecs-mock
+//! does not compute itself (image, OS names, VPC attributes, network interfaces …),
+//! each as its compact JSON text in the real service's key order, in one shared byte
+//! string per instance.
+//!
+//! A pasted DescribeInstances object has some fifty such fields, most of them repeated
+//! across instances (`ImageId`, `OSName`, an empty `EipAddress`, `MetadataOptions` …).
+//! Each value is stored once per process in an interner and referred to by a small
+//! number; values that differ per instance (host names, addresses, ENIs) are written
+//! inline. Keys of the captured `Instance` object are one byte (their position in
+//! [`INSTANCE`]); other keys (fields the model does not know) are interned names.
+//!
+//! Layout of one entry: a key byte (`0..59`: position in [`INSTANCE`]; [`OTHER_KEY`]:
+//! followed by a LEB128 key-name id), then either [`INTERNED`] and a LEB128 fragment id
+//! or [`INLINE`], a LEB128 length and the JSON text. Entries are in the captured order,
+//! other keys last in the order given, so rendering reads them in one walk.
+//!
+//! The interner is process-wide and only grows, within bounds: values longer than
+//! [`MAX_INTERNED_LEN`] bytes, and every value of a key past its first
+//! [`MAX_INTERNED_PER_KEY`] distinct ones, are written inline instead. So it holds at
+//! most a few tens of megabytes whatever is loaded, and reads take a shared lock once per
+//! instance walk.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, LazyLock, Mutex, RwLock, RwLockReadGuard};
+
+use serde::de::{MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::{Map, Value};
+
+use crate::gateway::order::INSTANCE;
+
+/// Key byte of a key outside [`INSTANCE`].
+const OTHER_KEY: u8 = 0xFF;
+/// Value tag: an interned fragment id follows.
+const INTERNED: u8 = 0;
+/// Value tag: a length and the JSON text follow.
+const INLINE: u8 = 1;
+/// Longest value that is interned.
+pub const MAX_INTERNED_LEN: usize = 256;
+/// Distinct values interned per key; later ones are written inline.
+pub const MAX_INTERNED_PER_KEY: u32 = 4096;
+
+const _: () = assert!(INSTANCE.len() < OTHER_KEY as usize);
+
+/// Each `Instance` key's position in the captured order.
+static POSITION: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
+    INSTANCE
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (*k, i as u8))
+        .collect()
+});
+
+/// The process-wide fragment and key-name tables.
+#[derive(Default)]
+struct Interner {
+    /// Fragment text → id.
+    ids: HashMap<&'static str, u32>,
+    /// Distinct fragments interned per key (known position, or `256 + name id`).
+    per_key: HashMap<u32, u32>,
+    /// Key name → id (keys outside [`INSTANCE`]).
+    key_ids: HashMap<&'static str, u32>,
+}
+
+static INTERNER: LazyLock<Mutex<Interner>> = LazyLock::new(Mutex::default);
+/// Fragment id → text, read without the interner's lock.
+static FRAGMENTS: RwLock<Vec<&'static str>> = RwLock::new(Vec::new());
+/// Key-name id → name.
+static KEY_NAMES: RwLock<Vec<&'static str>> = RwLock::new(Vec::new());
+
+fn leak(s: &str) -> &'static str {
+    Box::leak(s.to_owned().into_boxed_str())
+}
+
+impl Interner {
+    fn key_id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.key_ids.get(name) {
+            return id;
+        }
+        let name = leak(name);
+        let mut names = KEY_NAMES.write().unwrap_or_else(|e| e.into_inner());
+        let id = names.len() as u32;
+        names.push(name);
+        self.key_ids.insert(name, id);
+        id
+    }
+
+    /// The id of `text` as a value of key `slot`, if it is (or may now be) interned.
+    fn fragment_id(&mut self, slot: u32, text: &str) -> Option<u32> {
+        if let Some(&id) = self.ids.get(text) {
+            return Some(id);
+        }
+        if text.len() > MAX_INTERNED_LEN {
+            return None;
+        }
+        let count = self.per_key.entry(slot).or_default();
+        if *count >= MAX_INTERNED_PER_KEY {
+            return None;
+        }
+        *count += 1;
+        let text = leak(text);
+        let mut frags = FRAGMENTS.write().unwrap_or_else(|e| e.into_inner());
+        let id = frags.len() as u32;
+        frags.push(text);
+        self.ids.insert(text, id);
+        Some(id)
+    }
+}
+
+fn put_varint(out: &mut Vec<u8>, mut n: u64) {
+    while n >= 0x80 {
+        out.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn get_varint(bytes: &[u8], at: &mut usize) -> u64 {
+    let mut n = 0u64;
+    let mut shift = 0;
+    while let Some(&b) = bytes.get(*at) {
+        *at += 1;
+        n |= u64::from(b & 0x7F) << shift;
+        if b < 0x80 {
+            break;
+        }
+        shift += 7;
+    }
+    n
+}
+
+/// The key of one stored field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoredKey {
+    /// A key of the captured `Instance` object, by position in [`INSTANCE`].
+    Known(usize),
+    /// Any other key.
+    Other(&'static str),
+}
+
+impl StoredKey {
+    /// The key's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            StoredKey::Known(i) => INSTANCE[i],
+            StoredKey::Other(name) => name,
+        }
+    }
+}
+
+/// An instance's stored fields (see the module docs). Cloning shares the bytes.
+#[derive(Clone, Default)]
+pub struct Stored(Option<Arc<[u8]>>);
+
+impl Stored {
+    /// Store `fields`, already in their final form (objects arranged, shapes fixed):
+    /// known keys are put in the captured order, other keys after them as given.
+    pub fn from_fields(fields: impl IntoIterator<Item = (String, Value)>) -> Self {
+        let mut fields: Vec<(Option<u8>, String, Value)> = fields
+            .into_iter()
+            .map(|(k, v)| (POSITION.get(k.as_str()).copied(), k, v))
+            .collect();
+        if fields.is_empty() {
+            return Stored(None);
+        }
+        fields.sort_by_key(|(pos, _, _)| pos.unwrap_or(OTHER_KEY));
+        let mut out = Vec::with_capacity(fields.len() * 8);
+        let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
+        for (pos, key, value) in fields {
+            let slot = match pos {
+                Some(p) => {
+                    out.push(p);
+                    u32::from(p)
+                }
+                None => {
+                    let id = interner.key_id(&key);
+                    out.push(OTHER_KEY);
+                    put_varint(&mut out, u64::from(id));
+                    256 + id
+                }
+            };
+            let text = value.to_string();
+            match interner.fragment_id(slot, &text) {
+                Some(id) => {
+                    out.push(INTERNED);
+                    put_varint(&mut out, u64::from(id));
+                }
+                None => {
+                    out.push(INLINE);
+                    put_varint(&mut out, text.len() as u64);
+                    out.extend_from_slice(text.as_bytes());
+                }
+            }
+        }
+        Stored(Some(out.into()))
+    }
+
+    /// Whether nothing is stored.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Every stored field: its key and its JSON text, in stored order.
+    pub fn iter(&self) -> Iter<'_> {
+        Iter {
+            bytes: self.0.as_deref().unwrap_or(&[]),
+            at: 0,
+            frags: self
+                .0
+                .as_ref()
+                .map(|_| FRAGMENTS.read().unwrap_or_else(|e| e.into_inner())),
+        }
+    }
+
+    /// The JSON text stored under `key`.
+    pub fn raw(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| k.name() == key).map(|(_, v)| v)
+    }
+
+    /// The value stored under `key`, parsed.
+    pub fn get(&self, key: &str) -> Option<Value> {
+        self.raw(key).and_then(|t| serde_json::from_str(t).ok())
+    }
+
+    /// Every stored field as a map (state dumps, patches).
+    pub fn to_map(&self) -> Map<String, Value> {
+        self.iter()
+            .filter_map(|(k, v)| Some((k.name().to_string(), serde_json::from_str(v).ok()?)))
+            .collect()
+    }
+
+    /// Bytes this instance's fields take (not counting interned values).
+    pub fn len_bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |b| b.len())
+    }
+}
+
+/// Walks a [`Stored`]'s entries, holding the fragment table's read lock.
+pub struct Iter<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    frags: Option<RwLockReadGuard<'static, Vec<&'static str>>>,
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (StoredKey, &'a str);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.bytes;
+        let &key = bytes.get(self.at)?;
+        self.at += 1;
+        let key = if key == OTHER_KEY {
+            let id = get_varint(bytes, &mut self.at) as usize;
+            let names = KEY_NAMES.read().unwrap_or_else(|e| e.into_inner());
+            StoredKey::Other(names.get(id).copied().unwrap_or(""))
+        } else {
+            StoredKey::Known(usize::from(key))
+        };
+        let tag = *bytes.get(self.at)?;
+        self.at += 1;
+        let n = get_varint(bytes, &mut self.at) as usize;
+        let text: &'a str = if tag == INTERNED {
+            self.frags.as_ref()?.get(n).copied().unwrap_or("null")
+        } else {
+            let raw = bytes.get(self.at..self.at + n)?;
+            self.at += n;
+            std::str::from_utf8(raw).unwrap_or("null")
+        };
+        Some((key, text))
+    }
+}
+
+impl PartialEq for Stored {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl fmt::Debug for Stored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map()
+            .entries(self.iter().map(|(k, v)| (k.name(), v)))
+            .finish()
+    }
+}
+
+/// A stored JSON text as a value of any serializer: written verbatim by `serde_json`
+/// (a raw value), read back as a value by serializers that are not human-readable
+/// (the XML writer declares itself so).
+pub struct Fragment<'a>(pub &'a str);
+
+impl Serialize for Fragment<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        if s.is_human_readable() {
+            let raw: &serde_json::value::RawValue =
+                serde_json::from_str(self.0).map_err(S::Error::custom)?;
+            raw.serialize(s)
+        } else {
+            serde_json::from_str::<Value>(self.0)
+                .map_err(S::Error::custom)?
+                .serialize(s)
+        }
+    }
+}
+
+impl Serialize for Stored {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for (k, v) in self.iter() {
+            m.serialize_entry(k.name(), &Fragment(v))?;
+        }
+        m.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Stored {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> Visitor<'de> for Fields {
+            type Value = Stored;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("instance fields")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Stored, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                    fields.push((k, v));
+                }
+                Ok(Stored::from_fields(crate::ecs::view::prepare_fields(
+                    fields,
+                )))
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn fields_keep_their_text_and_the_captured_order() {
+        let s = Stored::from_fields([
+            ("ZZUnknown".to_string(), json!({"b": 1, "a": [true]})),
+            ("ImageId".to_string(), json!("img-1")),
+            ("HostName".to_string(), json!("web\"1")),
+        ]);
+        let got: Vec<(&str, &str)> = s.iter().map(|(k, v)| (k.name(), v)).collect();
+        let image = INSTANCE.iter().position(|k| *k == "ImageId").unwrap();
+        let host = INSTANCE.iter().position(|k| *k == "HostName").unwrap();
+        let (first, second) = if image < host {
+            (("ImageId", "\"img-1\""), ("HostName", "\"web\\\"1\""))
+        } else {
+            (("HostName", "\"web\\\"1\""), ("ImageId", "\"img-1\""))
+        };
+        assert_eq!(
+            got,
+            vec![first, second, ("ZZUnknown", r#"{"b":1,"a":[true]}"#)]
+        );
+        assert_eq!(s.get("HostName"), Some(json!("web\"1")));
+        assert_eq!(s.raw("Nope"), None);
+    }
+
+    #[test]
+    fn long_and_many_values_are_inline_and_equal_to_interned_ones() {
+        let long = "x".repeat(MAX_INTERNED_LEN + 1);
+        let a = Stored::from_fields([("Description".to_string(), json!(long))]);
+        assert_eq!(a.get("Description"), Some(json!(long)));
+        assert!(a.len_bytes() > MAX_INTERNED_LEN);
+        let short = Stored::from_fields([("VlanId".to_string(), json!("v"))]);
+        assert!(short.len_bytes() < 8, "{short:?} is interned");
+        assert_eq!(
+            short,
+            Stored::from_fields([("VlanId".to_string(), json!("v"))])
+        );
+        assert_ne!(short, a);
+        assert!(Stored::from_fields(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn serializes_as_a_map_and_reads_back() {
+        let s = Stored::from_fields([
+            ("ImageId".to_string(), json!("img-1")),
+            ("Odd".to_string(), json!(null)),
+        ]);
+        let v = serde_json::to_value(&s).unwrap();
+        assert_eq!(v, json!({"ImageId": "img-1", "Odd": null}));
+        let text = serde_json::to_string(&s).unwrap();
+        let back: Stored = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, s);
+    }
+}
