@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::ecs::model::Instance;
@@ -251,9 +253,9 @@ pub struct Fixture {
     /// The instance-type catalog.
     #[serde(default)]
     pub instance_types: Vec<InstanceType>,
-    /// Instances.
+    /// Instances (shared with the worlds built from the document until they change).
     #[serde(default)]
-    pub instances: Vec<Instance>,
+    pub instances: Vec<Arc<Instance>>,
 }
 
 impl Fixture {

@@ -19,6 +19,19 @@ use crate::ecs::model::{
 use crate::error::{ApiError, ApiResult, Code};
 use crate::timing::Timing;
 
+/// Whether [`normalize_loaded`] would change `inst` (most loaded instances are already
+/// as it leaves them, and stay shared with the fixture document).
+pub fn needs_normalizing(inst: &Instance) -> bool {
+    let mode_ok = match inst.status {
+        Status::Stopped | Status::Stopping => inst.stopped_mode != StoppedMode::NotApplicable,
+        _ => inst.stopped_mode == StoppedMode::NotApplicable,
+    };
+    let transition_ok = inst.mock_stuck
+        || !inst.mock_transitions.is_empty()
+        || matches!(inst.status, Status::Running | Status::Stopped);
+    inst.instance_name.is_empty() || !mode_ok || !transition_ok
+}
+
 /// Bring a freshly loaded fixture instance into a consistent shape: default name,
 /// stopped mode that matches the status, and a scheduled end for a transitional status
 /// given without `MockTransitions` (unless `MockStuck`).

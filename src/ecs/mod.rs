@@ -118,7 +118,7 @@ pub struct PageEntry {
     /// Where the instance's rendered object is kept, when the budget allows one.
     pub slot: Option<Arc<Slot>>,
     /// The instance and its type, when the slot is not filled.
-    pub copy: Option<Box<(model::Instance, Option<catalog::InstanceType>)>>,
+    pub copy: Option<Box<(Arc<model::Instance>, Option<catalog::InstanceType>)>>,
 }
 
 impl std::fmt::Debug for PageEntry {

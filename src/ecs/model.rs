@@ -10,7 +10,6 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{format_ecs, format_millis, format_precise, parse_time, Millis};
-use crate::ecs::render_cache::RenderCache;
 use crate::ecs::stored::Stored;
 
 /// An API status of an instance (spec §3.1). There is no "Deleted": a released
@@ -501,9 +500,6 @@ pub struct Instance {
     /// Insertion order, the basis of Describe ordering and NextToken.
     #[serde(skip)]
     pub seq: u64,
-    /// The rendered DescribeInstances object, until the instance changes.
-    #[serde(skip)]
-    pub render: RenderCache,
 }
 
 impl Instance {

@@ -158,7 +158,6 @@ impl RunInstances {
                 extra.into_iter().collect(),
             )),
             seq: 0,
-            render: Default::default(),
         };
         inst.transition(now, Status::Pending, &phases);
         inst

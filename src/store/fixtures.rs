@@ -8,9 +8,10 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::ecs::catalog::{Fixture, InstanceType};
-use crate::ecs::model::DiskType;
+use crate::ecs::model::{DiskType, Status, StoppedMode};
 
 /// The built-in default fixtures.
 pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/default.json");
@@ -105,7 +106,22 @@ pub fn default_fixture() -> Fixture {
 pub fn complete(f: &mut Fixture) {
     if let Some(first) = f.accounts.first().map(|a| a.account_id.clone()) {
         for inst in f.instances.iter_mut().filter(|i| i.account_id.is_empty()) {
-            inst.account_id = first.clone();
+            Arc::make_mut(inst).account_id = first.clone();
+        }
+    }
+    // What loading would otherwise change in each world built from the document (the
+    // default name, a stopped mode that matches the status), done once here so the
+    // worlds share the instances until they change them.
+    for inst in &mut f.instances {
+        if inst.instance_name.is_empty() {
+            let inst = Arc::make_mut(inst);
+            inst.instance_name = inst.instance_id.clone();
+        }
+        let stopped = matches!(inst.status, Status::Stopped | Status::Stopping);
+        if stopped && inst.stopped_mode == StoppedMode::NotApplicable {
+            Arc::make_mut(inst).stopped_mode = StoppedMode::KeepCharging;
+        } else if !stopped && inst.stopped_mode != StoppedMode::NotApplicable {
+            Arc::make_mut(inst).stopped_mode = StoppedMode::NotApplicable;
         }
     }
     for inst in &f.instances {
@@ -347,7 +363,7 @@ mod tests {
         );
 
         let mut f = default_fixture();
-        f.instances[0].zone_id = "cn-hangzhou-z".into();
+        Arc::make_mut(&mut f.instances[0]).zone_id = "cn-hangzhou-z".into();
         let e = validate("y.json", &f).unwrap_err();
         assert_eq!(e.to_string(), format!("y.json: Instances[0] ({}): ZoneId \"cn-hangzhou-z\" is not a zone of region cn-hangzhou", f.instances[0].instance_id));
 

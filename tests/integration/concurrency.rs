@@ -108,13 +108,13 @@ async fn parallel_economical_starts_respect_stock() {
         .instances
         .iter()
         .find(|i| i.instance_id == "i-bp1econok00000000001")
-        .expect("econ instance")
-        .clone();
+        .map(|i| (**i).clone())
+        .expect("econ instance");
     for n in 0..5 {
         let mut inst = template.clone();
         inst.instance_id = format!("i-bp1econrace{n:09}");
         inst.instance_type = "ecs.r7.large".to_string();
-        fixture.instances.push(inst);
+        fixture.instances.push(inst.into());
     }
     let zone = fixture
         .regions

@@ -599,13 +599,13 @@ async fn all_together_stock_is_cumulative() {
         .instances
         .iter()
         .find(|i| i.instance_id == ECON)
-        .expect("econ instance")
-        .clone();
+        .map(|i| (**i).clone())
+        .expect("econ instance");
     for n in 1..=2 {
         let mut inst = template.clone();
         inst.instance_id = format!("i-bp1econpair00000000{n}");
         inst.instance_type = "ecs.r7.large".to_string();
-        fixture.instances.push(inst);
+        fixture.instances.push(inst.into());
     }
     fixture.regions[0].zones[0]
         .stock

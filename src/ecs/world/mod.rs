@@ -23,12 +23,14 @@ mod replay;
 mod resources;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use crate::clock::Millis;
 use crate::ecs::capacity::{Capacity, Placement};
 use crate::ecs::catalog::{Account, Fixture, InstanceType, Region, Zone};
 use crate::ecs::ids::new_instance_id;
 use crate::ecs::model::{Instance, Status};
+use crate::ecs::render_cache::{self, Slot};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::random::Random;
 use replay::Dirty;
@@ -73,8 +75,12 @@ pub struct World {
     regions: BTreeMap<String, Region>,
     /// The type catalog by id.
     types: BTreeMap<String, InstanceType>,
-    /// Instances by id.
-    instances: HashMap<String, Instance>,
+    /// Instances by id, shared with the fixture document they came from (and with page
+    /// copies) until they change.
+    instances: HashMap<String, Arc<Instance>>,
+    /// Each listed instance's rendered DescribeInstances object (see
+    /// [`render_cache`](crate::ecs::render_cache)); dropped whenever the instance changes.
+    rendered: HashMap<String, Arc<Slot>>,
     /// (account, region) → seq → instance id: ordered listing without a sort per request.
     index: HashMap<Scope, BTreeMap<u64, String>>,
     /// Usage per (account, region), kept in step with every hold/release; with the
@@ -110,8 +116,10 @@ impl World {
             w.types.insert(t.instance_type_id.clone(), t);
         }
         for mut inst in fixture.instances {
-            crate::ecs::lifecycle::normalize_loaded(&mut inst, now, timing);
-            w.insert_instance(inst);
+            if crate::ecs::lifecycle::needs_normalizing(&inst) {
+                crate::ecs::lifecycle::normalize_loaded(Arc::make_mut(&mut inst), now, timing);
+            }
+            w.insert_shared(inst);
         }
         w
     }
@@ -126,7 +134,7 @@ impl World {
 
     /// Dump the state as a fixture document (instances in insertion order).
     pub fn to_fixture(&self) -> Fixture {
-        let mut instances: Vec<Instance> = self.instances.values().cloned().collect();
+        let mut instances: Vec<Arc<Instance>> = self.instances.values().cloned().collect();
         instances.sort_by_key(|i| i.seq);
         Fixture {
             accounts: self.accounts.values().cloned().collect(),
@@ -187,10 +195,18 @@ impl World {
     /// Add an instance, taking the next sequence number and counting its resources.
     /// Stock is *not* taken here: fixtures describe stock as what is still free, and
     /// RunInstances takes it with [`World::take_stock`].
-    pub fn insert_instance(&mut self, mut inst: Instance) {
-        inst.render.clear();
+    pub fn insert_instance(&mut self, inst: Instance) {
+        self.insert_shared(Arc::new(inst));
+    }
+
+    /// [`World::insert_instance`] for an instance that may be shared (with the fixture
+    /// document): it is copied only if its sequence number has to change.
+    fn insert_shared(&mut self, mut inst: Arc<Instance>) {
+        self.rendered.remove(&inst.instance_id);
         self.mark_instance(&inst.instance_id);
-        inst.seq = self.next_seq;
+        if inst.seq != self.next_seq {
+            Arc::make_mut(&mut inst).seq = self.next_seq;
+        }
         self.next_seq += 1;
         let scope = (inst.account_id.clone(), inst.region_id.clone());
         self.index
@@ -206,15 +222,16 @@ impl World {
 
     /// Put back an instance as it was before a rolled-back change, re-balancing stock
     /// and quota if the change took or gave them back.
-    pub fn restore(&mut self, mut before: Instance) {
-        before.render.clear();
+    pub fn restore(&mut self, before: Instance) {
+        self.rendered.remove(&before.instance_id);
         let Some(current) = self.instances.get(&before.instance_id) else {
             return;
         };
         let (from, to) = (current.holds_resources(), before.holds_resources());
         self.mark_instance(&before.instance_id);
         self.rebalance(&Placement::of(&before), from, to);
-        self.instances.insert(before.instance_id.clone(), before);
+        self.instances
+            .insert(before.instance_id.clone(), Arc::new(before));
     }
 
     /// Remove every instance whose release has fallen due.
@@ -237,8 +254,9 @@ impl World {
     }
 
     /// Remove an instance for good, giving back stock and quota if it held them.
-    pub fn remove_instance(&mut self, id: &str) -> Option<Instance> {
+    pub fn remove_instance(&mut self, id: &str) -> Option<Arc<Instance>> {
         let inst = self.instances.remove(id)?;
+        self.rendered.remove(id);
         self.mark_instance(id);
         self.track_release(id, false);
         let scope = (inst.account_id.clone(), inst.region_id.clone());
@@ -257,9 +275,8 @@ impl World {
         if self.instances.contains_key(id) {
             self.mark_instance(id);
         }
-        let inst = self.instances.get_mut(id)?;
-        inst.render.clear();
-        Some(inst)
+        self.rendered.remove(id);
+        self.instances.get_mut(id).map(Arc::make_mut)
     }
 
     /// The instance `id` for a page of DescribeInstances: its rendered JSON object
@@ -267,9 +284,16 @@ impl World {
     /// [`render_cache`](crate::ecs::render_cache)), else a copy to render outside the
     /// lock, with the slot to keep the rendering in.
     pub fn page_entry(&mut self, id: &str) -> Option<crate::ecs::PageEntry> {
-        let inst = self.instances.get_mut(id)?;
-        let slot = inst.render.slot();
-        let inst = &*inst;
+        let inst = self.instances.get(id)?;
+        let slot = match self.rendered.get(id) {
+            Some(slot) => Some(slot.clone()),
+            None if render_cache::held() < render_cache::BUDGET => {
+                let slot = Arc::new(Slot::default());
+                self.rendered.insert(id.to_string(), slot.clone());
+                Some(slot)
+            }
+            None => None,
+        };
         let copy = match &slot {
             Some(s) if s.get().is_some() => None,
             _ => Some(Box::new((
@@ -295,13 +319,13 @@ impl World {
     pub fn settled(&mut self, id: &str, now: Millis) -> Option<&Instance> {
         let inst = self.instances.get_mut(id)?;
         if inst.mock_transitions.first().is_some_and(|p| p.at <= now) {
-            inst.render.clear();
-            if inst.settle(now) {
+            self.rendered.remove(id);
+            if Arc::make_mut(inst).settle(now) {
                 self.remove_instance(id);
                 return None;
             }
         }
-        self.instances.get(id)
+        self.instances.get(id).map(|i| &**i)
     }
 
     /// The instance `id` as `caller` may see it: it must exist, belong to the caller's
@@ -338,7 +362,7 @@ impl World {
     /// An instance as stored, without settling it (an action has settled it with
     /// [`World::owned`] or [`World::settled`] first).
     pub fn instance(&self, id: &str) -> Option<&Instance> {
-        self.instances.get(id)
+        self.instances.get(id).map(|i| &**i)
     }
 
     /// The listing index of a scope: insertion sequence → instance id, oldest first.

@@ -3,6 +3,7 @@
 //! [`crate::ecs::changes`]).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use super::{TokenKey, World};
 use crate::ecs::capacity::Placement;
@@ -73,7 +74,7 @@ impl World {
             match self.instances.get(&id) {
                 Some(i) => c.instances.push(Placed {
                     seq: i.seq,
-                    instance: i.clone(),
+                    instance: (**i).clone(),
                 }),
                 None => c.removed_instances.push(id),
             }
@@ -118,7 +119,7 @@ impl World {
             .values()
             .map(|i| Placed {
                 seq: i.seq,
-                instance: i.clone(),
+                instance: (**i).clone(),
             })
             .collect();
         instances.sort_by_key(|p| p.seq);
@@ -223,7 +224,7 @@ impl World {
             .instances
             .values()
             .filter(|i| i.holds_resources())
-            .map(Placement::of)
+            .map(|i| Placement::of(i))
             .collect();
         for p in &holding {
             self.add_usage(p, 1);
@@ -238,7 +239,7 @@ impl World {
     /// Insert or replace an instance at a given sequence number, without counting
     /// resources.
     pub(super) fn put_raw(&mut self, seq: u64, mut inst: Instance) {
-        inst.render.clear();
+        self.rendered.remove(&inst.instance_id);
         self.drop_raw(&inst.instance_id);
         inst.seq = seq;
         let id = inst.instance_id.clone();
@@ -248,12 +249,13 @@ impl World {
             .insert(seq, id.clone());
         self.track_release(&id, inst.is_releasing());
         self.next_seq = self.next_seq.max(seq + 1);
-        self.instances.insert(id, inst);
+        self.instances.insert(id, Arc::new(inst));
     }
 
     /// Remove an instance from the maps and indexes, without giving back resources.
-    pub(super) fn drop_raw(&mut self, id: &str) -> Option<Instance> {
+    pub(super) fn drop_raw(&mut self, id: &str) -> Option<Arc<Instance>> {
         let old = self.instances.remove(id)?;
+        self.rendered.remove(id);
         self.track_release(id, false);
         if let Some(idx) = self
             .index
