@@ -79,7 +79,7 @@ fn frame(default_json: &str) -> (String, String) {
 fn instance(w: &mut impl Write, i: u64) -> io::Result<()> {
     let zone = ZONES[(i % 2) as usize];
     let zone_letter = &zone[zone.len() - 1..];
-    let running = i % 2 == 0;
+    let running = i.is_multiple_of(2);
     let (status, stopped_mode) = if running {
         ("Running", "Not-applicable")
     } else {
@@ -89,7 +89,7 @@ fn instance(w: &mut impl Write, i: u64) -> io::Result<()> {
     let (day, minute) = (i % 28 + 1, i % 60);
     let serial = (0x5EEDu128 << 96) + u128::from(i);
     let serial = format!("{serial:032x}");
-    let bandwidth = if i % 5 == 0 { 5 } else { 0 };
+    let bandwidth = if i.is_multiple_of(5) { 5 } else { 0 };
     let ty = TYPES[(i % 5) as usize];
     write!(
         w,
@@ -139,7 +139,7 @@ fn instance(w: &mut impl Write, i: u64) -> io::Result<()> {
         team = i % 7,
         sg = i % 4,
     )?;
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         write!(
             w,
             r#""PublicIpAddress": {{"IpAddress": ["47.98.{a}.{b}"]}}, "#
