@@ -22,7 +22,7 @@ every N):
               the fixture: each answered 200, each a transition Stopped -> Starting
   start403    StartInstance of REPS distinct Running instances (even indices) spread over
               the fixture: each refused 403 IncorrectInstanceStatus
-after 20 unrecorded DescribeInstances to warm up. Prints one line:
+after 100 unrecorded requests to warm up (DescribeInstances, DescribeInstanceAttribute). Prints one line:
 `BENCH n=N load_s=.. rss_kib=.. hwm_kib=.. [describe_med_us=.. describe_p99_us=.. ...]`.
 The server is stopped before exiting.
 """
@@ -132,7 +132,7 @@ def latencies(port, n, reps):
     if resp.status != 200 or body.get("TotalCount") != n:
         fail(f"DescribeInstances answered {resp.status}, TotalCount {body.get('TotalCount')}"
              f" (want 200, {n}): {str(body)[:300]}")
-    timed(conn, [signed(describe, gen, ts) for _ in range(19)], 200)
+    timed(conn, [signed(p, gen, ts) for _ in range(50) for p in (describe, attribute)], 200)
     out = {}
     for name, (paths, status, code) in plans.items():
         us = timed(conn, paths, status, code)
