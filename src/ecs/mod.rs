@@ -17,7 +17,7 @@
 //! | [`create`], [`new_instance`], [`ids`] | RunInstances / CreateInstance |
 //! | [`describe`], [`filters`], [`listing`], [`view`] | Describe* actions and response objects |
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
-//! | [`stored`] | an instance's stored wire fields, compact and interned |
+//! | [`stored`], [`instance_de`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
@@ -33,6 +33,7 @@ pub mod delete;
 pub mod describe;
 pub mod filters;
 pub mod ids;
+pub mod instance_de;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;

@@ -433,8 +433,9 @@ mod millis_rfc3339 {
     }
 }
 
-/// An ECS instance: the DescribeInstances shape plus mock facts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An ECS instance: the DescribeInstances shape plus mock facts. Read by
+/// [`instance_de`](crate::ecs::instance_de).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Instance {
     /// `i-` + 20 lower-case alphanumerics.

@@ -154,9 +154,7 @@ impl RunInstances {
             }],
             mock_stuck: false,
             mock_transitions: Vec::new(),
-            extra: Stored::from_fields(crate::ecs::view::prepare_fields(
-                extra.into_iter().collect(),
-            )),
+            extra: Stored::from_fields(extra),
             seq: 0,
         };
         inst.transition(now, Status::Pending, &phases);

@@ -30,6 +30,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
+use crate::ecs::instance_de::FieldValue;
 use crate::gateway::order::INSTANCE;
 
 /// Key byte of a key outside [`INSTANCE`].
@@ -63,6 +64,9 @@ struct Interner {
     per_key: HashMap<u32, u32>,
     /// Key name → id (keys outside [`INSTANCE`]).
     key_ids: HashMap<&'static str, u32>,
+    /// Per key: input texts already seen (as written, before preparing) → the id of
+    /// their final form, so a repeated pasted value is stored without parsing it again.
+    seen: HashMap<u32, HashMap<Box<str>, u32>>,
 }
 
 static INTERNER: LazyLock<Mutex<Interner>> = LazyLock::new(Mutex::default);
@@ -156,42 +160,113 @@ impl StoredKey {
 pub struct Stored(Option<Arc<[u8]>>);
 
 impl Stored {
-    /// Store `fields`, already in their final form (objects arranged, shapes fixed):
-    /// known keys are put in the captured order, other keys after them as given.
+    /// Store `fields` given as values (objects are arranged and shapes fixed here).
     pub fn from_fields(fields: impl IntoIterator<Item = (String, Value)>) -> Self {
-        let mut fields: Vec<(Option<u8>, String, Value)> = fields
-            .into_iter()
-            .map(|(k, v)| (POSITION.get(k.as_str()).copied(), k, v))
-            .collect();
+        Stored::from_texts(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, FieldValue::Value(v)))
+                .collect(),
+        )
+    }
+
+    /// Store `fields` as read from a fixture: each value's text is kept as it is when it
+    /// is a plain scalar or a text seen before; otherwise it is parsed, put in the real
+    /// service's shape and order ([`prepare_field`](crate::ecs::view::prepare_field)) and
+    /// written compactly. Known keys go in the captured order, other keys after them as
+    /// given. The interner's lock is taken twice, never while preparing.
+    pub fn from_texts(fields: Vec<(String, FieldValue)>) -> Self {
         if fields.is_empty() {
             return Stored(None);
         }
-        fields.sort_by_key(|(pos, _, _)| pos.unwrap_or(OTHER_KEY));
-        let mut out = Vec::with_capacity(fields.len() * 8);
-        let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
-        for (pos, key, value) in fields {
-            let slot = match pos {
-                Some(p) => {
-                    out.push(p);
-                    u32::from(p)
-                }
-                None => {
-                    let id = interner.key_id(&key);
-                    out.push(OTHER_KEY);
-                    put_varint(&mut out, u64::from(id));
-                    256 + id
-                }
+        enum Piece {
+            Id(u32),
+            Pending(FieldValue),
+        }
+        // 1. Keys, and values seen before.
+        let mut entries: Vec<(u8, u32, u32, String, Piece)> = Vec::with_capacity(fields.len());
+        {
+            let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
+            for (key, value) in fields {
+                let (pos, key_id, slot) = match POSITION.get(key.as_str()) {
+                    Some(&p) => (p, 0, u32::from(p)),
+                    None => {
+                        let id = interner.key_id(&key);
+                        (OTHER_KEY, id, 256 + id)
+                    }
+                };
+                let piece = match &value {
+                    FieldValue::Text(raw) => {
+                        match interner.seen.get(&slot).and_then(|m| m.get(raw.trim())) {
+                            Some(&id) => Piece::Id(id),
+                            None => Piece::Pending(value),
+                        }
+                    }
+                    FieldValue::Value(_) => Piece::Pending(value),
+                };
+                entries.push((pos, key_id, slot, key, piece));
+            }
+        }
+        // 2. Final texts of the rest, outside the lock.
+        let mut finals: Vec<Option<(Option<String>, String)>> = Vec::with_capacity(entries.len());
+        for (_, _, _, key, piece) in &mut entries {
+            if let Piece::Id(_) = piece {
+                finals.push(None);
+                continue;
+            }
+            let Piece::Pending(value) = std::mem::replace(piece, Piece::Id(u32::MAX)) else {
+                unreachable!("checked above");
             };
-            let text = value.to_string();
-            match interner.fragment_id(slot, &text) {
-                Some(id) => {
+            finals.push(Some(match value {
+                FieldValue::Text(raw) if is_final(raw.trim()) => (None, raw.trim().to_string()),
+                FieldValue::Text(raw) => {
+                    let value: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
+                    let text = crate::ecs::view::prepare_field(key, value).to_string();
+                    (Some(raw.trim().to_string()), text)
+                }
+                FieldValue::Value(v) => (None, crate::ecs::view::prepare_field(key, v).to_string()),
+            }));
+        }
+        // 3. Intern or inline, in the captured order.
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_by_key(|&i| entries[i].0);
+        let mut out = Vec::with_capacity(entries.len() * 8);
+        let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
+        for i in order {
+            let (pos, key_id, slot, _, piece) = &entries[i];
+            out.push(*pos);
+            if *pos == OTHER_KEY {
+                put_varint(&mut out, u64::from(*key_id));
+            }
+            let id = match (&finals[i], piece) {
+                (None, Piece::Id(id)) => Some(*id),
+                (Some((raw, text)), _) => {
+                    let id = interner.fragment_id(*slot, text);
+                    if let (Some(id), Some(raw)) = (id, raw) {
+                        interner
+                            .seen
+                            .entry(*slot)
+                            .or_default()
+                            .insert(raw.clone().into_boxed_str(), id);
+                    }
+                    id
+                }
+                (None, Piece::Pending(_)) => None,
+            };
+            match (id, &finals[i]) {
+                (Some(id), _) => {
                     out.push(INTERNED);
                     put_varint(&mut out, u64::from(id));
                 }
-                None => {
+                (None, Some((_, text))) => {
                     out.push(INLINE);
                     put_varint(&mut out, text.len() as u64);
                     out.extend_from_slice(text.as_bytes());
+                }
+                (None, None) => {
+                    out.push(INLINE);
+                    put_varint(&mut out, 4);
+                    out.extend_from_slice(b"null");
                 }
             }
         }
@@ -236,6 +311,13 @@ impl Stored {
     pub fn len_bytes(&self) -> usize {
         self.0.as_ref().map_or(0, |b| b.len())
     }
+}
+
+/// Whether an input text is already in its final form: a scalar other than a string
+/// with escapes (objects and lists are arranged; escapes are written as `serde_json`
+/// writes them).
+fn is_final(raw: &str) -> bool {
+    !raw.is_empty() && !raw.starts_with(['{', '[']) && !raw.contains('\\')
 }
 
 /// Walks a [`Stored`]'s entries, holding the fragment table's read lock.
@@ -327,12 +409,10 @@ impl<'de> Deserialize<'de> for Stored {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Stored, A::Error> {
                 let mut fields = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, Value>()? {
+                while let Some((k, v)) = map.next_entry::<String, FieldValue>()? {
                     fields.push((k, v));
                 }
-                Ok(Stored::from_fields(crate::ecs::view::prepare_fields(
-                    fields,
-                )))
+                Ok(Stored::from_texts(fields))
             }
         }
         d.deserialize_map(Fields)
@@ -361,7 +441,8 @@ mod tests {
         };
         assert_eq!(
             got,
-            vec![first, second, ("ZZUnknown", r#"{"b":1,"a":[true]}"#)]
+            // Objects the captures never show are put in their key-order-rule order.
+            vec![first, second, ("ZZUnknown", r#"{"a":[true],"b":1}"#)]
         );
         assert_eq!(s.get("HostName"), Some(json!("web\"1")));
         assert_eq!(s.raw("Nope"), None);

@@ -219,29 +219,24 @@ fn stored_by_position(inst: &Instance) -> ([Option<&str>; INSTANCE_KEYS], bool) 
 const INSTANCE_KEYS: usize = 59;
 const _: () = assert!(INSTANCE.len() == INSTANCE_KEYS);
 
-/// Ready an instance's stored fields for rendering, once, whenever an instance is read
+/// Ready a stored field for rendering, once, whenever an instance is read
 /// (fixtures, patches, persisted state) or created: stored objects (VpcAttributes,
 /// NetworkInterfaces …) are put in the real service's key order, and fixed-shape objects
 /// (`EipAddress`, `MetadataOptions`, `VpcAttributes` …) take the real service's shape,
 /// so rendering copies each field's text as it is.
-pub fn prepare_fields(fields: Vec<(String, Value)>) -> Vec<(String, Value)> {
-    fields
-        .into_iter()
-        .map(|(key, mut value)| {
-            if let Some(default) = DEFAULTS.get(&key).filter(|d| d.is_object()) {
-                let fixed = FixedShape {
-                    key: &key,
-                    stored: &value,
-                    default,
-                };
-                if let Ok(v) = serde_json::to_value(&fixed) {
-                    value = v;
-                }
-            }
-            order::arrange(&mut value, order::child_kind(&key));
-            (key, value)
-        })
-        .collect()
+pub fn prepare_field(key: &str, mut value: Value) -> Value {
+    if let Some(default) = DEFAULTS.get(key).filter(|d| d.is_object()) {
+        let fixed = FixedShape {
+            key,
+            stored: &value,
+            default,
+        };
+        if let Ok(v) = serde_json::to_value(&fixed) {
+            value = v;
+        }
+    }
+    order::arrange(&mut value, order::child_kind(key));
+    value
 }
 
 /// The DescribeInstances `Instance` object, serialized straight into the output.
