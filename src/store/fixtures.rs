@@ -10,7 +10,8 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::ecs::catalog::{Fixture, InstanceType};
+use crate::ecs::catalog::{Account, Fixture, InstanceType, Region};
+use crate::ecs::model::Instance;
 use crate::ecs::model::{DiskType, Status, StoppedMode};
 
 /// The built-in default fixtures.
@@ -43,18 +44,76 @@ fn err(source: &str, entry: impl Into<String>, problem: impl Into<String>) -> Fi
     }
 }
 
-/// Parse one document; a type error names its JSON path.
+/// Parse one document; a type error names its JSON path. Instances are read on every
+/// core (a million pasted objects are most of a large document).
 pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
-    let de = &mut serde_json::Deserializer::from_str(text);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let path_error = |prefix: &str, e: serde_path_to_error::Error<serde_json::Error>| {
         let path = e.path().to_string();
-        let entry = if path == "." {
-            "document".to_string()
-        } else {
-            path
+        let entry = match (prefix, path.as_str()) {
+            ("", ".") => "document".to_string(),
+            ("", path) => path.to_string(),
+            (prefix, ".") => prefix.to_string(),
+            (prefix, path) => format!("{prefix}.{path}"),
         };
         err(source, entry, e.inner().to_string())
+    };
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let doc: Doc<'_> = serde_path_to_error::deserialize(de).map_err(|e| path_error("", e))?;
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let chunk = doc.instances.len().div_ceil(threads).max(1);
+    let decoded: Vec<Result<Vec<Arc<Instance>>, FixtureError>> =
+        std::thread::scope(|scope| {
+            let workers: Vec<_> =
+                doc.instances
+                    .chunks(chunk)
+                    .enumerate()
+                    .map(|(n, raws)| {
+                        let path_error = &path_error;
+                        scope.spawn(move || {
+                            raws.iter()
+                                .enumerate()
+                                .map(|(i, raw)| {
+                                    let de = &mut serde_json::Deserializer::from_str(raw.get());
+                                    serde_path_to_error::deserialize(de).map(Arc::new).map_err(
+                                        |e| path_error(&format!("Instances[{}]", n * chunk + i), e),
+                                    )
+                                })
+                                .collect()
+                        })
+                    })
+                    .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("an instance reader panicked"))
+                .collect()
+        });
+    let mut instances = Vec::with_capacity(doc.instances.len());
+    for part in decoded {
+        instances.extend(part?);
+    }
+    Ok(Fixture {
+        accounts: doc.accounts,
+        regions: doc.regions,
+        instance_types: doc.instance_types,
+        instances,
     })
+}
+
+/// A fixture document with its instances still as text (read on every core by
+/// [`parse`]).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct Doc<'a> {
+    #[serde(default)]
+    accounts: Vec<Account>,
+    #[serde(default)]
+    regions: Vec<Region>,
+    #[serde(default)]
+    instance_types: Vec<InstanceType>,
+    #[serde(default, borrow)]
+    instances: Vec<&'a serde_json::value::RawValue>,
 }
 
 /// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
@@ -308,6 +367,26 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_instance_error_names_its_index_whatever_core_read_it() {
+        let instances: Vec<String> = (0..37)
+            .map(|n| {
+                let status = if n == 29 { "Flying" } else { "Running" };
+                format!(
+                    r#"{{"InstanceId":"i-{n}","RegionId":"cn-hangzhou","ZoneId":"cn-hangzhou-h","InstanceType":"ecs.g7.large","Status":"{status}"}}"#
+                )
+            })
+            .collect();
+        let text = format!(r#"{{"Instances":[{}]}}"#, instances.join(","));
+        let e = parse("x.json", &text).unwrap_err();
+        assert_eq!(e.entry, "Instances[29].Status");
+        assert!(e.problem.contains("unknown variant `Flying`"), "{e}");
+        let ok = text.replace("Flying", "Stopped");
+        let f = parse("x.json", &ok).unwrap();
+        let ids: Vec<&str> = f.instances.iter().map(|i| i.instance_id.as_str()).collect();
+        assert_eq!(ids, (0..37).map(|n| format!("i-{n}")).collect::<Vec<_>>());
+    }
 
     #[test]
     fn default_fixtures_are_valid() {
