@@ -169,9 +169,13 @@ pub fn complete(f: &mut Fixture) {
         }
     }
     // What loading would otherwise change in each world built from the document (the
-    // default name, a stopped mode that matches the status), done once here so the
-    // worlds share the instances until they change them.
-    for inst in &mut f.instances {
+    // sequence number, the default name, a stopped mode that matches the status), done
+    // once here so the worlds share the instances until they change them.
+    for (seq, inst) in f.instances.iter_mut().enumerate() {
+        // The sequence number a world built from the document gives it.
+        if inst.seq != seq as u64 {
+            Arc::make_mut(inst).seq = seq as u64;
+        }
         if inst.instance_name.is_empty() {
             let inst = Arc::make_mut(inst);
             inst.instance_name = inst.instance_id.clone();
