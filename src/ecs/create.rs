@@ -189,8 +189,8 @@ impl RunInstances {
                 .tags()?
                 .into_iter()
                 .map(|(k, v)| Tag {
-                    tag_key: k,
-                    tag_value: v.unwrap_or_default(),
+                    tag_key: k.into(),
+                    tag_value: v.unwrap_or_default().into(),
                 })
                 .collect(),
             bandwidth_out: p.int_in("InternetMaxBandwidthOut", 0, 100)?.unwrap_or(0),

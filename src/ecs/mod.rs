@@ -17,7 +17,7 @@
 //! | [`create`], [`new_instance`], [`ids`] | RunInstances / CreateInstance |
 //! | [`describe`], [`filters`], [`listing`], [`view`] | Describe* actions and response objects |
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
-//! | [`stored`], [`instance_de`] | an instance's stored wire fields, compact and interned; reading an instance fast |
+//! | [`stored`], [`instance_de`], [`sym`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
@@ -44,6 +44,7 @@ pub mod render_cache;
 pub mod start;
 pub mod stop;
 pub mod stored;
+pub mod sym;
 pub mod view;
 pub mod world;
 

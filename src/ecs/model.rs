@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::{format_ecs, format_millis, format_precise, parse_time, Millis};
 use crate::ecs::stored::Stored;
+use crate::ecs::sym::Sym;
 
 /// An API status of an instance (spec §3.1). There is no "Deleted": a released
 /// instance disappears.
@@ -258,10 +259,10 @@ impl OperationLocks {
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
     /// Key.
-    pub tag_key: String,
+    pub tag_key: Sym,
     /// Value.
     #[serde(default)]
-    pub tag_value: String,
+    pub tag_value: Sym,
 }
 
 /// `Tags` as ECS wraps it.

@@ -1,0 +1,126 @@
+//! Interned strings for values that repeat across instances (tag keys and values):
+//! each distinct text is allocated once per process and shared.
+//!
+//! A [`Sym`] reads like a `&str` (it derefs to one, compares with strings, is written
+//! and read as a JSON string). The table only grows, within a bound: past
+//! [`MAX_SYMBOLS`] distinct texts, new ones are allocated per use instead of shared, so
+//! unique values (a tag per instance) cannot grow it without limit.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Distinct texts shared at most.
+pub const MAX_SYMBOLS: usize = 1 << 16;
+
+static TABLE: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(Mutex::default);
+
+/// An interned string (see the module docs).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Sym(Arc<str>);
+
+impl Sym {
+    /// The shared copy of `text`.
+    pub fn new(text: &str) -> Self {
+        let mut table = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = table.get(text) {
+            return Sym(s.clone());
+        }
+        let s: Arc<str> = Arc::from(text);
+        if table.len() < MAX_SYMBOLS {
+            table.insert(s.clone());
+        }
+        Sym(s)
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Self {
+        Sym::new(s)
+    }
+}
+
+impl From<String> for Sym {
+    fn from(s: String) -> Self {
+        Sym::new(&s)
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        &*self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        &*self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Sym {
+    fn eq(&self, other: &String) -> bool {
+        &*self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Sym> for String {
+    fn eq(&self, other: &Sym) -> bool {
+        self.as_str() == &*other.0
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Sym {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Sym {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Ok(Sym::new(&s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_texts_share_one_allocation() {
+        let a = Sym::new("env");
+        let b: Sym = serde_json::from_str("\"env\"").unwrap();
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(a, "env");
+        assert_eq!(serde_json::to_string(&b).unwrap(), "\"env\"");
+        assert_eq!(a.len(), 3);
+    }
+}
