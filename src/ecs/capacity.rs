@@ -36,10 +36,10 @@ impl Placement {
     /// The placement of an existing instance.
     pub fn of(inst: &Instance) -> Self {
         Placement {
-            account_id: inst.account_id.clone(),
-            region_id: inst.region_id.clone(),
-            zone_id: inst.zone_id.clone(),
-            instance_type: inst.instance_type.clone(),
+            account_id: inst.account_id.to_string(),
+            region_id: inst.region_id.to_string(),
+            zone_id: inst.zone_id.to_string(),
+            instance_type: inst.instance_type.to_string(),
         }
     }
 

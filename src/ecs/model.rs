@@ -444,13 +444,13 @@ pub struct Instance {
     /// Mock: the owning account; absent (a pasted DescribeInstances object) means the
     /// document's first account.
     #[serde(default)]
-    pub account_id: String,
+    pub account_id: Sym,
     /// Region.
-    pub region_id: String,
+    pub region_id: Sym,
     /// Zone of the region.
-    pub zone_id: String,
+    pub zone_id: Sym,
     /// A type of the catalog.
-    pub instance_type: String,
+    pub instance_type: Sym,
     /// Current API status.
     pub status: Status,
     /// PostPaid or PrePaid.

@@ -123,10 +123,10 @@ impl RunInstances {
         };
         let mut inst = Instance {
             instance_id: id.clone(),
-            account_id: ctx.caller.account_id.clone(),
-            region_id: region.to_string(),
-            zone_id: zone.to_string(),
-            instance_type: self.instance_type.clone(),
+            account_id: ctx.caller.account_id.as_str().into(),
+            region_id: region.into(),
+            zone_id: zone.into(),
+            instance_type: self.instance_type.as_str().into(),
             status: Status::Pending,
             instance_charge_type: self.charge_type,
             stopped_mode: StoppedMode::NotApplicable,

@@ -90,7 +90,7 @@ pub fn check(w: &mut World, ctx: &Ctx<'_>, id: &str, init_local_disk: bool) -> A
     if inst.spot_strategy == SpotStrategy::SpotWithPriceLimit {
         let price = w
             .zone(&inst.region_id, &inst.zone_id)
-            .and_then(|z| z.spot_prices.get(&inst.instance_type).copied());
+            .and_then(|z| z.spot_prices.get(inst.instance_type.as_str()).copied());
         if price.is_some_and(|p| inst.spot_price_limit < p) {
             return Err(ApiError::new(Code::OperationDeniedSpotPrice));
         }

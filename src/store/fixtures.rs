@@ -165,7 +165,7 @@ pub fn default_fixture() -> Fixture {
 pub fn complete(f: &mut Fixture) {
     if let Some(first) = f.accounts.first().map(|a| a.account_id.clone()) {
         for inst in f.instances.iter_mut().filter(|i| i.account_id.is_empty()) {
-            Arc::make_mut(inst).account_id = first.clone();
+            Arc::make_mut(inst).account_id = first.as_str().into();
         }
     }
     // What loading would otherwise change in each world built from the document (the
@@ -198,7 +198,7 @@ pub fn complete(f: &mut Fixture) {
         let memory = inst.extra.get("Memory").and_then(|v| v.as_f64());
         if let (Some(cpu), Some(memory)) = (cpu, memory) {
             f.instance_types.push(InstanceType {
-                instance_type_id: inst.instance_type.clone(),
+                instance_type_id: inst.instance_type.to_string(),
                 cpu_core_count: cpu,
                 memory_size: memory / 1024.0,
                 local_storage: false,

@@ -113,7 +113,7 @@ async fn parallel_economical_starts_respect_stock() {
     for n in 0..5 {
         let mut inst = template.clone();
         inst.instance_id = format!("i-bp1econrace{n:09}");
-        inst.instance_type = "ecs.r7.large".to_string();
+        inst.instance_type = "ecs.r7.large".into();
         fixture.instances.push(inst.into());
     }
     let zone = fixture

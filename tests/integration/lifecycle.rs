@@ -604,7 +604,7 @@ async fn all_together_stock_is_cumulative() {
     for n in 1..=2 {
         let mut inst = template.clone();
         inst.instance_id = format!("i-bp1econpair00000000{n}");
-        inst.instance_type = "ecs.r7.large".to_string();
+        inst.instance_type = "ecs.r7.large".into();
         fixture.instances.push(inst.into());
     }
     fixture.regions[0].zones[0]

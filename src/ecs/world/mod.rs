@@ -208,7 +208,7 @@ impl World {
             Arc::make_mut(&mut inst).seq = self.next_seq;
         }
         self.next_seq += 1;
-        let scope = (inst.account_id.clone(), inst.region_id.clone());
+        let scope = (inst.account_id.to_string(), inst.region_id.to_string());
         self.index
             .entry(scope.clone())
             .or_default()
@@ -259,7 +259,7 @@ impl World {
         self.rendered.remove(id);
         self.mark_instance(id);
         self.track_release(id, false);
-        let scope = (inst.account_id.clone(), inst.region_id.clone());
+        let scope = (inst.account_id.to_string(), inst.region_id.to_string());
         if let Some(idx) = self.index.get_mut(&scope) {
             idx.remove(&inst.seq);
         }
@@ -298,7 +298,7 @@ impl World {
             Some(s) if s.get().is_some() => None,
             _ => Some(Box::new((
                 inst.clone(),
-                self.types.get(&inst.instance_type).cloned(),
+                self.types.get(inst.instance_type.as_str()).cloned(),
             ))),
         };
         Some(crate::ecs::PageEntry { slot, copy })

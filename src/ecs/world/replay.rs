@@ -244,7 +244,7 @@ impl World {
         inst.seq = seq;
         let id = inst.instance_id.clone();
         self.index
-            .entry((inst.account_id.clone(), inst.region_id.clone()))
+            .entry((inst.account_id.to_string(), inst.region_id.to_string()))
             .or_default()
             .insert(seq, id.clone());
         self.track_release(&id, inst.is_releasing());
@@ -259,7 +259,7 @@ impl World {
         self.track_release(id, false);
         if let Some(idx) = self
             .index
-            .get_mut(&(old.account_id.clone(), old.region_id.clone()))
+            .get_mut(&(old.account_id.to_string(), old.region_id.to_string()))
         {
             idx.remove(&old.seq);
         }
