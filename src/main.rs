@@ -50,6 +50,7 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let started = std::time::Instant::now();
     let store = match Store::open(
         fixture,
         Clock::real(),
@@ -62,6 +63,10 @@ async fn serve(config: Config) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "state built"
+    );
     let app = App {
         store,
         auth: config.auth,

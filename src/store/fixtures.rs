@@ -58,7 +58,9 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
         err(source, entry, e.inner().to_string())
     };
     let de = &mut serde_json::Deserializer::from_str(text);
+    let started = std::time::Instant::now();
     let doc: Doc<'_> = serde_path_to_error::deserialize(de).map_err(|e| path_error("", e))?;
+    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "document scanned");
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
@@ -139,16 +141,36 @@ pub fn load_path(path: &Path) -> Result<Fixture, FixtureError> {
         Ok(all)
     } else {
         let mut doc = load_file(path)?;
+        let started = std::time::Instant::now();
         complete(&mut doc);
         validate(&name, &doc)?;
+        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "fixtures checked");
         Ok(doc)
     }
 }
 
 fn load_file(path: &Path) -> Result<Fixture, FixtureError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| err(&name, "file", e.to_string()))?;
-    parse(&name, &text)
+    let started = std::time::Instant::now();
+    let file = std::fs::File::open(path).map_err(|e| err(&name, "file", e.to_string()))?;
+    // SAFETY: the map is only read, and only while this function runs; a fixture file
+    // changed by another process during those seconds is the one case it does not
+    // cover (the same as any reader that maps its input).
+    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+        .map_err(|e| err(&name, "file", e.to_string()))?;
+    let text = std::str::from_utf8(&map)
+        .map_err(|e| err(&name, "file", format!("not UTF-8 text: {e}")))?;
+    let read_ms = started.elapsed().as_millis() as u64;
+    let doc = parse(&name, text)?;
+    tracing::debug!(
+        file = %name,
+        bytes = text.len(),
+        read_ms,
+        parse_ms = started.elapsed().as_millis() as u64 - read_ms,
+        instances = doc.instances.len(),
+        "fixture file read"
+    );
+    Ok(doc)
 }
 
 /// The built-in default fixtures.
