@@ -20,6 +20,18 @@ pub struct Params {
     query_len: usize,
 }
 
+/// Decoded `application/x-www-form-urlencoded` pairs (a query string or a form body), in
+/// order: `+` is a space, `%XX` a byte, invalid UTF-8 replaced.
+pub fn decode(raw: &[u8]) -> Vec<(String, String)> {
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    // One pair per `&` and one more: the list is allocated once.
+    let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', raw).count() + 1);
+    pairs.extend(form_urlencoded::parse(raw).into_owned());
+    pairs
+}
+
 impl Params {
     /// Build from decoded pairs (query first, then body); all of them count as the
     /// query until [`Params::extend_body`] adds a body's.

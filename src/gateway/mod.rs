@@ -29,7 +29,7 @@ use crate::ecs::action::{Action, Request};
 use crate::ecs::catalog::action_allowed;
 use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::Params;
+use crate::params::{decode, Params};
 use crate::store::faults::Call;
 use crate::store::journal::{without_secrets, Entry};
 use crate::store::Store;
@@ -45,16 +45,6 @@ pub const API_VERSION: &str = "2014-05-26";
 /// from the store's [`Random`](crate::random::Random), seeded with `--seed`).
 pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string().to_uppercase()
-}
-
-fn decode(raw: &[u8]) -> Vec<(String, String)> {
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    // One pair per `&` and one more: the list is allocated once.
-    let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', raw).count() + 1);
-    pairs.extend(form_urlencoded::parse(raw).into_owned());
-    pairs
 }
 
 /// A header's value, when it is present, valid text and not empty.
