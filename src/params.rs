@@ -28,7 +28,19 @@ pub fn decode(raw: &[u8]) -> Vec<(String, String)> {
     }
     // One pair per `&` and one more: the list is allocated once.
     let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', raw).count() + 1);
-    pairs.extend(form_urlencoded::parse(raw).into_owned());
+    for segment in raw.split(|&b| b == b'&').filter(|s| !s.is_empty()) {
+        // Most parameters are plain text: copied as they are. One with an escape, a
+        // `+` or invalid UTF-8 is decoded by `form_urlencoded` (a segment without `&`
+        // is exactly one pair to it).
+        let plain = memchr::memchr2(b'%', b'+', segment).is_none();
+        match std::str::from_utf8(segment) {
+            Ok(text) if plain => {
+                let (name, value) = text.split_once('=').unwrap_or((text, ""));
+                pairs.push((name.to_owned(), value.to_owned()));
+            }
+            _ => pairs.extend(form_urlencoded::parse(segment).into_owned()),
+        }
+    }
     pairs
 }
 
@@ -246,6 +258,40 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
         )
+    }
+
+    #[test]
+    fn decode_is_form_urlencoded() {
+        let cases: [&[u8]; 12] = [
+            b"",
+            b"&&",
+            b"A=1&B=&C&=v&D=x=y",
+            b"Name=a+b%20c%2B&T=2026-01-01T00%3A00%3A00Z",
+            b"bad=%zz%4&odd=%E4%B8%AD%ff",
+            b"raw=\xff\xfe&ok=1",
+            b"k%3D=v%26w",
+            b"=&=&a=",
+            b"+=+",
+            b"%",
+            "utf=\u{4e2d}&x=\u{e9}".as_bytes(),
+            b"Action=StartInstance&InstanceId=i-1&SignatureType=&Format=JSON",
+        ];
+        for raw in cases {
+            let expected: Vec<(String, String)> =
+                form_urlencoded::parse(raw).into_owned().collect();
+            assert_eq!(decode(raw), expected, "{:?}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decode_is_form_urlencoded_for_any_bytes(
+            raw in proptest::collection::vec(
+                proptest::sample::select(b"ab=&%+2F3Ae\xc3\xa9\xff ".to_vec()), 0..40),
+        ) {
+            let expected: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            proptest::prop_assert_eq!(decode(&raw), expected);
+        }
     }
 
     #[test]

@@ -7,8 +7,9 @@
 //! real service's key order; the other actions' field maps are put in that order by
 //! [`order`] first.
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::body::Body;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
 use quick_xml::escape::escape;
 use serde::{Serialize, Serializer as _};
 use serde_json::{json, Map, Value};
@@ -170,16 +171,22 @@ fn serialize<T: Serialize + ?Sized>(body: &T, root: &str, format: Format) -> Vec
     }
 }
 
+/// The header carrying the request id.
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-acs-request-id");
+
 fn respond(status: StatusCode, body: Vec<u8>, format: Format, request_id: &str) -> Response {
     let content_type = match format {
         Format::Json => JSON_CONTENT_TYPE,
         Format::Xml => XML_CONTENT_TYPE,
     };
-    let mut resp = (status, body).into_response();
+    // What `(status, body).into_response()` gives, without its octet-stream content
+    // type replaced at once, and with the request id header's name parsed once.
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        headers.insert("x-acs-request-id", v);
+        headers.insert(REQUEST_ID_HEADER, v);
     }
     resp
 }
