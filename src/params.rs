@@ -13,24 +13,88 @@ use crate::error::{ApiError, ApiResult, Code};
 #[derive(Debug, Clone, Default)]
 pub struct Params {
     pairs: Vec<(String, String)>,
-    /// name → index of its last occurrence in `pairs`.
-    index: BTreeMap<String, usize>,
+    /// The index in `pairs` of the last occurrence of each name, sorted by name (byte
+    /// order): a lookup is a binary search, and no name is copied.
+    index: Vec<u32>,
+    /// How many of `pairs` came from the query string (the first ones).
+    query_len: usize,
+}
+
+/// Decoded `application/x-www-form-urlencoded` pairs (a query string or a form body), in
+/// order: `+` is a space, `%XX` a byte, invalid UTF-8 replaced.
+pub fn decode(raw: &[u8]) -> Vec<(String, String)> {
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    // One pair per `&` and one more: the list is allocated once.
+    let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', raw).count() + 1);
+    for segment in raw.split(|&b| b == b'&').filter(|s| !s.is_empty()) {
+        // Most parameters are plain text: copied as they are. One with an escape, a
+        // `+` or invalid UTF-8 is decoded by `form_urlencoded` (a segment without `&`
+        // is exactly one pair to it).
+        let plain = memchr::memchr2(b'%', b'+', segment).is_none();
+        match std::str::from_utf8(segment) {
+            Ok(text) if plain => {
+                let (name, value) = text.split_once('=').unwrap_or((text, ""));
+                pairs.push((name.to_owned(), value.to_owned()));
+            }
+            _ => pairs.extend(form_urlencoded::parse(segment).into_owned()),
+        }
+    }
+    pairs
 }
 
 impl Params {
-    /// Build from decoded pairs (query first, then body).
+    /// Build from decoded pairs (query first, then body); all of them count as the
+    /// query until [`Params::extend_body`] adds a body's.
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
-        let index = pairs
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (k.clone(), i))
-            .collect();
-        Params { pairs, index }
+        let mut params = Params {
+            query_len: pairs.len(),
+            pairs,
+            index: Vec::new(),
+        };
+        params.reindex();
+        params
+    }
+
+    /// Add the pairs of a form body after the query's.
+    pub fn extend_body(&mut self, body: impl IntoIterator<Item = (String, String)>) {
+        self.pairs.extend(body);
+        self.reindex();
+    }
+
+    fn reindex(&mut self) {
+        let pairs = &self.pairs;
+        let mut index: Vec<u32> = (0..pairs.len() as u32).collect();
+        // By name, then by position: the last of a run of equal names is the one kept.
+        index.sort_unstable_by(|&a, &b| {
+            pairs[a as usize]
+                .0
+                .cmp(&pairs[b as usize].0)
+                .then(a.cmp(&b))
+        });
+        index.dedup_by(|later, earlier| {
+            let same = pairs[*later as usize].0 == pairs[*earlier as usize].0;
+            if same {
+                *earlier = *later;
+            }
+            same
+        });
+        self.index = index;
+    }
+
+    fn name(&self, i: u32) -> &str {
+        &self.pairs[i as usize].0
     }
 
     /// Every pair, as received (the V1 signature covers these).
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs
+    }
+
+    /// The pairs of the query string (the V3 canonical query covers these).
+    pub fn query(&self) -> &[(String, String)] {
+        &self.pairs[..self.query_len]
     }
 
     /// Every pair, as received, by value.
@@ -40,7 +104,11 @@ impl Params {
 
     /// A parameter's value (the last one when repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.index.get(name).map(|&i| self.pairs[i].1.as_str())
+        let at = self
+            .index
+            .binary_search_by(|&i| self.name(i).cmp(name))
+            .ok()?;
+        Some(self.pairs[self.index[at] as usize].1.as_str())
     }
 
     /// A non-empty value, or `None`.
@@ -101,14 +169,16 @@ impl Params {
 
     /// A `RepeatList`: `Name.1`, `Name.2`, … in index order (gaps allowed).
     pub fn repeat(&self, name: &str) -> Vec<String> {
-        let prefix = format!("{name}.");
-        let mut items: Vec<(u32, &str)> = self
-            .index
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
-            .filter_map(|(k, &i)| {
-                let n: u32 = k[prefix.len()..].parse().ok()?;
-                Some((n, self.pairs[i].1.as_str()))
+        // The names that start with `name` are one run of the index; those followed by
+        // a `.` are the list's.
+        let from = self.index.partition_point(|&i| self.name(i) < name);
+        let mut items: Vec<(u32, &str)> = self.index[from..]
+            .iter()
+            .map(|&i| (self.name(i), i))
+            .take_while(|(k, _)| k.starts_with(name))
+            .filter_map(|(k, i)| {
+                let n: u32 = k[name.len()..].strip_prefix('.')?.parse().ok()?;
+                Some((n, self.pairs[i as usize].1.as_str()))
             })
             .filter(|(_, v)| !v.is_empty())
             .collect();
@@ -191,6 +261,56 @@ mod tests {
     }
 
     #[test]
+    fn decode_is_form_urlencoded() {
+        let cases: [&[u8]; 12] = [
+            b"",
+            b"&&",
+            b"A=1&B=&C&=v&D=x=y",
+            b"Name=a+b%20c%2B&T=2026-01-01T00%3A00%3A00Z",
+            b"bad=%zz%4&odd=%E4%B8%AD%ff",
+            b"raw=\xff\xfe&ok=1",
+            b"k%3D=v%26w",
+            b"=&=&a=",
+            b"+=+",
+            b"%",
+            "utf=\u{4e2d}&x=\u{e9}".as_bytes(),
+            b"Action=StartInstance&InstanceId=i-1&SignatureType=&Format=JSON",
+        ];
+        for raw in cases {
+            let expected: Vec<(String, String)> =
+                form_urlencoded::parse(raw).into_owned().collect();
+            assert_eq!(decode(raw), expected, "{:?}", String::from_utf8_lossy(raw));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decode_is_form_urlencoded_for_any_bytes(
+            raw in proptest::collection::vec(
+                proptest::sample::select(b"ab=&%+2F3Ae\xc3\xa9\xff ".to_vec()), 0..40),
+        ) {
+            let expected: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+            proptest::prop_assert_eq!(decode(&raw), expected);
+        }
+    }
+
+    #[test]
+    fn the_last_of_a_repeated_name_counts() {
+        let mut ps = p(&[("B", "1"), ("A", "x"), ("B", "2"), ("Ab", "y"), ("A", "z")]);
+        assert_eq!(ps.get("A"), Some("z"));
+        assert_eq!(ps.get("B"), Some("2"));
+        assert_eq!(ps.get("Ab"), Some("y"));
+        assert_eq!(ps.get("a"), None);
+        assert_eq!(ps.get(""), None);
+        assert_eq!(ps.query().len(), 5);
+        ps.extend_body([("A".to_string(), "body".to_string())]);
+        assert_eq!(ps.get("A"), Some("body"));
+        assert_eq!(ps.query().len(), 5);
+        assert_eq!(ps.pairs().len(), 6);
+        assert_eq!(p(&[]).get("A"), None);
+    }
+
+    #[test]
     fn booleans_are_case_insensitive_and_strict() {
         let ps = p(&[("A", "True"), ("B", "false"), ("C", "yes")]);
         assert_eq!(ps.bool("A").unwrap(), Some(true));
@@ -208,6 +328,10 @@ mod tests {
             ("InstanceId.2", "b"),
             ("InstanceId.1", "a"),
             ("InstanceIdX", "x"),
+            ("InstanceId-1", "dash"),
+            ("InstanceId.3", ""),
+            ("InstanceId.2x", "nan"),
+            ("InstanceId", "bare"),
         ]);
         assert_eq!(ps.repeat("InstanceId"), vec!["a", "b", "j"]);
     }

@@ -122,7 +122,12 @@ impl Random {
 
     /// A request id: an upper-case UUID.
     pub fn request_id(&self) -> String {
-        self.uuid(Stream::RequestIds).to_string().to_uppercase()
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let id: &str = self
+            .uuid(Stream::RequestIds)
+            .hyphenated()
+            .encode_upper(&mut buf);
+        id.to_owned()
     }
 
     /// `true` with probability `p` (no draw when `p >= 1`).
@@ -191,5 +196,6 @@ mod tests {
         let parsed = uuid::Uuid::parse_str(&id).expect("a UUID");
         assert_eq!(parsed.get_version_num(), 4);
         assert_eq!(id, id.to_uppercase());
+        assert_eq!(id, parsed.to_string().to_uppercase());
     }
 }

@@ -153,15 +153,14 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
     }
     check_timestamp(p.required("Timestamp")?)?;
     let nonce = p.required("SignatureNonce")?;
-    let pairs: Vec<(&str, &str)> = p
+    let mut pairs: Vec<(&str, &str)> = p
         .pairs()
         .iter()
         .filter(|(k, _)| k != "Signature")
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let sts = sig::v1_string_to_sign(req.method, &pairs);
-    let expected = sig::v1_signature(&info.secret, &sts);
-    if !sig::signatures_equal(&expected, signature) {
+    let sts = sig::v1_string_to_sign_sorting(req.method, &mut pairs);
+    if !sig::v1_signature_matches(&info.secret, &sts, signature) {
         return Err(mismatch(&sts));
     }
     check_nonce(store, key_id, nonce)?;
@@ -199,8 +198,7 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
         &sig::sha256_hex(req.body),
     );
     let sts = sig::v3_string_to_sign(&canonical);
-    let expected = sig::v3_signature(&info.secret, &sts);
-    if !sig::signatures_equal(&expected, &auth.signature) {
+    if !sig::v3_signature_matches(&info.secret, &sts, &auth.signature) {
         tracing::debug!(%canonical, "V3 canonical request");
         return Err(mismatch(&sts));
     }

@@ -29,7 +29,7 @@ use crate::ecs::action::{Action, Request};
 use crate::ecs::catalog::action_allowed;
 use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::Params;
+use crate::params::{decode, Params};
 use crate::store::faults::Call;
 use crate::store::journal::{without_secrets, Entry};
 use crate::store::Store;
@@ -45,10 +45,6 @@ pub const API_VERSION: &str = "2014-05-26";
 /// from the store's [`Random`](crate::random::Random), seeded with `--seed`).
 pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string().to_uppercase()
-}
-
-fn decode(raw: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(raw).into_owned().collect()
 }
 
 /// A header's value, when it is present, valid text and not empty.
@@ -86,17 +82,10 @@ struct Seen {
 
 impl Seen {
     /// Nothing learned yet: until the body is read, the query's Format decides how an
-    /// error looks.
-    fn new(query: &[(String, String)], headers: &HeaderMap) -> Self {
+    /// error looks (`query` holds only the query's parameters then).
+    fn new(query: &Params, headers: &HeaderMap) -> Self {
         Seen {
-            format: choose_format(
-                query
-                    .iter()
-                    .rev()
-                    .find(|(k, _)| k == "Format")
-                    .map(|(_, v)| v.as_str()),
-                headers,
-            ),
+            format: choose_format(query.get("Format"), headers),
             action: String::new(),
             account_id: None,
             access_key_id: None,
@@ -117,15 +106,14 @@ pub(crate) async fn answer(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Action, Answer), WireError> {
-    let query = decode(uri.query().unwrap_or("").as_bytes());
-    let mut seen = Seen::new(&query, headers);
+    let mut params = Params::from_pairs(decode(uri.query().unwrap_or("").as_bytes()));
+    let mut seen = Seen::new(&params, headers);
     let incoming = Incoming {
         method,
         uri,
         headers,
-        query: &query,
     };
-    process(app, incoming, body, &mut seen, &mut None).await
+    process(app, incoming, body, &mut seen, &mut params).await
 }
 
 /// The RPC handler for `/`.
@@ -140,29 +128,29 @@ pub async fn handle(
     let journal = app.store.journal();
     let received = journal.is_enabled().then(|| app.store.now());
     let request_id = app.store.random().request_id();
-    let host = header(&headers, "host")
-        .unwrap_or("ecs.aliyuncs.com")
-        .to_string();
+    let host = header(&headers, "host").unwrap_or("ecs.aliyuncs.com");
     // A head the HTTP layer could not serve arrives as a synthetic request; its error
     // is the answer, in JSON (the client's Format cannot be known), and the connection
     // closes after it.
     if let Some(err) = crate::server::refusal_from_headers(&headers) {
         let err = WireError::from(err);
         tracing::info!(status = err.status, code = %err.error.code, request_id, detail = %err.error.message, "refused at the HTTP layer");
-        return render::error(&err, &request_id, &host, Format::Json);
+        return render::error(&err, &request_id, host, Format::Json);
     }
-    let query = decode(uri.query().unwrap_or("").as_bytes());
-    let mut seen = Seen::new(&query, &headers);
-    let mut params = None;
+    // The query's parameters; the form body's join them once it is read.
+    let mut params = Params::from_pairs(decode(uri.query().unwrap_or("").as_bytes()));
+    let mut seen = Seen::new(&params, &headers);
     let incoming = Incoming {
         method: &method,
         uri: &uri,
         headers: &headers,
-        query: &query,
     };
     let result = process(&app, incoming, body, &mut seen, &mut params).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
-    let code = result.as_ref().err().map(|e| e.error.code.to_string());
+    let code = match &result {
+        Err(e) if received.is_some() => Some(e.error.code.to_string()),
+        _ => None,
+    };
     let response = match result {
         Ok((action, reply)) => {
             tracing::info!(
@@ -181,11 +169,11 @@ pub async fn handle(
             } else {
                 tracing::info!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, "refused");
             }
-            render::error(&err, &request_id, &host, seen.format)
+            render::error(&err, &request_id, host, seen.format)
         }
     };
     if let Some(received) = received {
-        let pairs = params.map_or(query, Params::into_pairs);
+        let pairs = params.into_pairs();
         journal.record(Entry {
             time: received,
             request_id,
@@ -202,36 +190,36 @@ pub async fn handle(
     response
 }
 
-/// The request line and headers, with the decoded query.
+/// The request line and headers.
 #[derive(Clone, Copy)]
 struct Incoming<'a> {
     method: &'a Method,
     uri: &'a Uri,
     headers: &'a HeaderMap,
-    query: &'a [(String, String)],
 }
 
 /// Method → body → parameters → action and version → auth → RAM → faults → typed
 /// request → apply under the state lock → on disk → render the answer's fields.
-/// `merged` receives the parameters once they are read (for the journal).
+/// `merged` holds the query's parameters and receives the form body's once it is read
+/// (the journal records them).
 async fn process(
     app: &App,
     incoming: Incoming<'_>,
     body: Body,
     seen: &mut Seen,
-    merged: &mut Option<Params>,
+    merged: &mut Params,
 ) -> Result<(Action, Answer), WireError> {
     let Incoming {
         method,
         uri,
         headers,
-        query,
     } = incoming;
     if method != Method::GET && method != Method::POST {
         return Err(Code::UnsupportedHttpMethod.into());
     }
     let body = read_body(body, headers, app.max_body).await?;
-    let params: &Params = merged.insert(merge_params(query, headers, &body));
+    merge_params(merged, headers, &body);
+    let params: &Params = merged;
     seen.format = choose_format(params.get("Format"), headers);
     note_signer(seen, params, headers);
     seen.action = params
@@ -251,7 +239,7 @@ async fn process(
     let signed = SignedRequest {
         method: method.as_str(),
         path: uri.path(),
-        query,
+        query: params.query(),
         params,
         headers,
         body: &body,
@@ -347,17 +335,16 @@ async fn read_body(body: Body, headers: &HeaderMap, max_body: usize) -> ApiResul
     })
 }
 
-/// The query merged with an `application/x-www-form-urlencoded` body (query first).
-fn merge_params(query: &[(String, String)], headers: &HeaderMap, body: &[u8]) -> Params {
+/// The query's parameters, then an `application/x-www-form-urlencoded` body's.
+fn merge_params(params: &mut Params, headers: &HeaderMap, body: &[u8]) {
+    const FORM: &str = "application/x-www-form-urlencoded";
     let is_form = header(headers, "content-type").is_some_and(|ct| {
-        ct.to_ascii_lowercase()
-            .starts_with("application/x-www-form-urlencoded")
+        ct.get(..FORM.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(FORM))
     });
-    let mut all = query.to_vec();
     if is_form && !body.is_empty() {
-        all.extend(decode(body));
+        params.extend_body(decode(body));
     }
-    Params::from_pairs(all)
 }
 
 /// RAM users may only call the actions their patterns allow.

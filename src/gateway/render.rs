@@ -7,9 +7,11 @@
 //! real service's key order; the other actions' field maps are put in that order by
 //! [`order`] first.
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use serde::Serialize;
+use axum::body::Body;
+use axum::http::{header, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use quick_xml::escape::escape;
+use serde::{Serialize, Serializer as _};
 use serde_json::{json, Map, Value};
 
 use crate::ecs::view::AttributeView;
@@ -89,8 +91,75 @@ pub fn answer(action: &str, request_id: &str, answer: Answer, format: Format) ->
 /// An error response with the error's HTTP status.
 pub fn error(err: &WireError, request_id: &str, host: &str, format: Format) -> Response {
     let status = StatusCode::from_u16(err.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = serialize(&error_body(&err.error, request_id, host), "Error", format);
+    let body = error_bytes(&err.error, request_id, host, format);
     respond(status, body, format, request_id)
+}
+
+/// The start of `Recommend` before the code (nothing in it is escaped in JSON or XML).
+const RECOMMEND_PREFIX: &str = "https://api.aliyun.com/troubleshoot?q=";
+
+/// The error body's bytes: what [`error_body`] serializes to, written straight into the
+/// buffer in its fixed order. A RAM denial's `AccessDeniedDetail` (rare) goes through
+/// [`error_body`].
+fn error_bytes(err: &ApiError, request_id: &str, host: &str, format: Format) -> Vec<u8> {
+    if err.detail.is_some() {
+        return serialize(&error_body(err, request_id, host), "Error", format);
+    }
+    let code: &str = &err.code;
+    let message: &str = &err.message;
+    let mut out = Vec::with_capacity(
+        200 + 2 * request_id.len() + host.len() + 2 * code.len() + message.len(),
+    );
+    match format {
+        Format::Json => {
+            out.extend_from_slice(b"{\"RequestId\":");
+            json_str(&mut out, request_id);
+            out.extend_from_slice(b",\"HostId\":");
+            json_str(&mut out, host);
+            out.extend_from_slice(b",\"Code\":");
+            json_str(&mut out, code);
+            out.extend_from_slice(b",\"Message\":");
+            json_str(&mut out, message);
+            out.extend_from_slice(b",\"Recommend\":");
+            // Writing into a Vec cannot fail; `collect_str` escapes as it goes, without
+            // an intermediate String.
+            let _ = (&mut serde_json::Serializer::new(&mut out)).collect_str(&format_args!(
+                "{RECOMMEND_PREFIX}{code}&product=Ecs&requestId={request_id}"
+            ));
+            out.push(b'}');
+        }
+        Format::Xml => {
+            out.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>");
+            xml_text(&mut out, "RequestId", request_id);
+            xml_text(&mut out, "HostId", host);
+            xml_text(&mut out, "Code", code);
+            xml_text(&mut out, "Message", message);
+            out.extend_from_slice(b"<Recommend>");
+            out.extend_from_slice(RECOMMEND_PREFIX.as_bytes());
+            out.extend_from_slice(escape(code).as_bytes());
+            out.extend_from_slice(b"&amp;product=Ecs&amp;requestId=");
+            out.extend_from_slice(escape(request_id).as_bytes());
+            out.extend_from_slice(b"</Recommend></Error>");
+        }
+    }
+    out
+}
+
+/// A JSON string, escaped as `serde_json` escapes it.
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    // Writing a string into a Vec cannot fail.
+    let _ = serde_json::to_writer(out, s);
+}
+
+/// `<name>escaped text</name>`, as the XML serializer writes a string field.
+fn xml_text(out: &mut Vec<u8>, name: &str, text: &str) {
+    out.push(b'<');
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
+    out.extend_from_slice(escape(text).as_bytes());
+    out.extend_from_slice(b"</");
+    out.extend_from_slice(name.as_bytes());
+    out.push(b'>');
 }
 
 /// Serialize a body; a value that cannot be written (never expected: every body is a
@@ -102,16 +171,59 @@ fn serialize<T: Serialize + ?Sized>(body: &T, root: &str, format: Format) -> Vec
     }
 }
 
+/// The header carrying the request id.
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-acs-request-id");
+
 fn respond(status: StatusCode, body: Vec<u8>, format: Format, request_id: &str) -> Response {
     let content_type = match format {
         Format::Json => JSON_CONTENT_TYPE,
         Format::Xml => XML_CONTENT_TYPE,
     };
-    let mut resp = (status, body).into_response();
+    // What `(status, body).into_response()` gives, without its octet-stream content
+    // type replaced at once, and with the request id header's name parsed once.
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        headers.insert("x-acs-request-id", v);
+        headers.insert(REQUEST_ID_HEADER, v);
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Code;
+
+    /// The error bodies written straight into the buffer are the bytes the field map
+    /// serializes to, in both formats, with text that needs escaping.
+    #[test]
+    fn error_bytes_are_the_error_body_serialized() {
+        let mut awkward = ApiError::with_message(
+            Code::InvalidParameter,
+            "a \"quoted\" <tag> & 'apos' \\ back\nslash\t\u{1}中",
+        );
+        awkward.code = "Odd<&>\"Code".into();
+        let errors = [
+            ApiError::new(Code::SignatureNonceUsed),
+            ApiError::missing("InstanceId"),
+            awkward,
+        ];
+        for err in &errors {
+            for (rid, host) in [
+                ("6C2D0E37-3B46-5D0A-9B84-76A6F9D2E0B1", "ecs.aliyuncs.com"),
+                ("r&<\"id\u{7f}", "h<o>st&\"x\""),
+            ] {
+                for format in [Format::Json, Format::Xml] {
+                    let old = serialize(&error_body(err, rid, host), "Error", format);
+                    assert_eq!(
+                        String::from_utf8(error_bytes(err, rid, host, format)).unwrap(),
+                        String::from_utf8(old).unwrap(),
+                        "{format:?} {err:?}"
+                    );
+                }
+            }
+        }
+    }
 }

@@ -66,34 +66,91 @@ const V3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
 /// Space → `%20`, `*` → `%2A`, `/` → `%2F`, `+` → `%2B`, `~` stays `~`, and non-ASCII text
 /// is encoded byte by byte from its UTF-8 form (`中` → `%E4%B8%AD`).
 pub fn percent_encode(s: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    let mut out = String::with_capacity(s.len() * 3);
+    let mut out = Vec::with_capacity(s.len() * 3);
+    encode_into(&mut out, s);
+    into_string(out)
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Whether a byte passes [`percent_encode`] unchanged.
+#[inline]
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
+
+/// Appends `pe(s)`.
+fn encode_into(out: &mut Vec<u8>, s: &str) {
     for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(b));
+        if unreserved(b) {
+            out.push(b);
         } else {
-            out.push('%');
-            out.push(char::from(HEX[usize::from(b >> 4)]));
-            out.push(char::from(HEX[usize::from(b & 0x0F)]));
+            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0F)]]);
         }
     }
-    out
+}
+
+/// Appends `pe(pe(s))` in one pass: `pe`'s output is unreserved bytes and `%`, and the
+/// second encoding turns only the `%` into `%25`.
+fn encode_twice_into(out: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        if unreserved(b) {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[
+                b'%',
+                b'2',
+                b'5',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0x0F)],
+            ]);
+        }
+    }
+}
+
+/// Text made only of ASCII (every writer here writes ASCII bytes or whole UTF-8 input).
+fn into_string(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Appends the already sorted pairs as `pe(k)=pe(v)` joined by `&` (`twice`: each of
+/// those bytes percent-encoded once more, so `&` is `%26` and `=` is `%3D`).
+fn write_pairs(out: &mut Vec<u8>, sorted: &[(&str, &str)], twice: bool) {
+    let (amp, eq): (&[u8], &[u8]) = if twice {
+        (b"%26", b"%3D")
+    } else {
+        (b"&", b"=")
+    };
+    let encode = if twice {
+        encode_twice_into
+    } else {
+        encode_into
+    };
+    for (i, (k, v)) in sorted.iter().enumerate() {
+        if i > 0 {
+            out.extend_from_slice(amp);
+        }
+        encode(out, k);
+        out.extend_from_slice(eq);
+        encode(out, v);
+    }
+}
+
+/// Room for the pairs written by [`write_pairs`] in most requests without a regrowth.
+fn pairs_capacity(pairs: &[(&str, &str)]) -> usize {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.len() + v.len()) * 2 + 6)
+        .sum::<usize>()
 }
 
 /// Sorts decoded pairs by key then value (byte order) and joins `pe(k)=pe(v)` with `&`.
 fn canonical_pairs(pairs: &[(&str, &str)]) -> String {
     let mut sorted: Vec<(&str, &str)> = pairs.to_vec();
     sorted.sort_unstable();
-    let mut out = String::new();
-    for (i, (k, v)) in sorted.into_iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(&percent_encode(k));
-        out.push('=');
-        out.push_str(&percent_encode(v));
-    }
-    out
+    let mut out = Vec::with_capacity(pairs_capacity(&sorted));
+    write_pairs(&mut out, &sorted, false);
+    into_string(out)
 }
 
 /// V1: the canonicalized query string.
@@ -112,13 +169,19 @@ pub fn v1_canonicalized_query(params: &[(&str, &str)]) -> String {
 /// `params` are as for [`v1_canonicalized_query`]. The canonicalized query is
 /// percent-encoded a second time, so `%3A` becomes `%253A`.
 pub fn v1_string_to_sign(method: &str, params: &[(&str, &str)]) -> String {
-    let canonical = v1_canonicalized_query(params);
-    format!(
-        "{}&{}&{}",
-        method.to_ascii_uppercase(),
-        percent_encode("/"),
-        percent_encode(&canonical)
-    )
+    v1_string_to_sign_sorting(method, &mut params.to_vec())
+}
+
+/// [`v1_string_to_sign`], sorting `params` in place (no copy of them), and writing the
+/// doubly encoded canonical string straight into the result.
+pub fn v1_string_to_sign_sorting(method: &str, params: &mut [(&str, &str)]) -> String {
+    params.sort_unstable();
+    let mut out = Vec::with_capacity(method.len() + 5 + pairs_capacity(params));
+    out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
+    // `&` + pe("/") + `&`
+    out.extend_from_slice(b"&%2F&");
+    write_pairs(&mut out, params, true);
+    into_string(out)
 }
 
 /// V1: the signature, `base64(HMAC-SHA1(key = secret + "&", string_to_sign))`.
@@ -126,12 +189,48 @@ pub fn v1_string_to_sign(method: &str, params: &[(&str, &str)]) -> String {
 /// The result uses the standard base64 alphabet with padding (as sent by the SDKs once
 /// the `Signature` parameter is decoded).
 pub fn v1_signature(secret: &str, string_to_sign: &str) -> String {
-    let mut key = Vec::with_capacity(secret.len() + 1);
-    key.extend_from_slice(secret.as_bytes());
-    key.push(b'&');
-    let mut mac = Hmac::<Sha1>::new_from_slice(&key).expect("HMAC accepts keys of any length");
+    let mut sig = [0u8; V1_SIGNATURE_LEN];
+    let n = v1_signature_into(secret, string_to_sign, &mut sig);
+    into_string(sig[..n].to_vec())
+}
+
+/// The length of a V1 signature: base64 of 20 bytes.
+const V1_SIGNATURE_LEN: usize = 28;
+
+/// [`v1_signature`] into `out`; returns its length.
+fn v1_signature_into(
+    secret: &str,
+    string_to_sign: &str,
+    out: &mut [u8; V1_SIGNATURE_LEN],
+) -> usize {
+    let mut mac = v1_mac(secret);
     mac.update(string_to_sign.as_bytes());
-    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    base64::engine::general_purpose::STANDARD
+        .encode_slice(mac.finalize().into_bytes(), out)
+        .unwrap_or(0)
+}
+
+/// HMAC-SHA1 keyed with `secret + "&"` (the key on the stack when it is short).
+fn v1_mac(secret: &str) -> Hmac<Sha1> {
+    let mut short = [0u8; 128];
+    let long;
+    let key: &[u8] = if secret.len() < short.len() {
+        short[..secret.len()].copy_from_slice(secret.as_bytes());
+        short[secret.len()] = b'&';
+        &short[..=secret.len()]
+    } else {
+        long = [secret.as_bytes(), b"&"].concat();
+        &long
+    };
+    Hmac::<Sha1>::new_from_slice(key).expect("HMAC accepts keys of any length")
+}
+
+/// V1: whether `sent` is the signature of `string_to_sign` with `secret`
+/// ([`v1_signature`] compared by [`signatures_equal`], without allocating).
+pub fn v1_signature_matches(secret: &str, string_to_sign: &str, sent: &str) -> bool {
+    let mut sig = [0u8; V1_SIGNATURE_LEN];
+    let n = v1_signature_into(secret, string_to_sign, &mut sig);
+    bool::from(sig[..n].ct_eq(sent.as_bytes()))
 }
 
 /// The parsed value of an
@@ -270,14 +369,21 @@ fn percent_decode_segment(segment: &str) -> String {
 /// The V3 canonical URI: `/` for an empty or root path, otherwise each `/`-separated
 /// segment is percent-decoded then [`percent_encode`]d (so a raw or decoded path gives
 /// the same result).
-fn v3_canonical_uri(path: &str) -> String {
+fn write_v3_canonical_uri(out: &mut Vec<u8>, path: &str) {
     if path.is_empty() || path == "/" {
-        return "/".to_owned();
+        out.push(b'/');
+        return;
     }
-    path.split('/')
-        .map(|segment| percent_encode(&percent_decode_segment(segment)))
-        .collect::<Vec<_>>()
-        .join("/")
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push(b'/');
+        }
+        if segment.bytes().all(unreserved) {
+            out.extend_from_slice(segment.as_bytes());
+        } else {
+            encode_into(out, &percent_decode_segment(segment));
+        }
+    }
 }
 
 /// V3: the canonical request,
@@ -303,36 +409,76 @@ pub fn v3_canonical_request(
     signed_headers: &[String],
     hashed_payload: &str,
 ) -> String {
-    let mut canonical_headers = String::new();
+    let mut out = Vec::with_capacity(
+        method.len()
+            + path.len() * 3
+            + canonical_query.len()
+            + signed_headers
+                .iter()
+                .map(|h| h.len() * 2 + 2)
+                .sum::<usize>()
+            + headers.iter().map(|(_, v)| v.len()).sum::<usize>()
+            + hashed_payload.len()
+            + 8,
+    );
+    out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
+    out.push(b'\n');
+    write_v3_canonical_uri(&mut out, path);
+    out.push(b'\n');
+    out.extend_from_slice(canonical_query.as_bytes());
+    out.push(b'\n');
+    let mut several: Vec<&str> = Vec::new();
     for name in signed_headers {
-        let mut values: Vec<&str> = headers
+        out.extend_from_slice(name.as_bytes());
+        out.push(b':');
+        let mut values = headers
             .iter()
             .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.trim())
-            .collect();
-        values.sort_unstable();
-        canonical_headers.push_str(name);
-        canonical_headers.push(':');
-        canonical_headers.push_str(&values.join(","));
-        canonical_headers.push('\n');
+            .map(|(_, v)| v.trim());
+        // Most signed headers are sent once: written as they are, without a list.
+        if let Some(first) = values.next() {
+            match values.next() {
+                None => out.extend_from_slice(first.as_bytes()),
+                Some(second) => {
+                    several.clear();
+                    several.extend([first, second]);
+                    several.extend(values);
+                    several.sort_unstable();
+                    for (i, v) in several.iter().enumerate() {
+                        if i > 0 {
+                            out.push(b',');
+                        }
+                        out.extend_from_slice(v.as_bytes());
+                    }
+                }
+            }
+        }
+        out.push(b'\n');
     }
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        method.to_ascii_uppercase(),
-        v3_canonical_uri(path),
-        canonical_query,
-        canonical_headers,
-        signed_headers.join(";"),
-        hashed_payload
-    )
+    out.push(b'\n');
+    for (i, name) in signed_headers.iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        out.extend_from_slice(name.as_bytes());
+    }
+    out.push(b'\n');
+    out.extend_from_slice(hashed_payload.as_bytes());
+    // Header values and the path may be any text: only the bytes written here are
+    // added, all from `&str`s, so the result is UTF-8.
+    into_string(out)
 }
 
 /// V3: the string to sign, `"ACS3-HMAC-SHA256\n" + hex(sha256(canonical_request))`.
 pub fn v3_string_to_sign(canonical_request: &str) -> String {
-    format!(
-        "{V3_ALGORITHM}\n{}",
-        sha256_hex(canonical_request.as_bytes())
-    )
+    let mut out = String::with_capacity(V3_ALGORITHM.len() + 1 + 64);
+    out.push_str(V3_ALGORITHM);
+    out.push('\n');
+    let mut hex = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(Sha256::digest(canonical_request.as_bytes()), &mut hex);
+    out.push_str(std::str::from_utf8(&hex).unwrap_or_default());
+    out
 }
 
 /// V3: the signature, `hex(HMAC-SHA256(key = secret, string_to_sign))` in lower case.
@@ -342,6 +488,18 @@ pub fn v3_signature(secret: &str, string_to_sign: &str) -> String {
         Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
     mac.update(string_to_sign.as_bytes());
     hex::encode(mac.finalize().into_bytes())
+}
+
+/// V3: whether `sent` is the signature of `string_to_sign` with `secret`
+/// ([`v3_signature`] compared by [`signatures_equal`], without allocating).
+pub fn v3_signature_matches(secret: &str, string_to_sign: &str, sent: &str) -> bool {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC accepts keys of any length");
+    mac.update(string_to_sign.as_bytes());
+    let mut hex = [0u8; 64];
+    // 32 bytes always fit 64 hex digits.
+    let _ = hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex);
+    bool::from(hex.ct_eq(sent.as_bytes()))
 }
 
 /// `hex(sha256(body))` in lower case: the V3 hashed payload (also the expected value of

@@ -501,3 +501,95 @@ fn hashes_and_comparison() {
     assert!(!signatures_equal("ABC", "abc"));
     assert!(signatures_equal("", ""));
 }
+
+/// The definitions, written the plain way: what the one-pass writers must equal.
+mod reference {
+    pub(super) fn pe(s: &str) -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn canonical(pairs: &[(&str, &str)]) -> String {
+        let mut sorted = pairs.to_vec();
+        sorted.sort();
+        sorted
+            .iter()
+            .map(|(k, v)| format!("{}={}", pe(k), pe(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    pub(super) fn v1_sts(method: &str, pairs: &[(&str, &str)]) -> String {
+        format!(
+            "{}&{}&{}",
+            method.to_ascii_uppercase(),
+            pe("/"),
+            pe(&canonical(pairs))
+        )
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn one_pass_writers_equal_the_definitions(
+        method in "(get|GET|post|Post)",
+        pairs in proptest::collection::vec(("\\PC{0,12}", "\\PC{0,16}"), 0..12),
+        secret in "\\PC{0,150}",
+        path in "(/|/[a-z%2F +*]{0,8}(/[a-zA-Z0-9%~ ]{0,6}){0,3})",
+    ) {
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        proptest::prop_assert_eq!(percent_encode(refs.first().map_or("", |p| p.0)), reference::pe(refs.first().map_or("", |p| p.0)));
+        proptest::prop_assert_eq!(v1_canonicalized_query(&refs), reference::canonical(&refs));
+        proptest::prop_assert_eq!(v3_canonical_query(&refs), reference::canonical(&refs));
+        let sts = v1_string_to_sign(&method, &refs);
+        proptest::prop_assert_eq!(&sts, &reference::v1_sts(&method, &refs));
+        let mut shuffled = refs.clone();
+        shuffled.reverse();
+        proptest::prop_assert_eq!(&v1_string_to_sign_sorting(&method, &mut shuffled), &sts);
+        let good = v1_signature(&secret, &sts);
+        proptest::prop_assert!(v1_signature_matches(&secret, &sts, &good));
+        proptest::prop_assert!(!v1_signature_matches(&secret, &sts, &good[1..]));
+        let longer = format!("{sts}x");
+        proptest::prop_assert!(!v1_signature_matches(&secret, &longer, &good));
+        let good3 = v3_signature(&secret, &sts);
+        proptest::prop_assert!(v3_signature_matches(&secret, &sts, &good3));
+        proptest::prop_assert!(!v3_signature_matches(&secret, &sts, &good3.to_uppercase()));
+        proptest::prop_assert_eq!(
+            v3_string_to_sign(&sts),
+            format!("ACS3-HMAC-SHA256\n{}", sha256_hex(sts.as_bytes()))
+        );
+        // The canonical request, against its definition.
+        let headers: Vec<(&str, &str)> = refs.iter().map(|(k, v)| (*k, *v)).collect();
+        let signed: Vec<String> = refs.iter().take(3).map(|(k, _)| k.to_lowercase()).filter(|k| !k.is_empty()).collect();
+        let mut canonical_headers = String::new();
+        for name in &signed {
+            let mut values: Vec<&str> = headers
+                .iter()
+                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.trim())
+                .collect();
+            values.sort_unstable();
+            canonical_headers.push_str(&format!("{name}:{}\n", values.join(",")));
+        }
+        let uri = if path == "/" {
+            "/".to_string()
+        } else {
+            path.split('/')
+                .map(|s| reference::pe(&percent_decode_segment(s)))
+                .collect::<Vec<_>>()
+                .join("/")
+        };
+        let q = reference::canonical(&refs);
+        proptest::prop_assert_eq!(
+            v3_canonical_request(&method, &path, &q, &headers, &signed, "HASH"),
+            format!("{}\n{uri}\n{q}\n{canonical_headers}\n{}\nHASH", method.to_ascii_uppercase(), signed.join(";"))
+        );
+    }
+}
