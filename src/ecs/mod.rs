@@ -210,7 +210,18 @@ impl InstancePage {
 
     /// The body as JSON, through the render cache.
     pub fn json(&self, request_id: &str) -> Vec<u8> {
-        serde_json::to_vec(&self.body_as(request_id, true)).unwrap_or_default()
+        // Sized for the cached objects once, so a 26 KB page is not grown step by step.
+        let cached: usize = self
+            .instances
+            .iter()
+            .filter_map(|e| e.slot.as_ref()?.get())
+            .map(|raw| raw.get().len() + 1)
+            .sum();
+        let mut out = Vec::with_capacity(cached + 512);
+        match serde_json::to_writer(&mut out, &self.body_as(request_id, true)) {
+            Ok(()) => out,
+            Err(_) => Vec::new(),
+        }
     }
 
     fn body_as<'a>(&'a self, request_id: &'a str, json: bool) -> InstancePageBody<'a> {
