@@ -10,7 +10,7 @@
 //! |---|---|
 //! | [`config`] | command-line options (clap, each with an `ECS_MOCK_*` variable) and the `healthcheck` subcommand |
 //! | [`healthcheck`] | the `healthcheck` client: `GET /_mock/health` over a plain TCP stream, exit 0 or 1 (the container's HEALTHCHECK) |
-//! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, HTTP statuses ([`gateway::status`]), wire forms of typed replies ([`gateway::replies`]), the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]) |
+//! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, HTTP statuses ([`gateway::status`]), wire forms of typed replies ([`gateway::replies`]), the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]), the instance views ([`gateway::view`]) |
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
 //! | [`server`] | the HTTP/1.1 accept loop, and the adapter that re-encodes raw request targets and refuses bad heads in ECS format |
 //! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading, fault rules, the request journal, persistence |

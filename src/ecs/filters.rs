@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::ecs::catalog::Wildcard;
 use crate::ecs::model::{ChargeType, Instance, LockReason, Status};
-use crate::ecs::view::stored_field;
+use crate::ecs::shapes::stored_field;
 use crate::ecs::world::World;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;

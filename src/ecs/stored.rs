@@ -172,7 +172,7 @@ impl Stored {
 
     /// Store `fields` as read from a fixture: each value's text is kept as it is when it
     /// is a plain scalar or a text seen before; otherwise it is parsed, put in the real
-    /// service's shape and order ([`prepare_field`](crate::ecs::view::prepare_field)) and
+    /// service's shape and order ([`prepare_field`](crate::ecs::shapes::prepare_field)) and
     /// written compactly. Known keys go in the captured order, other keys after them as
     /// given. The interner's lock is taken twice, never while preparing.
     pub fn from_texts(fields: Vec<(String, FieldValue)>) -> Self {
@@ -221,10 +221,12 @@ impl Stored {
                 FieldValue::Text(raw) if is_final(raw.trim()) => (None, raw.trim().to_string()),
                 FieldValue::Text(raw) => {
                     let value: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-                    let text = crate::ecs::view::prepare_field(key, value).to_string();
+                    let text = crate::ecs::shapes::prepare_field(key, value).to_string();
                     (Some(raw.trim().to_string()), text)
                 }
-                FieldValue::Value(v) => (None, crate::ecs::view::prepare_field(key, v).to_string()),
+                FieldValue::Value(v) => {
+                    (None, crate::ecs::shapes::prepare_field(key, v).to_string())
+                }
             }));
         }
         // 3. Intern or inline, in the captured order.

@@ -142,7 +142,7 @@ impl Kit {
         let headers = HeaderMap::new();
         let answer = crate::gateway::answer(&self.app, &Method::GET, &uri, &headers, Body::empty());
         let (_, answer) = self.runtime.block_on(answer)?;
-        Ok(answer.into_reply())
+        Ok(crate::gateway::view::answer_fields(answer))
     }
 
     /// The first root access key of `account`.

@@ -15,6 +15,7 @@ pub mod render;
 pub mod replies;
 pub mod signature;
 pub mod status;
+pub mod view;
 pub mod xml;
 
 use std::time::{Duration, Instant};

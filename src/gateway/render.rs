@@ -14,10 +14,10 @@ use quick_xml::escape::escape;
 use serde::{Serialize, Serializer as _};
 use serde_json::{json, Map, Value};
 
-use crate::ecs::view::AttributeView;
 use crate::ecs::{Answer, Reply};
 use crate::error::ApiError;
 use crate::gateway::status::WireError;
+use crate::gateway::view::{AttributeView, PageBody};
 use crate::gateway::{order, xml};
 
 /// JSON content type, as the real gateway sends it.

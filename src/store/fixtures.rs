@@ -60,7 +60,10 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
     let de = &mut serde_json::Deserializer::from_str(text);
     let started = std::time::Instant::now();
     let doc: Doc<'_> = serde_path_to_error::deserialize(de).map_err(|e| path_error("", e))?;
-    tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "document scanned");
+    tracing::debug!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "document scanned"
+    );
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .clamp(1, 8);
@@ -144,7 +147,10 @@ pub fn load_path(path: &Path) -> Result<Fixture, FixtureError> {
         let started = std::time::Instant::now();
         complete(&mut doc);
         validate(&name, &doc)?;
-        tracing::debug!(elapsed_ms = started.elapsed().as_millis() as u64, "fixtures checked");
+        tracing::debug!(
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "fixtures checked"
+        );
         Ok(doc)
     }
 }

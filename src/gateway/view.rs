@@ -26,48 +26,14 @@ use crate::clock::{format_ecs, format_ecs_seconds};
 use crate::ecs::catalog::InstanceType;
 use crate::ecs::lifecycle::expired_time_text;
 use crate::ecs::model::{EcsTime, Instance, OperationLocks};
+use crate::ecs::shapes::DEFAULTS;
 use crate::ecs::stored::{Fragment, StoredKey};
+use crate::ecs::{Answer, InstancePage, PageEntry, Reply};
 use crate::gateway::order::{self, INSTANCE, INSTANCE_ATTRIBUTE};
-
-/// The real service's value of every always-present key for an instance that has
-/// nothing set (captured responses: `""` strings, wrapped empty lists, fixed-shape
-/// objects with empty sub-keys).
-static DEFAULTS: LazyLock<HashMap<String, Value>> = LazyLock::new(|| {
-    let map: Map<String, Value> =
-        serde_json::from_str(DEFAULTS_JSON).expect("the instance defaults are valid JSON");
-    map.into_iter().collect()
-});
 
 /// Each `Instance` key's position in the captured order, for one-pass lookups.
 static POSITION: LazyLock<HashMap<&'static str, usize>> =
     LazyLock::new(|| INSTANCE.iter().enumerate().map(|(i, k)| (*k, i)).collect());
-
-const DEFAULTS_JSON: &str = r#"{
-    "ResourceGroupId": "", "Memory": 0, "InstanceChargeType": "PostPaid", "Cpu": 0,
-    "OSName": "", "InstanceNetworkType": "vpc", "InnerIpAddress": {"IpAddress": []},
-    "ExpiredTime": "", "ImageId": "",
-    "EipAddress": {"AllocationId": "", "IpAddress": "", "InternetChargeType": ""},
-    "ImageOptions": {}, "HostName": "", "VlanId": "", "Status": "",
-    "HibernationOptions": {"Configured": false},
-    "MetadataOptions": {"HttpTokens": "", "HttpEndpoint": ""},
-    "InstanceId": "", "StoppedMode": "Not-applicable",
-    "CpuOptions": {"ThreadsPerCore": 2, "Numa": "", "CoreCount": 0},
-    "StartTime": "", "DeletionProtection": false,
-    "SecurityGroupIds": {"SecurityGroupId": []},
-    "VpcAttributes": {"PrivateIpAddress": {"IpAddress": []}, "VpcId": "", "VSwitchId": "", "NatIpAddress": ""},
-    "InternetChargeType": "PayByTraffic", "InstanceName": "", "DeploymentSetId": "",
-    "InternetMaxBandwidthOut": 0, "SerialNumber": "", "OSType": "linux", "CreationTime": "",
-    "AutoReleaseTime": "", "Description": "", "InstanceTypeFamily": "",
-    "DedicatedInstanceAttribute": {"Tenancy": "", "Affinity": ""},
-    "PublicIpAddress": {"IpAddress": []}, "GPUSpec": "",
-    "NetworkInterfaces": {"NetworkInterface": []}, "SpotPriceLimit": 0.0,
-    "DeviceAvailable": true, "SaleCycle": "", "InstanceType": "", "SpotStrategy": "NoSpot",
-    "OSNameEn": "", "IoOptimized": true, "ZoneId": "", "ClusterId": "",
-    "EcsCapacityReservationAttr": {"CapacityReservationPreference": "", "CapacityReservationId": ""},
-    "DedicatedHostAttribute": {"DedicatedHostId": "", "DedicatedHostName": "", "DedicatedHostClusterId": ""},
-    "GPUAmount": 0, "OperationLocks": {"LockReason": []}, "InternetMaxBandwidthIn": -1,
-    "Recyclable": false, "RegionId": "", "CreditSpecification": ""
-}"#;
 
 /// Keys of the `Instance` object that ecs-mock decides on (everything in the captured
 /// list); a stored key outside it is a field the model does not know and is echoed.
@@ -82,64 +48,6 @@ const NEVER_SHOWN: [&str; 4] = [
     "SpotDuration",
     "SpotInterruptionBehavior",
 ];
-
-/// An EIP bound to an instance, in its captured order.
-const BOUND_EIP: [&str; 5] = [
-    "Bandwidth",
-    "AllocationId",
-    "IpAddress",
-    "IsSupportUnassociate",
-    "InternetChargeType",
-];
-
-/// A fixed-shape object (`EipAddress`, `MetadataOptions`, `DedicatedHostAttribute` …) in
-/// the real service's shape: exactly the default's sub-keys, each from the stored object
-/// when it has it. A bound EIP (non-empty `AllocationId`) has five keys, `Bandwidth`
-/// first; an unbound one three. An option object whose default is `{}` is echoed.
-struct FixedShape<'a> {
-    key: &'a str,
-    stored: &'a Value,
-    default: &'a Value,
-}
-
-impl Serialize for FixedShape<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (Some(stored), Some(default)) = (self.stored.as_object(), self.default.as_object())
-        else {
-            return self.stored.serialize(s);
-        };
-        if default.is_empty() {
-            return self.stored.serialize(s);
-        }
-        let bound = self.key == "EipAddress"
-            && stored
-                .get("AllocationId")
-                .and_then(Value::as_str)
-                .is_some_and(|s| !s.is_empty());
-        let mut m = s.serialize_map(None)?;
-        if bound {
-            for k in BOUND_EIP {
-                let fallback = match k {
-                    "Bandwidth" => json!(0),
-                    "IsSupportUnassociate" => json!(true),
-                    _ => json!(""),
-                };
-                m.serialize_entry(k, stored.get(k).unwrap_or(&fallback))?;
-            }
-        } else {
-            for (k, v) in default {
-                m.serialize_entry(k, stored.get(k).unwrap_or(v))?;
-            }
-        }
-        m.end()
-    }
-}
-
-/// A field ecs-mock does not own, as Describe* shows it: the stored value, else the
-/// real service's default (e.g. `InstanceNetworkType` `vpc`).
-pub fn stored_field(inst: &Instance, key: &str) -> Option<Value> {
-    inst.extra.get(key).or_else(|| DEFAULTS.get(key).cloned())
-}
 
 /// One value of a response object, borrowed from the state where it can be.
 enum Field<'a> {
@@ -218,26 +126,6 @@ fn stored_by_position(inst: &Instance) -> ([Option<&str>; INSTANCE_KEYS], bool) 
 /// How many keys the captured `Instance` has (optional ones included).
 const INSTANCE_KEYS: usize = 59;
 const _: () = assert!(INSTANCE.len() == INSTANCE_KEYS);
-
-/// Ready a stored field for rendering, once, whenever an instance is read
-/// (fixtures, patches, persisted state) or created: stored objects (VpcAttributes,
-/// NetworkInterfaces …) are put in the real service's key order, and fixed-shape objects
-/// (`EipAddress`, `MetadataOptions`, `VpcAttributes` …) take the real service's shape,
-/// so rendering copies each field's text as it is.
-pub fn prepare_field(key: &str, mut value: Value) -> Value {
-    if let Some(default) = DEFAULTS.get(key).filter(|d| d.is_object()) {
-        let fixed = FixedShape {
-            key,
-            stored: &value,
-            default,
-        };
-        if let Ok(v) = serde_json::to_value(&fixed) {
-            value = v;
-        }
-    }
-    order::arrange(&mut value, order::child_kind(key));
-    value
-}
 
 /// The DescribeInstances `Instance` object, serialized straight into the output.
 pub struct InstanceView<'a> {
@@ -456,5 +344,140 @@ impl Serialize for AttributeView<'_> {
             m.serialize_entry(key, &value)?;
         }
         m.end()
+    }
+}
+
+/// The DescribeInstances body in the real service's key order (`RequestId` among the
+/// paging fields).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct InstancePageBody<'a> {
+    instances: InstanceList<'a>,
+    total_count: u64,
+    next_token: &'a str,
+    page_size: u64,
+    request_id: &'a str,
+    page_number: u64,
+}
+
+/// `{"Instance": [...]}`.
+struct InstanceList<'a>(Views<'a>);
+
+impl serde::Serialize for InstanceList<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry("Instance", &self.0)?;
+        m.end()
+    }
+}
+
+/// The instances of a page. Written as JSON (`json`), each is its rendered object from
+/// the cache, or rendered through [`InstanceView`] and kept in the cache; for any
+/// other serializer (XML, a `Value`), a cached object is read back as a value.
+struct Views<'a> {
+    entries: &'a [PageEntry],
+    json: bool,
+}
+
+impl serde::Serialize for Views<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error, SerializeSeq};
+        let mut seq = s.serialize_seq(Some(self.entries.len()))?;
+        for entry in self.entries {
+            let cached = entry.slot.as_ref().and_then(|s| s.get());
+            match (cached, &entry.copy) {
+                (Some(raw), _) if self.json => seq.serialize_element(raw)?,
+                (Some(raw), _) => {
+                    let value: Value = serde_json::from_str(raw.get()).map_err(S::Error::custom)?;
+                    seq.serialize_element(&value)?
+                }
+                (None, Some(copy)) => {
+                    let view = InstanceView {
+                        inst: &copy.0,
+                        itype: copy.1.as_ref(),
+                    };
+                    match (&entry.slot, self.json) {
+                        (Some(slot), true) => {
+                            let raw =
+                                serde_json::value::to_raw_value(&view).map_err(S::Error::custom)?;
+                            seq.serialize_element(&raw)?;
+                            slot.fill(raw);
+                        }
+                        _ => seq.serialize_element(&view)?,
+                    }
+                }
+                (None, None) => return Err(S::Error::custom("a page entry lost its instance")),
+            }
+        }
+        seq.end()
+    }
+}
+
+/// A DescribeInstances page's body.
+pub trait PageBody {
+    /// The body to serialize with any serializer, with `request_id`.
+    fn body<'a>(&'a self, request_id: &'a str) -> InstancePageBody<'a>;
+    /// The body as JSON, through the render cache.
+    fn json(&self, request_id: &str) -> Vec<u8>;
+}
+
+impl PageBody for InstancePage {
+    /// The body to serialize with any serializer, with `request_id`.
+    fn body<'a>(&'a self, request_id: &'a str) -> InstancePageBody<'a> {
+        body_as(self, request_id, false)
+    }
+
+    /// The body as JSON, through the render cache.
+    fn json(&self, request_id: &str) -> Vec<u8> {
+        // Sized for the cached objects once, so a 26 KB page is not grown step by step.
+        let cached: usize = self
+            .instances
+            .iter()
+            .filter_map(|e| e.slot.as_ref()?.get())
+            .map(|raw| raw.get().len() + 1)
+            .sum();
+        let mut out = Vec::with_capacity(cached + 512);
+        match serde_json::to_writer(&mut out, &body_as(self, request_id, true)) {
+            Ok(()) => out,
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+fn body_as<'a>(page: &'a InstancePage, request_id: &'a str, json: bool) -> InstancePageBody<'a> {
+    InstancePageBody {
+        instances: InstanceList(Views {
+            entries: &page.instances,
+            json,
+        }),
+        total_count: page.total_count,
+        next_token: &page.next_token,
+        page_size: page.page_size,
+        request_id,
+        page_number: page.page_number,
+    }
+}
+
+/// An answer's fields as a map, without `RequestId` (for in-process callers; the
+/// gateway serializes typed answers directly).
+pub fn answer_fields(answer: Answer) -> Reply {
+    let value = match &answer {
+        Answer::Ready(_) => None,
+        Answer::Instances(page) => serde_json::to_value(page.body("")).ok(),
+        Answer::Attribute(pair) => serde_json::to_value(AttributeView {
+            inst: &pair.0,
+            itype: pair.1.as_ref(),
+            request_id: "",
+        })
+        .ok(),
+    };
+    match (answer, value) {
+        (Answer::Ready(reply), _) => reply,
+        (_, Some(Value::Object(mut map))) => {
+            map.shift_remove("RequestId");
+            map
+        }
+        _ => Reply::new(),
     }
 }
