@@ -60,7 +60,26 @@ fn render(answer: Answer, format: Format) -> axum::response::Response {
 
 fn bench(c: &mut Criterion) {
     let answer = page_of_ten();
+    // The same page without render-cache slots: every instance is serialized each time.
+    let uncached = match &answer {
+        Answer::Instances(page) => {
+            let mut page = (**page).clone();
+            for entry in &mut page.instances {
+                entry.slot = None;
+            }
+            Answer::Instances(Box::new(page))
+        }
+        other => panic!("not a page of instances: {other:?}"),
+    };
     let mut g = c.benchmark_group("render_describe_instances_10");
+    g.bench_function("json_uncached", |b| {
+        b.iter_batched(
+            || uncached.clone(),
+            |a| black_box(render(a, Format::Json)),
+            BatchSize::SmallInput,
+        )
+    });
+    // Through the render cache: the first call fills it, later ones copy the bytes.
     g.bench_function("json", |b| {
         b.iter_batched(
             || answer.clone(),

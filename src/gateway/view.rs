@@ -388,7 +388,12 @@ impl serde::Serialize for Views<'_> {
             let cached = entry.slot.as_ref().and_then(|s| s.get());
             match (cached, &entry.copy) {
                 (Some(raw), _) if self.json => seq.serialize_element(raw)?,
-                (Some(raw), _) => {
+                // Another format with the instance at hand: written from it directly.
+                (Some(_), Some(copy)) => seq.serialize_element(&InstanceView {
+                    inst: &copy.0,
+                    itype: copy.1.as_ref(),
+                })?,
+                (Some(raw), None) => {
                     let value: Value = serde_json::from_str(raw.get()).map_err(S::Error::custom)?;
                     seq.serialize_element(&value)?
                 }
