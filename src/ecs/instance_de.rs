@@ -189,7 +189,10 @@ mod tests {
         let from_text: Instance = serde_json::from_str(&ascii).unwrap();
         let from_value: Instance = serde_json::from_value(doc()).unwrap();
         assert_eq!(from_text, from_value);
-        assert_eq!(from_text.extra.raw("OSName"), Some("\"Linux \u{4f4d}\""));
+        assert_eq!(
+            from_text.extra.raw("OSName").as_deref(),
+            Some("\"Linux \u{4f4d}\"")
+        );
         assert_eq!(
             from_text.extra.get("VpcAttributes").unwrap()["VpcId"],
             "vpc-1"

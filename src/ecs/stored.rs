@@ -21,6 +21,7 @@
 //! most a few tens of megabytes whatever is loaded, and reads take a shared lock once per
 //! instance walk.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, LazyLock, Mutex, RwLock, RwLockReadGuard};
@@ -39,6 +40,12 @@ const OTHER_KEY: u8 = 0xFF;
 const INTERNED: u8 = 0;
 /// Value tag: a length and the JSON text follow.
 const INLINE: u8 = 1;
+/// Value tag: the text differs from its key's template in a few tokens: the template's
+/// fragment id, the number of changed tokens, then per change the distance from the
+/// previous changed token, a length and the token's new text.
+const DELTA: u8 = 2;
+/// Shortest inline value worth comparing with its key's template.
+const MIN_DELTA_LEN: usize = 48;
 /// Longest value that is interned.
 pub const MAX_INTERNED_LEN: usize = 256;
 /// Distinct values interned per key; later ones are written inline.
@@ -67,6 +74,9 @@ struct Interner {
     /// Per key: input texts already seen (as written, before preparing) → the id of
     /// their final form, so a repeated pasted value is stored without parsing it again.
     seen: HashMap<u32, HashMap<Box<str>, u32>>,
+    /// Per key: the first value interned, which later unique values of the key are
+    /// written as changes of.
+    templates: HashMap<u32, u32>,
 }
 
 static INTERNER: LazyLock<Mutex<Interner>> = LazyLock::new(Mutex::default);
@@ -110,8 +120,80 @@ impl Interner {
         let id = frags.len() as u32;
         frags.push(text);
         self.ids.insert(text, id);
+        self.templates.entry(slot).or_insert(id);
         Some(id)
     }
+
+    /// `text` as changes of its key's template, when that is clearly smaller.
+    fn delta(&self, slot: u32, text: &str) -> Option<Vec<u8>> {
+        if text.len() < MIN_DELTA_LEN {
+            return None;
+        }
+        let &base_id = self.templates.get(&slot)?;
+        let base = *FRAGMENTS
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(base_id as usize)?;
+        let (old, new) = (tokens(base), tokens(text));
+        if old.len() != new.len() {
+            return None;
+        }
+        let changes: Vec<(usize, &str)> = old
+            .iter()
+            .zip(&new)
+            .enumerate()
+            .filter(|(_, (a, b))| a != b)
+            .map(|(i, (_, b))| (i, *b))
+            .collect();
+        let mut out = Vec::with_capacity(16);
+        put_varint(&mut out, u64::from(base_id));
+        put_varint(&mut out, changes.len() as u64);
+        let mut last = 0;
+        for (i, token) in changes {
+            put_varint(&mut out, (i - last) as u64);
+            put_varint(&mut out, token.len() as u64);
+            out.extend_from_slice(token.as_bytes());
+            last = i;
+        }
+        (out.len() * 4 < text.len() * 3).then_some(out)
+    }
+}
+
+/// A JSON text cut into tokens: each of `"{}[],:` alone, and the runs between them.
+/// Cutting the template and a value the same way lets a value be stored as the tokens
+/// that differ (an address, an id) when both have the same structure.
+fn tokens(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':') {
+            if start < i {
+                out.push(&text[start..i]);
+            }
+            out.push(&text[i..i + 1]);
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// Rebuild a [`DELTA`] value from `bytes` at `at` (advanced past it).
+fn undelta(bytes: &[u8], at: &mut usize, frags: &[&'static str]) -> Option<String> {
+    let base = *frags.get(get_varint(bytes, at) as usize)?;
+    let mut toks = tokens(base);
+    let count = get_varint(bytes, at) as usize;
+    let mut i = 0;
+    for _ in 0..count {
+        i += get_varint(bytes, at) as usize;
+        let len = get_varint(bytes, at) as usize;
+        let token = std::str::from_utf8(bytes.get(*at..*at + len)?).ok()?;
+        *at += len;
+        *toks.get_mut(i)? = token;
+    }
+    Some(toks.concat())
 }
 
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {
@@ -260,11 +342,17 @@ impl Stored {
                     out.push(INTERNED);
                     put_varint(&mut out, u64::from(id));
                 }
-                (None, Some((_, text))) => {
-                    out.push(INLINE);
-                    put_varint(&mut out, text.len() as u64);
-                    out.extend_from_slice(text.as_bytes());
-                }
+                (None, Some((_, text))) => match interner.delta(*slot, text) {
+                    Some(delta) => {
+                        out.push(DELTA);
+                        out.extend_from_slice(&delta);
+                    }
+                    None => {
+                        out.push(INLINE);
+                        put_varint(&mut out, text.len() as u64);
+                        out.extend_from_slice(text.as_bytes());
+                    }
+                },
                 (None, None) => {
                     out.push(INLINE);
                     put_varint(&mut out, 4);
@@ -293,19 +381,19 @@ impl Stored {
     }
 
     /// The JSON text stored under `key`.
-    pub fn raw(&self, key: &str) -> Option<&str> {
+    pub fn raw(&self, key: &str) -> Option<Cow<'_, str>> {
         self.iter().find(|(k, _)| k.name() == key).map(|(_, v)| v)
     }
 
     /// The value stored under `key`, parsed.
     pub fn get(&self, key: &str) -> Option<Value> {
-        self.raw(key).and_then(|t| serde_json::from_str(t).ok())
+        self.raw(key).and_then(|t| serde_json::from_str(&t).ok())
     }
 
     /// Every stored field as a map (state dumps, patches).
     pub fn to_map(&self) -> Map<String, Value> {
         self.iter()
-            .filter_map(|(k, v)| Some((k.name().to_string(), serde_json::from_str(v).ok()?)))
+            .filter_map(|(k, v)| Some((k.name().to_string(), serde_json::from_str(&v).ok()?)))
             .collect()
     }
 
@@ -330,7 +418,7 @@ pub struct Iter<'a> {
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = (StoredKey, &'a str);
+    type Item = (StoredKey, Cow<'a, str>);
 
     fn next(&mut self) -> Option<Self::Item> {
         let bytes = self.bytes;
@@ -345,13 +433,18 @@ impl<'a> Iterator for Iter<'a> {
         };
         let tag = *bytes.get(self.at)?;
         self.at += 1;
-        let n = get_varint(bytes, &mut self.at) as usize;
-        let text: &'a str = if tag == INTERNED {
-            self.frags.as_ref()?.get(n).copied().unwrap_or("null")
-        } else {
-            let raw = bytes.get(self.at..self.at + n)?;
-            self.at += n;
-            std::str::from_utf8(raw).unwrap_or("null")
+        let text: Cow<'a, str> = match tag {
+            INTERNED => {
+                let n = get_varint(bytes, &mut self.at) as usize;
+                Cow::Borrowed(self.frags.as_ref()?.get(n).copied().unwrap_or("null"))
+            }
+            DELTA => Cow::Owned(undelta(bytes, &mut self.at, self.frags.as_ref()?)?),
+            _ => {
+                let n = get_varint(bytes, &mut self.at) as usize;
+                let raw = bytes.get(self.at..self.at + n)?;
+                self.at += n;
+                Cow::Borrowed(std::str::from_utf8(raw).unwrap_or("null"))
+            }
         };
         Some((key, text))
     }
@@ -395,7 +488,7 @@ impl Serialize for Stored {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(None)?;
         for (k, v) in self.iter() {
-            m.serialize_entry(k.name(), &Fragment(v))?;
+            m.serialize_entry(k.name(), &Fragment(&v))?;
         }
         m.end()
     }
@@ -433,7 +526,8 @@ mod tests {
             ("ImageId".to_string(), json!("img-1")),
             ("HostName".to_string(), json!("web\"1")),
         ]);
-        let got: Vec<(&str, &str)> = s.iter().map(|(k, v)| (k.name(), v)).collect();
+        let got: Vec<(&str, String)> = s.iter().map(|(k, v)| (k.name(), v.into_owned())).collect();
+        let got: Vec<(&str, &str)> = got.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let image = INSTANCE.iter().position(|k| *k == "ImageId").unwrap();
         let host = INSTANCE.iter().position(|k| *k == "HostName").unwrap();
         let (first, second) = if image < host {
@@ -464,6 +558,48 @@ mod tests {
         );
         assert_ne!(short, a);
         assert!(Stored::from_fields(Vec::new()).is_empty());
+    }
+
+    #[test]
+    fn unique_values_past_the_cap_are_stored_as_changes_of_the_template() {
+        // A key of its own, so other tests do not share its template or its count.
+        let key = "ZZNetworkInterfacesDeltaTest";
+        let value = |n: u32| {
+            json!({"NetworkInterface": [{
+                "MacAddress": format!("00:16:3e:{:02x}:{:02x}:{:02x}", n >> 16 & 255, n >> 8 & 255, n & 255),
+                "NetworkInterfaceId": format!("eni-bp1bench{n:012}"),
+                "PrimaryIpAddress": format!("172.16.{}.{}", n / 200 % 200, n % 200 + 10),
+                "PrivateIpSets": {"PrivateIpSet": [{"Primary": true,
+                    "PrivateIpAddress": format!("172.16.{}.{}", n / 200 % 200, n % 200 + 10)}]},
+                "Type": "Primary"
+            }]})
+        };
+        let total = MAX_INTERNED_PER_KEY + 50;
+        for n in 0..total {
+            let v = value(n);
+            let s = Stored::from_fields([(key.to_string(), v.clone())]);
+            assert_eq!(s.get(key), Some(v.clone()), "value {n} reads back");
+            assert_eq!(
+                s.raw(key).as_deref(),
+                Some(
+                    crate::ecs::shapes::prepare_field(key, v.clone())
+                        .to_string()
+                        .as_str()
+                )
+            );
+            if n >= MAX_INTERNED_PER_KEY {
+                let inline = v.to_string().len();
+                assert!(
+                    s.len_bytes() * 3 < inline,
+                    "value {n}: {} bytes stored for {inline}",
+                    s.len_bytes()
+                );
+            }
+        }
+        // A value of another structure is written inline, and still reads back.
+        let odd = json!({"NetworkInterface": [], "Other": "x".repeat(80)});
+        let s = Stored::from_fields([(key.to_string(), odd.clone())]);
+        assert_eq!(s.get(key), Some(odd));
     }
 
     #[test]

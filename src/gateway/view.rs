@@ -15,6 +15,7 @@
 //! carries fields the model does not know takes the slower path through a map that the
 //! key-order rule arranges.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -110,8 +111,8 @@ impl Serialize for Field<'_> {
 
 /// The stored JSON text of each captured key (by position), and whether the instance
 /// carries keys the model does not know.
-fn stored_by_position(inst: &Instance) -> ([Option<&str>; INSTANCE_KEYS], bool) {
-    let mut stored = [None; INSTANCE_KEYS];
+fn stored_by_position(inst: &Instance) -> ([Option<Cow<'_, str>>; INSTANCE_KEYS], bool) {
+    let mut stored = [const { None }; INSTANCE_KEYS];
     let mut unknown = false;
     // Stored fields are kept in the captured order: one walk finds them all.
     for (key, text) in inst.extra.iter() {
@@ -143,8 +144,8 @@ impl Serialize for InstanceView<'_> {
             return Value::Object(instance_json(self.itype, self.inst)).serialize(s);
         }
         let mut m = s.serialize_map(None)?;
-        for (key, stored) in INSTANCE.iter().zip(stored) {
-            if let Some(value) = instance_field(key, self.itype, self.inst, stored) {
+        for (key, stored) in INSTANCE.iter().zip(&stored) {
+            if let Some(value) = instance_field(key, self.itype, self.inst, stored.as_deref()) {
                 m.serialize_entry(key, &value)?;
             }
         }
@@ -157,8 +158,8 @@ impl Serialize for InstanceView<'_> {
 pub fn instance_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<String, Value> {
     let (stored, _) = stored_by_position(inst);
     let mut out = Map::with_capacity(INSTANCE.len() + 2);
-    for (key, stored) in INSTANCE.iter().zip(stored) {
-        if let Some(value) = instance_field(key, itype, inst, stored) {
+    for (key, stored) in INSTANCE.iter().zip(&stored) {
+        if let Some(value) = instance_field(key, itype, inst, stored.as_deref()) {
             let value = serde_json::to_value(&value).unwrap_or_default();
             out.insert((*key).to_string(), value);
         }
@@ -166,7 +167,7 @@ pub fn instance_json(itype: Option<&InstanceType>, inst: &Instance) -> Map<Strin
     for (key, text) in inst.extra.iter() {
         if let StoredKey::Other(name) = key {
             if !KNOWN.contains(name) {
-                let value = serde_json::from_str(text).unwrap_or(Value::Null);
+                let value = serde_json::from_str(&text).unwrap_or(Value::Null);
                 out.insert(name.to_string(), value);
             }
         }
@@ -305,7 +306,7 @@ pub struct AttributeView<'a> {
 impl Serialize for AttributeView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (stored, _) = stored_by_position(self.inst);
-        let at = |key: &str| POSITION.get(key).and_then(|&i| stored[i]);
+        let at = |key: &str| POSITION.get(key).and_then(|&i| stored[i].as_deref());
         let (inst, itype) = (self.inst, self.itype);
         let mut m = s.serialize_map(Some(INSTANCE_ATTRIBUTE.len()))?;
         for key in INSTANCE_ATTRIBUTE {
