@@ -19,35 +19,54 @@ use crate::ecs::model::{
 use crate::error::{ApiError, ApiResult, Code};
 use crate::timing::Timing;
 
-/// Whether [`normalize_loaded`] would change `inst` (most loaded instances are already
-/// as it leaves them, and stay shared with the fixture document).
-pub fn needs_normalizing(inst: &Instance) -> bool {
-    let mode_ok = match inst.status {
-        Status::Stopped | Status::Stopping => inst.stopped_mode != StoppedMode::NotApplicable,
-        _ => inst.stopped_mode == StoppedMode::NotApplicable,
-    };
-    let transition_ok = inst.mock_stuck
-        || !inst.mock_transitions.is_empty()
-        || matches!(inst.status, Status::Running | Status::Stopped);
-    inst.instance_name.is_empty() || !mode_ok || !transition_ok
+/// The stopped mode a loaded instance keeps: its own while stopped (KeepCharging when
+/// the fixture leaves it `Not-applicable`), `Not-applicable` otherwise.
+fn loaded_stopped_mode(inst: &Instance) -> StoppedMode {
+    match (inst.status, inst.stopped_mode) {
+        (Status::Stopped | Status::Stopping, StoppedMode::NotApplicable) => {
+            StoppedMode::KeepCharging
+        }
+        (Status::Stopped | Status::Stopping, mode) => mode,
+        _ => StoppedMode::NotApplicable,
+    }
 }
 
-/// Bring a freshly loaded fixture instance into a consistent shape: default name,
-/// stopped mode that matches the status, and a scheduled end for a transitional status
-/// given without `MockTransitions` (unless `MockStuck`).
-pub fn normalize_loaded(inst: &mut Instance, now: Millis, timing: &Timing) {
+/// Whether [`normalize_shape`] would change `inst`.
+pub fn shape_needs_normalizing(inst: &Instance) -> bool {
+    inst.instance_name.is_empty() || loaded_stopped_mode(inst) != inst.stopped_mode
+}
+
+/// The part of [`normalize_loaded`] that does not depend on time: the default name (the
+/// id) and a stopped mode that matches the status.
+pub fn normalize_shape(inst: &mut Instance) {
     if inst.instance_name.is_empty() {
         inst.instance_name = inst.instance_id.clone();
     }
-    match inst.status {
-        Status::Stopped | Status::Stopping => {
-            if inst.stopped_mode == StoppedMode::NotApplicable {
-                inst.stopped_mode = StoppedMode::KeepCharging;
-            }
-        }
-        _ => inst.stopped_mode = StoppedMode::NotApplicable,
-    }
-    if inst.mock_stuck || !inst.mock_transitions.is_empty() {
+    inst.stopped_mode = loaded_stopped_mode(inst);
+}
+
+/// Whether a loaded instance's transitional status still needs its end scheduled.
+fn needs_schedule(inst: &Instance) -> bool {
+    !inst.mock_stuck
+        && inst.mock_transitions.is_empty()
+        && matches!(
+            inst.status,
+            Status::Pending | Status::Starting | Status::Stopping
+        )
+}
+
+/// Whether [`normalize_loaded`] would change `inst` (most loaded instances are already
+/// as it leaves them, and stay shared with the fixture document).
+pub fn needs_normalizing(inst: &Instance) -> bool {
+    shape_needs_normalizing(inst) || needs_schedule(inst)
+}
+
+/// Bring a freshly loaded fixture instance into a consistent shape: default name,
+/// stopped mode that matches the status ([`normalize_shape`]), and a scheduled end for a
+/// transitional status given without `MockTransitions` (unless `MockStuck`).
+pub fn normalize_loaded(inst: &mut Instance, now: Millis, timing: &Timing) {
+    normalize_shape(inst);
+    if !needs_schedule(inst) {
         return;
     }
     let status = inst.status;

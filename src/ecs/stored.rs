@@ -261,12 +261,21 @@ impl Stored {
         if fields.is_empty() {
             return Stored(None);
         }
+        /// One value on its way into the encoding.
         enum Piece {
+            /// Interned already.
             Id(u32),
+            /// Not yet in its final form.
             Pending(FieldValue),
+            /// Final text; `seen_as` is the input text to remember it by once interned.
+            Ready {
+                seen_as: Option<String>,
+                text: String,
+            },
         }
-        // 1. Keys, and values seen before.
-        let mut entries: Vec<(u8, u32, u32, String, Piece)> = Vec::with_capacity(fields.len());
+        // 1. Keys, and values seen before (under the lock).
+        let mut entries: Vec<(u8, u32, u32, Piece)> = Vec::with_capacity(fields.len());
+        let mut keys: Vec<String> = Vec::with_capacity(fields.len());
         {
             let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
             for (key, value) in fields {
@@ -277,87 +286,79 @@ impl Stored {
                         (OTHER_KEY, id, 256 + id)
                     }
                 };
-                let piece = match &value {
+                let seen = match &value {
                     FieldValue::Text(raw) => {
-                        match interner.seen.get(&slot).and_then(|m| m.get(raw.trim())) {
-                            Some(&id) => Piece::Id(id),
-                            None => Piece::Pending(value),
-                        }
+                        interner.seen.get(&slot).and_then(|m| m.get(raw.trim()))
                     }
-                    FieldValue::Value(_) => Piece::Pending(value),
+                    FieldValue::Value(_) => None,
                 };
-                entries.push((pos, key_id, slot, key, piece));
+                let piece = match seen {
+                    Some(&id) => Piece::Id(id),
+                    None => Piece::Pending(value),
+                };
+                entries.push((pos, key_id, slot, piece));
+                keys.push(key);
             }
         }
-        // 2. Final texts of the rest, outside the lock.
-        let mut finals: Vec<Option<(Option<String>, String)>> = Vec::with_capacity(entries.len());
-        for (_, _, _, key, piece) in &mut entries {
-            if let Piece::Id(_) = piece {
-                finals.push(None);
+        // 2. Final texts of the rest (outside the lock).
+        for ((_, _, _, piece), key) in entries.iter_mut().zip(&keys) {
+            if !matches!(piece, Piece::Pending(_)) {
                 continue;
             }
-            let Piece::Pending(value) = std::mem::replace(piece, Piece::Id(u32::MAX)) else {
-                unreachable!("checked above");
+            let Piece::Pending(value) = std::mem::replace(piece, Piece::Id(0)) else {
+                unreachable!("matched above");
             };
-            finals.push(Some(match value {
-                FieldValue::Text(raw) if is_final(raw.trim()) => (None, raw.trim().to_string()),
-                FieldValue::Text(raw) => {
-                    let value: Value = serde_json::from_str(&raw).unwrap_or(Value::Null);
-                    let text = crate::ecs::shapes::prepare_field(key, value).to_string();
-                    (Some(raw.trim().to_string()), text)
-                }
-                FieldValue::Value(v) => {
-                    (None, crate::ecs::shapes::prepare_field(key, v).to_string())
-                }
-            }));
+            let prepare = |v: Value| crate::ecs::shapes::prepare_field(key, v).to_string();
+            *piece = match value {
+                FieldValue::Text(raw) if is_final(raw.trim()) => Piece::Ready {
+                    seen_as: None,
+                    text: raw.trim().to_string(),
+                },
+                FieldValue::Text(raw) => Piece::Ready {
+                    seen_as: Some(raw.trim().to_string()),
+                    text: prepare(serde_json::from_str(&raw).unwrap_or(Value::Null)),
+                },
+                FieldValue::Value(v) => Piece::Ready {
+                    seen_as: None,
+                    text: prepare(v),
+                },
+            };
         }
-        // 3. Intern or inline, in the captured order.
-        let mut order: Vec<usize> = (0..entries.len()).collect();
-        order.sort_by_key(|&i| entries[i].0);
+        // 3. Intern, delta or inline, in the captured order (under the lock).
+        entries.sort_by_key(|(pos, ..)| *pos);
         let mut out = Vec::with_capacity(entries.len() * 8);
         let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
-        for i in order {
-            let (pos, key_id, slot, _, piece) = &entries[i];
-            out.push(*pos);
-            if *pos == OTHER_KEY {
-                put_varint(&mut out, u64::from(*key_id));
+        for (pos, key_id, slot, piece) in entries {
+            out.push(pos);
+            if pos == OTHER_KEY {
+                put_varint(&mut out, u64::from(key_id));
             }
-            let id = match (&finals[i], piece) {
-                (None, Piece::Id(id)) => Some(*id),
-                (Some((raw, text)), _) => {
-                    let id = interner.fragment_id(*slot, text);
-                    if let (Some(id), Some(raw)) = (id, raw) {
-                        interner
-                            .seen
-                            .entry(*slot)
-                            .or_default()
-                            .insert(raw.clone().into_boxed_str(), id);
-                    }
-                    id
-                }
-                (None, Piece::Pending(_)) => None,
-            };
-            match (id, &finals[i]) {
-                (Some(id), _) => {
+            let (seen_as, text) = match piece {
+                Piece::Ready { seen_as, text } => (seen_as, text),
+                Piece::Id(id) => {
                     out.push(INTERNED);
                     put_varint(&mut out, u64::from(id));
+                    continue;
                 }
-                (None, Some((_, text))) => match interner.delta(*slot, text) {
-                    Some(delta) => {
-                        out.push(DELTA);
-                        out.extend_from_slice(&delta);
-                    }
-                    None => {
-                        out.push(INLINE);
-                        put_varint(&mut out, text.len() as u64);
-                        out.extend_from_slice(text.as_bytes());
-                    }
-                },
-                (None, None) => {
-                    out.push(INLINE);
-                    put_varint(&mut out, 4);
-                    out.extend_from_slice(b"null");
+                Piece::Pending(_) => unreachable!("every pending value was prepared"),
+            };
+            if let Some(id) = interner.fragment_id(slot, &text) {
+                if let Some(raw) = seen_as {
+                    interner
+                        .seen
+                        .entry(slot)
+                        .or_default()
+                        .insert(raw.into_boxed_str(), id);
                 }
+                out.push(INTERNED);
+                put_varint(&mut out, u64::from(id));
+            } else if let Some(delta) = interner.delta(slot, &text) {
+                out.push(DELTA);
+                out.extend_from_slice(&delta);
+            } else {
+                out.push(INLINE);
+                put_varint(&mut out, text.len() as u64);
+                out.extend_from_slice(text.as_bytes());
             }
         }
         Stored(Some(out.into()))

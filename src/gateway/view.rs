@@ -420,34 +420,24 @@ impl serde::Serialize for Views<'_> {
     }
 }
 
-/// A DescribeInstances page's body.
-pub trait PageBody {
-    /// The body to serialize with any serializer, with `request_id`.
-    fn body<'a>(&'a self, request_id: &'a str) -> InstancePageBody<'a>;
-    /// The body as JSON, through the render cache.
-    fn json(&self, request_id: &str) -> Vec<u8>;
+/// A DescribeInstances page's body, to serialize with any serializer.
+pub fn page_body<'a>(page: &'a InstancePage, request_id: &'a str) -> InstancePageBody<'a> {
+    body_as(page, request_id, false)
 }
 
-impl PageBody for InstancePage {
-    /// The body to serialize with any serializer, with `request_id`.
-    fn body<'a>(&'a self, request_id: &'a str) -> InstancePageBody<'a> {
-        body_as(self, request_id, false)
-    }
-
-    /// The body as JSON, through the render cache.
-    fn json(&self, request_id: &str) -> Vec<u8> {
-        // Sized for the cached objects once, so a 26 KB page is not grown step by step.
-        let cached: usize = self
-            .instances
-            .iter()
-            .filter_map(|e| e.slot.as_ref()?.get())
-            .map(|raw| raw.get().len() + 1)
-            .sum();
-        let mut out = Vec::with_capacity(cached + 512);
-        match serde_json::to_writer(&mut out, &body_as(self, request_id, true)) {
-            Ok(()) => out,
-            Err(_) => Vec::new(),
-        }
+/// A DescribeInstances page's body as JSON, through the render cache.
+pub fn page_json(page: &InstancePage, request_id: &str) -> Vec<u8> {
+    // Sized for the cached objects once, so a 26 KB page is not grown step by step.
+    let cached: usize = page
+        .instances
+        .iter()
+        .filter_map(|e| e.slot.as_ref()?.get())
+        .map(|raw| raw.get().len() + 1)
+        .sum();
+    let mut out = Vec::with_capacity(cached + 512);
+    match serde_json::to_writer(&mut out, &body_as(page, request_id, true)) {
+        Ok(()) => out,
+        Err(_) => Vec::new(),
     }
 }
 
@@ -470,7 +460,7 @@ fn body_as<'a>(page: &'a InstancePage, request_id: &'a str, json: bool) -> Insta
 pub fn answer_fields(answer: Answer) -> Reply {
     let value = match &answer {
         Answer::Ready(_) => None,
-        Answer::Instances(page) => serde_json::to_value(page.body("")).ok(),
+        Answer::Instances(page) => serde_json::to_value(page_body(page, "")).ok(),
         Answer::Attribute(pair) => serde_json::to_value(AttributeView {
             inst: &pair.0,
             itype: pair.1.as_ref(),

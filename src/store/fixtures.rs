@@ -11,8 +11,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::ecs::catalog::{Account, Fixture, InstanceType, Region};
+use crate::ecs::lifecycle;
+use crate::ecs::model::DiskType;
 use crate::ecs::model::Instance;
-use crate::ecs::model::{DiskType, Status, StoppedMode};
 
 /// The built-in default fixtures.
 pub const DEFAULT_FIXTURES: &str = include_str!("../../fixtures/default.json");
@@ -204,15 +205,8 @@ pub fn complete(f: &mut Fixture) {
         if inst.seq != seq as u64 {
             Arc::make_mut(inst).seq = seq as u64;
         }
-        if inst.instance_name.is_empty() {
-            let inst = Arc::make_mut(inst);
-            inst.instance_name = inst.instance_id.clone();
-        }
-        let stopped = matches!(inst.status, Status::Stopped | Status::Stopping);
-        if stopped && inst.stopped_mode == StoppedMode::NotApplicable {
-            Arc::make_mut(inst).stopped_mode = StoppedMode::KeepCharging;
-        } else if !stopped && inst.stopped_mode != StoppedMode::NotApplicable {
-            Arc::make_mut(inst).stopped_mode = StoppedMode::NotApplicable;
+        if lifecycle::shape_needs_normalizing(inst) {
+            lifecycle::normalize_shape(Arc::make_mut(inst));
         }
     }
     for inst in &f.instances {
