@@ -157,11 +157,11 @@ impl Request {
         let ready = match self {
             Request::DescribeInstances(r) => return r.apply(w, ctx),
             Request::DescribeInstanceAttribute(r) => return r.apply(w, ctx),
+            Request::DescribeInstanceStatus(r) => return r.apply(w, ctx),
             Request::StartInstance(r) => r.apply(w, ctx),
             Request::StopInstance(r) => r.apply(w, ctx),
             Request::RebootInstance(r) => r.apply(w, ctx),
             Request::Batch(r) => r.apply(w, ctx),
-            Request::DescribeInstanceStatus(r) => r.apply(w, ctx),
             Request::Run(r) => r.apply(w, ctx),
             Request::DeleteInstance(r) => r.apply(w, ctx),
             Request::DeleteInstances(r) => r.apply(w, ctx),

@@ -5,12 +5,10 @@
 //! paging, where the API calls TotalCount meaningless, counts only the page.
 //! `NextToken` is the sequence number of the next instance, in hex; `""` on the last page.
 
-use serde_json::{json, Value};
-
 use crate::ecs::filters::Filters;
-use crate::ecs::listing::{collect, count, scope};
+use crate::ecs::listing::{collect, count};
 use crate::ecs::world::World;
-use crate::ecs::{Answer, Ctx, InstancePage, Reply};
+use crate::ecs::{Answer, Ctx, InstancePage, StatusPage};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 
@@ -85,7 +83,7 @@ impl DescribeInstances {
         };
         let page = collect(w, ctx, &region, &self.filters, skip, take, from);
         let total = match (&self.paging, self.filters.is_empty()) {
-            (_, true) => w.listed_count(&scope(ctx, &region)),
+            (_, true) => w.listed_count(&ctx.caller.account_id, &region),
             // NextToken mode: TotalCount is documented as meaningless; counting every
             // match would cost a scan per page, so it counts this page only.
             (Paging::Token { .. }, false) => page.ids.len() as u64,
@@ -136,7 +134,7 @@ impl DescribeInstanceStatus {
     }
 
     /// Apply: paged `InstanceStatuses.InstanceStatus[]`.
-    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Reply> {
+    pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Answer> {
         let region = ctx.region.unwrap_or_default().to_string();
         let r = w.region(&region)?;
         if let Some(z) = &self.zone {
@@ -152,25 +150,21 @@ impl DescribeInstanceStatus {
         let skip = (self.number - 1).saturating_mul(self.size);
         let page = collect(w, ctx, &region, &filters, skip, self.size, None);
         let total = if filters.is_empty() {
-            w.listed_count(&scope(ctx, &region))
+            w.listed_count(&ctx.caller.account_id, &region)
         } else {
             count(w, ctx, &region, &filters)
         };
-        let statuses: Vec<Value> = page
+        let statuses = page
             .ids
-            .iter()
-            .filter_map(|id| w.instance(id))
-            .map(|i| json!({"InstanceId": i.instance_id, "Status": i.status.as_str()}))
+            .into_iter()
+            .filter_map(|id| w.instance(&id).map(|i| (id, i.status)))
             .collect();
-        let mut reply = Reply::new();
-        reply.insert("TotalCount".into(), json!(total));
-        reply.insert("PageNumber".into(), json!(self.number));
-        reply.insert("PageSize".into(), json!(self.size));
-        reply.insert(
-            "InstanceStatuses".into(),
-            json!({ "InstanceStatus": statuses }),
-        );
-        Ok(reply)
+        Ok(Answer::Statuses(Box::new(StatusPage {
+            total_count: total,
+            page_size: self.size,
+            page_number: self.number,
+            statuses,
+        })))
     }
 }
 

@@ -107,7 +107,7 @@ impl Filters {
         if self
             .ids
             .as_ref()
-            .is_some_and(|ids| !ids.contains(&inst.instance_id))
+            .is_some_and(|ids| !ids.iter().any(|id| *id == inst.instance_id))
             || self.status.is_some_and(|s| s != inst.status)
             || self.zone.as_ref().is_some_and(|z| *z != inst.zone_id)
             || self

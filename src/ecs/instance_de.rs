@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::ecs::model::{opt_time, EcsTime, Instance};
 use crate::ecs::stored::Stored;
+use crate::ecs::sym::Sym;
 
 /// The token `serde_json` uses to hand over a value's raw text.
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
@@ -109,7 +110,10 @@ impl<'de> Visitor<'de> for InstanceVisitor {
         let mut stored: Vec<(String, FieldValue)> = Vec::new();
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             match key.as_ref() {
-                "InstanceId" => once(&mut id, "InstanceId", map.next_value()?)?,
+                "InstanceId" => {
+                    let text = map.next_value::<std::borrow::Cow<'de, str>>()?;
+                    once(&mut id, "InstanceId", Sym::unshared(&text))?
+                }
                 "AccountId" => once(&mut account, "AccountId", map.next_value()?)?,
                 "RegionId" => once(&mut region, "RegionId", map.next_value()?)?,
                 "ZoneId" => once(&mut zone, "ZoneId", map.next_value()?)?,

@@ -40,7 +40,7 @@ pub fn shape_needs_normalizing(inst: &Instance) -> bool {
 /// id) and a stopped mode that matches the status.
 pub fn normalize_shape(inst: &mut Instance) {
     if inst.instance_name.is_empty() {
-        inst.instance_name = inst.instance_id.clone();
+        inst.instance_name = inst.instance_id.to_string();
     }
     inst.stopped_mode = loaded_stopped_mode(inst);
 }

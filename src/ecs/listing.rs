@@ -7,16 +7,13 @@
 //! sorting or copying.
 
 use crate::ecs::filters::Filters;
-use crate::ecs::world::{Scope, World};
+use crate::ecs::sym::Sym;
+use crate::ecs::world::World;
 use crate::ecs::Ctx;
-
-pub(crate) fn scope(ctx: &Ctx<'_>, region: &str) -> Scope {
-    (ctx.caller.account_id.clone(), region.to_string())
-}
 
 /// One page of matching ids and the sequence number where the next page starts.
 pub(crate) struct Page {
-    pub(crate) ids: Vec<String>,
+    pub(crate) ids: Vec<Sym>,
     pub(crate) next: Option<u64>,
 }
 
@@ -38,15 +35,15 @@ pub(crate) fn collect(
     if f.ids.as_ref().is_some_and(Vec::is_empty) {
         return page;
     }
-    let candidates: Vec<(u64, String)> = match &f.ids {
+    let candidates: Vec<(u64, Sym)> = match &f.ids {
         // A short id list: look each up instead of walking the index.
         Some(ids) => {
-            let mut found: Vec<(u64, String)> = ids
+            let mut found: Vec<(u64, Sym)> = ids
                 .iter()
                 .filter_map(|id| {
                     w.owned(ctx.caller, Some(region), id, ctx.now)
                         .ok()
-                        .map(|i| (i.seq, id.clone()))
+                        .map(|i| (i.seq, i.instance_id.clone()))
                 })
                 .collect();
             found.sort_by_key(|f| std::cmp::Reverse(f.0));
@@ -55,14 +52,14 @@ pub(crate) fn collect(
         }
         None => Vec::new(),
     };
-    let key = scope(ctx, region);
+    let account = ctx.caller.account_id.as_str();
     let mut cursor = from.unwrap_or(u64::MAX);
     let mut fast_skipped = 0;
     if f.is_empty() && skip > 0 {
         // Without filters every indexed instance matches (due releases were swept), so
         // a deep page starts by walking the index keys alone, without settling each.
         match w
-            .listing(&key)
+            .listing(account, region)
             .and_then(|idx| idx.range(..=cursor).rev().nth(skip as usize))
         {
             Some((seq, _)) => {
@@ -73,7 +70,7 @@ pub(crate) fn collect(
         }
     }
     let mut skipped = fast_skipped;
-    let mut visit = |w: &mut World, seq: u64, id: &str| -> bool {
+    let mut visit = |w: &mut World, seq: u64, id: &Sym| -> bool {
         if w.settled(id, ctx.now).is_none() {
             return true;
         }
@@ -89,7 +86,7 @@ pub(crate) fn collect(
             page.next = Some(seq);
             return false;
         }
-        page.ids.push(id.to_string());
+        page.ids.push(id.clone());
         true
     };
     if f.ids.is_some() {
@@ -105,7 +102,7 @@ pub(crate) fn collect(
     }
     // Walk the index in small batches so the borrow of the index ends before settling.
     loop {
-        let batch: Vec<(u64, String)> = match w.listing(&key) {
+        let batch: Vec<(u64, Sym)> = match w.listing(account, region) {
             Some(idx) => idx
                 .range(..=cursor)
                 .rev()
@@ -148,7 +145,7 @@ pub(crate) fn count(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters) -> 
         }
         return n;
     }
-    let ids: Vec<String> = match w.listing(&scope(ctx, region)) {
+    let ids: Vec<Sym> = match w.listing(&ctx.caller.account_id, region) {
         Some(idx) => idx.values().cloned().collect(),
         None => return 0,
     };

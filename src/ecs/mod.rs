@@ -96,6 +96,21 @@ pub enum Answer {
     Instances(Box<InstancePage>),
     /// One instance rendered as DescribeInstanceAttribute's fields.
     Attribute(Box<(model::Instance, Option<catalog::InstanceType>)>),
+    /// A DescribeInstanceStatus page.
+    Statuses(Box<StatusPage>),
+}
+
+/// A DescribeInstanceStatus page: the paging fields and each instance's status.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusPage {
+    /// Matches in total.
+    pub total_count: u64,
+    /// Page size.
+    pub page_size: u64,
+    /// Page number.
+    pub page_number: u64,
+    /// The page's instances: id and status.
+    pub statuses: Vec<(sym::Sym, model::Status)>,
 }
 
 /// A DescribeInstances page: the paging fields and the instances with their types.

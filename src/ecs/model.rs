@@ -439,8 +439,9 @@ mod millis_rfc3339 {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Instance {
-    /// `i-` + 20 lower-case alphanumerics.
-    pub instance_id: String,
+    /// `i-` + 20 lower-case alphanumerics; one allocation shared with the world's map
+    /// key and listing index ([`Sym::unshared`]).
+    pub instance_id: Sym,
     /// Mock: the owning account; absent (a pasted DescribeInstances object) means the
     /// document's first account.
     #[serde(default)]

@@ -11,6 +11,7 @@ use crate::ecs::model::{
 };
 use crate::ecs::stop::economical_mode_possible;
 use crate::ecs::stored::Stored;
+use crate::ecs::sym::Sym;
 use crate::ecs::Ctx;
 use crate::random::Stream;
 
@@ -122,7 +123,7 @@ impl RunInstances {
             )
         };
         let mut inst = Instance {
-            instance_id: id.clone(),
+            instance_id: Sym::unshared(&id),
             account_id: ctx.caller.account_id.as_str().into(),
             region_id: region.into(),
             zone_id: zone.into(),

@@ -5,6 +5,10 @@
 //! and read as a JSON string). The table only grows, within a bound: past
 //! [`MAX_SYMBOLS`] distinct texts, new ones are allocated per use instead of shared, so
 //! unique values (a tag per instance) cannot grow it without limit.
+//!
+//! [`Sym::unshared`] makes a `Sym` outside the table, for a value unique to one thing
+//! (an instance id): one allocation that the instance, its map key and its index entry
+//! share by reference count.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -36,6 +40,12 @@ impl Sym {
         Sym(s)
     }
 
+    /// A string of its own, not interned: for values unique to one thing (an instance
+    /// id), shared by reference count between the maps and indexes that hold it.
+    pub fn unshared(text: &str) -> Self {
+        Sym(Arc::from(text))
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -45,6 +55,12 @@ impl Sym {
 impl Deref for Sym {
     type Target = str;
     fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Sym {
+    fn borrow(&self) -> &str {
         &self.0
     }
 }

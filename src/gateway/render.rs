@@ -17,7 +17,7 @@ use serde_json::{json, Map, Value};
 use crate::ecs::{Answer, Reply};
 use crate::error::ApiError;
 use crate::gateway::status::WireError;
-use crate::gateway::view::{page_body, page_json, AttributeView};
+use crate::gateway::view::{page_body, page_json, status_body, AttributeView};
 use crate::gateway::{order, xml};
 
 /// JSON content type, as the real gateway sends it.
@@ -75,6 +75,7 @@ pub fn answer(action: &str, request_id: &str, answer: Answer, format: Format) ->
         Answer::Ready(reply) => serialize(&success_body(action, request_id, reply), &root, format),
         Answer::Instances(page) if format == Format::Json => page_json(&page, request_id),
         Answer::Instances(page) => serialize(&page_body(&page, request_id), &root, format),
+        Answer::Statuses(page) => serialize(&status_body(&page, request_id), &root, format),
         Answer::Attribute(pair) => serialize(
             &AttributeView {
                 inst: &pair.0,

@@ -29,7 +29,7 @@ use crate::ecs::lifecycle::expired_time_text;
 use crate::ecs::model::{EcsTime, Instance, OperationLocks};
 use crate::ecs::shapes::DEFAULTS;
 use crate::ecs::stored::{Fragment, StoredKey};
-use crate::ecs::{Answer, InstancePage, PageEntry, Reply};
+use crate::ecs::{Answer, InstancePage, PageEntry, Reply, StatusPage};
 use crate::gateway::order::{self, INSTANCE, INSTANCE_ATTRIBUTE};
 
 /// Each `Instance` key's position in the captured order, for one-pass lookups.
@@ -455,12 +455,60 @@ fn body_as<'a>(page: &'a InstancePage, request_id: &'a str, json: bool) -> Insta
     }
 }
 
+/// The DescribeInstanceStatus body in the real service's key order (`RequestId` among
+/// the paging fields; each status `Status` before `InstanceId`).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StatusPageBody<'a> {
+    total_count: u64,
+    page_size: u64,
+    request_id: &'a str,
+    page_number: u64,
+    instance_statuses: StatusList<'a>,
+}
+
+/// `{"InstanceStatus": [...]}`.
+#[derive(serde::Serialize)]
+struct StatusList<'a> {
+    #[serde(rename = "InstanceStatus")]
+    instance_status: Vec<StatusEntry<'a>>,
+}
+
+/// One instance's status.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct StatusEntry<'a> {
+    status: &'static str,
+    instance_id: &'a str,
+}
+
+/// A DescribeInstanceStatus page as its body.
+pub fn status_body<'a>(page: &'a StatusPage, request_id: &'a str) -> StatusPageBody<'a> {
+    StatusPageBody {
+        total_count: page.total_count,
+        page_size: page.page_size,
+        request_id,
+        page_number: page.page_number,
+        instance_statuses: StatusList {
+            instance_status: page
+                .statuses
+                .iter()
+                .map(|(id, status)| StatusEntry {
+                    status: status.as_str(),
+                    instance_id: id,
+                })
+                .collect(),
+        },
+    }
+}
+
 /// An answer's fields as a map, without `RequestId` (for in-process callers; the
 /// gateway serializes typed answers directly).
 pub fn answer_fields(answer: Answer) -> Reply {
     let value = match &answer {
         Answer::Ready(_) => None,
         Answer::Instances(page) => serde_json::to_value(page_body(page, "")).ok(),
+        Answer::Statuses(page) => serde_json::to_value(status_body(page, "")).ok(),
         Answer::Attribute(pair) => serde_json::to_value(AttributeView {
             inst: &pair.0,
             itype: pair.1.as_ref(),

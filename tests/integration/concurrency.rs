@@ -112,7 +112,7 @@ async fn parallel_economical_starts_respect_stock() {
         .expect("econ instance");
     for n in 0..5 {
         let mut inst = template.clone();
-        inst.instance_id = format!("i-bp1econrace{n:09}");
+        inst.instance_id = ecs_mock::ecs::sym::Sym::unshared(&format!("i-bp1econrace{n:09}"));
         inst.instance_type = "ecs.r7.large".into();
         fixture.instances.push(inst.into());
     }

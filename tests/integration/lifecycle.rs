@@ -603,7 +603,7 @@ async fn all_together_stock_is_cumulative() {
         .expect("econ instance");
     for n in 1..=2 {
         let mut inst = template.clone();
-        inst.instance_id = format!("i-bp1econpair00000000{n}");
+        inst.instance_id = ecs_mock::ecs::sym::Sym::unshared(&format!("i-bp1econpair00000000{n}"));
         inst.instance_type = "ecs.r7.large".into();
         fixture.instances.push(inst.into());
     }

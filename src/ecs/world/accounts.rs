@@ -3,6 +3,7 @@
 
 use super::World;
 use crate::ecs::catalog::{AccessKey, Account, RamUser};
+use crate::ecs::sym::Sym;
 use crate::ecs::world::{Caller, KeyInfo};
 
 impl World {
@@ -77,7 +78,7 @@ impl World {
         if !self.accounts.contains_key(id) {
             return None;
         }
-        let ids: Vec<String> = self
+        let ids: Vec<Sym> = self
             .instances
             .values()
             .filter(|i| i.account_id == id)
@@ -91,7 +92,7 @@ impl World {
         self.unindex_keys(id);
         self.client_tokens.retain(|k, _| k.0 != id);
         self.capacity.forget_account(id);
-        self.index.retain(|k, _| k.0 != id);
+        self.index.remove(id);
         self.mark_account(id);
         Some(ids.len())
     }

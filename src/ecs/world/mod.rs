@@ -31,6 +31,7 @@ use crate::ecs::catalog::{Account, Fixture, InstanceType, Region, Zone};
 use crate::ecs::ids::new_instance_id;
 use crate::ecs::model::{Instance, Status};
 use crate::ecs::render_cache::{self, Slot};
+use crate::ecs::sym::Sym;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::random::Random;
 use replay::Dirty;
@@ -58,8 +59,13 @@ pub struct KeyInfo {
     pub active: bool,
 }
 
-/// Index key for per-account, per-region listing: (account, region).
-pub(crate) type Scope = (String, String);
+/// A hash map with a fast, non-cryptographic hasher (foldhash): the keys are ids the
+/// emulator hands out or the fixture names, and a local emulator has no hash flooding
+/// to fear.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// One account's listing in one region: seq → instance id, newest last.
+pub(crate) type Listing = BTreeMap<u64, Sym>;
 
 /// (account, action, ClientToken): the key of an idempotency entry.
 pub(crate) type TokenKey = (String, String, String);
@@ -77,12 +83,13 @@ pub struct World {
     types: BTreeMap<String, InstanceType>,
     /// Instances by id, shared with the fixture document they came from (and with page
     /// copies) until they change.
-    instances: HashMap<String, Arc<Instance>>,
+    instances: FastMap<Sym, Arc<Instance>>,
     /// Each listed instance's rendered DescribeInstances object (see
     /// [`render_cache`](crate::ecs::render_cache)); dropped whenever the instance changes.
-    rendered: HashMap<String, Arc<Slot>>,
-    /// (account, region) → seq → instance id: ordered listing without a sort per request.
-    index: HashMap<Scope, BTreeMap<u64, String>>,
+    rendered: FastMap<Sym, Arc<Slot>>,
+    /// account → region → seq → instance id: ordered listing without a sort per request,
+    /// looked up by `&str` without building a key.
+    index: FastMap<Sym, FastMap<Sym, Listing>>,
     /// Usage per (account, region), kept in step with every hold/release; with the
     /// zones' stock, what quota and stock checks read.
     capacity: Capacity,
@@ -126,7 +133,7 @@ impl World {
 
     /// Apply every transition due at `now` to every instance (before a dump).
     pub fn settle_all(&mut self, now: Millis) {
-        let ids: Vec<String> = self.instances.keys().cloned().collect();
+        let ids: Vec<Sym> = self.instances.keys().cloned().collect();
         for id in ids {
             self.settled(&id, now);
         }
@@ -208,11 +215,8 @@ impl World {
             Arc::make_mut(&mut inst).seq = self.next_seq;
         }
         self.next_seq += 1;
-        let scope = (inst.account_id.to_string(), inst.region_id.to_string());
-        self.index
-            .entry(scope.clone())
-            .or_default()
-            .insert(inst.seq, inst.instance_id.clone());
+        let (seq, id) = (inst.seq, inst.instance_id.clone());
+        self.listing_of(&inst).insert(seq, id);
         if inst.holds_resources() {
             self.add_usage(&Placement::of(&inst), 1);
         }
@@ -240,7 +244,7 @@ impl World {
             .releasing
             .iter()
             .filter(|id| {
-                self.instances.get(*id).is_some_and(|i| {
+                self.instances.get(id.as_str()).is_some_and(|i| {
                     i.mock_transitions
                         .iter()
                         .any(|p| p.at <= now && p.then == crate::ecs::model::Step::Release)
@@ -259,10 +263,7 @@ impl World {
         self.rendered.remove(id);
         self.mark_instance(id);
         self.track_release(id, false);
-        let scope = (inst.account_id.to_string(), inst.region_id.to_string());
-        if let Some(idx) = self.index.get_mut(&scope) {
-            idx.remove(&inst.seq);
-        }
+        self.unlist(&inst);
         if inst.holds_resources() {
             self.release_resources(&Placement::of(&inst), 1);
         }
@@ -289,7 +290,7 @@ impl World {
             Some(slot) => Some(slot.clone()),
             None if render_cache::held() < render_cache::BUDGET => {
                 let slot = Arc::new(Slot::default());
-                self.rendered.insert(id.to_string(), slot.clone());
+                self.rendered.insert(inst.instance_id.clone(), slot.clone());
                 Some(slot)
             }
             None => None,
@@ -308,7 +309,7 @@ impl World {
     pub fn fresh_instance_id(&self, random: &Random, region: &str) -> String {
         loop {
             let id = new_instance_id(random, region);
-            if !self.instances.contains_key(&id) {
+            if !self.instances.contains_key(id.as_str()) {
                 return id;
             }
         }
@@ -365,15 +366,45 @@ impl World {
         self.instances.get(id).map(|i| &**i)
     }
 
-    /// The listing index of a scope: insertion sequence → instance id, oldest first.
-    pub(crate) fn listing(&self, scope: &Scope) -> Option<&BTreeMap<u64, String>> {
-        self.index.get(scope)
+    /// The listing index of an account in a region: insertion sequence → instance id,
+    /// oldest first.
+    pub(crate) fn listing(&self, account: &str, region: &str) -> Option<&Listing> {
+        self.index.get(account)?.get(region)
     }
 
-    /// How many instances a scope lists: the unfiltered `TotalCount` of Describe*
-    /// (exact once due releases are swept).
-    pub(crate) fn listed_count(&self, scope: &Scope) -> u64 {
-        self.index.get(scope).map_or(0, |i| i.len() as u64)
+    /// How many instances an account lists in a region: the unfiltered `TotalCount` of
+    /// Describe* (exact once due releases are swept).
+    pub(crate) fn listed_count(&self, account: &str, region: &str) -> u64 {
+        self.listing(account, region).map_or(0, |i| i.len() as u64)
+    }
+
+    /// The listing an instance belongs in, created if needed.
+    fn listing_of(&mut self, inst: &Instance) -> &mut Listing {
+        if !self.index.contains_key(inst.account_id.as_str()) {
+            self.index
+                .insert(inst.account_id.clone(), FastMap::default());
+        }
+        let regions = self
+            .index
+            .get_mut(inst.account_id.as_str())
+            .expect("just inserted");
+        if !regions.contains_key(inst.region_id.as_str()) {
+            regions.insert(inst.region_id.clone(), Listing::new());
+        }
+        regions
+            .get_mut(inst.region_id.as_str())
+            .expect("just inserted")
+    }
+
+    /// Take an instance out of its listing.
+    fn unlist(&mut self, inst: &Instance) {
+        if let Some(listing) = self
+            .index
+            .get_mut(inst.account_id.as_str())
+            .and_then(|r| r.get_mut(inst.region_id.as_str()))
+        {
+            listing.remove(&inst.seq);
+        }
     }
 
     /// Every region, in id order.

@@ -71,7 +71,7 @@ impl World {
         let d = std::mem::take(dirty);
         let mut c = Changes::default();
         for id in d.instances {
-            match self.instances.get(&id) {
+            match self.instances.get(id.as_str()) {
                 Some(i) => c.instances.push(Placed {
                     seq: i.seq,
                     instance: (**i).clone(),
@@ -243,10 +243,7 @@ impl World {
         self.drop_raw(&inst.instance_id);
         inst.seq = seq;
         let id = inst.instance_id.clone();
-        self.index
-            .entry((inst.account_id.to_string(), inst.region_id.to_string()))
-            .or_default()
-            .insert(seq, id.clone());
+        self.listing_of(&inst).insert(seq, id.clone());
         self.track_release(&id, inst.is_releasing());
         self.next_seq = self.next_seq.max(seq + 1);
         self.instances.insert(id, Arc::new(inst));
@@ -257,12 +254,7 @@ impl World {
         let old = self.instances.remove(id)?;
         self.rendered.remove(id);
         self.track_release(id, false);
-        if let Some(idx) = self
-            .index
-            .get_mut(&(old.account_id.to_string(), old.region_id.to_string()))
-        {
-            idx.remove(&old.seq);
-        }
+        self.unlist(&old);
         Some(old)
     }
 }
