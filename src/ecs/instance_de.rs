@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::ecs::model::{opt_time, EcsTime, Instance};
+use crate::ecs::model::{opt_time, EcsTime, Instance, OperationLocks, Tags};
 use crate::ecs::stored::Stored;
 use crate::ecs::sym::Sym;
 
@@ -132,8 +132,10 @@ impl<'de> Visitor<'de> for InstanceVisitor {
                 "DeletionProtection" => {
                     once(&mut protection, "DeletionProtection", map.next_value()?)?
                 }
-                "OperationLocks" => once(&mut locks, "OperationLocks", map.next_value()?)?,
-                "Tags" => once(&mut tags, "Tags", map.next_value()?)?,
+                "OperationLocks" => {
+                    once(&mut locks, "OperationLocks", map.next_value::<OperationLocks>()?)?
+                }
+                "Tags" => once(&mut tags, "Tags", map.next_value::<Tags>()?)?,
                 "MockDisks" => once(&mut disks, "MockDisks", map.next_value()?)?,
                 "MockStuck" => once(&mut stuck, "MockStuck", map.next_value()?)?,
                 "MockTransitions" => once(&mut transitions, "MockTransitions", map.next_value()?)?,
@@ -160,15 +162,27 @@ impl<'de> Visitor<'de> for InstanceVisitor {
             spot_strategy: spot.unwrap_or_default(),
             spot_price_limit: price.unwrap_or_default(),
             deletion_protection: protection.unwrap_or_default(),
-            operation_locks: locks.unwrap_or_default(),
-            tags: tags.unwrap_or_default(),
-            mock_disks: disks.unwrap_or_default(),
+            operation_locks: OperationLocks {
+                lock_reason: tight(locks.unwrap_or_default().lock_reason),
+            },
+            tags: Tags {
+                tag: tight(tags.unwrap_or_default().tag),
+            },
+            mock_disks: tight(disks.unwrap_or_default()),
             mock_stuck: stuck.unwrap_or_default(),
-            mock_transitions: transitions.unwrap_or_default(),
+            mock_transitions: tight(transitions.unwrap_or_default()),
             extra: Stored::from_texts(stored),
             seq: 0,
         })
     }
+}
+
+/// A list without spare capacity: serde grows a list of unknown length to at least four
+/// elements, and a million instances each keeping room for three more disks they do
+/// not have would hold hundreds of megabytes for nothing.
+fn tight<T>(mut list: Vec<T>) -> Vec<T> {
+    list.shrink_to_fit();
+    list
 }
 
 #[cfg(test)]
