@@ -132,9 +132,11 @@ impl<'de> Visitor<'de> for InstanceVisitor {
                 "DeletionProtection" => {
                     once(&mut protection, "DeletionProtection", map.next_value()?)?
                 }
-                "OperationLocks" => {
-                    once(&mut locks, "OperationLocks", map.next_value::<OperationLocks>()?)?
-                }
+                "OperationLocks" => once(
+                    &mut locks,
+                    "OperationLocks",
+                    map.next_value::<OperationLocks>()?,
+                )?,
                 "Tags" => once(&mut tags, "Tags", map.next_value::<Tags>()?)?,
                 "MockDisks" => once(&mut disks, "MockDisks", map.next_value()?)?,
                 "MockStuck" => once(&mut stuck, "MockStuck", map.next_value()?)?,

@@ -398,6 +398,23 @@ impl Stored {
             .collect()
     }
 
+    /// These fields with `key` set to `value` (`None`: removed), in place when the key
+    /// is already stored, else after the others. For actions that change a field
+    /// ecs-mock does not model as its own (`SecurityGroupIds`, `KeyPairName`,
+    /// `VpcAttributes` …): rare enough that rewriting the whole byte string is fine.
+    pub fn with(&self, key: &str, value: Option<Value>) -> Stored {
+        let mut map = self.to_map();
+        match value {
+            Some(v) => {
+                map.insert(key.to_string(), v);
+            }
+            None => {
+                map.shift_remove(key);
+            }
+        }
+        Stored::from_fields(map)
+    }
+
     /// Bytes this instance's fields take (not counting interned values).
     pub fn len_bytes(&self) -> usize {
         self.0.as_ref().map_or(0, |b| b.len())
@@ -519,6 +536,25 @@ impl<'de> Deserialize<'de> for Stored {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn with_sets_and_removes_one_field() {
+        let s = Stored::from_fields([
+            ("ImageId".to_string(), json!("img-1")),
+            ("KeyPairName".to_string(), json!("k1")),
+        ]);
+        let changed = s.with("KeyPairName", Some(json!("k2")));
+        assert_eq!(changed.get("KeyPairName"), Some(json!("k2")));
+        assert_eq!(changed.get("ImageId"), Some(json!("img-1")));
+        let removed = changed.with("KeyPairName", None);
+        assert_eq!(removed.get("KeyPairName"), None);
+        assert_eq!(removed.get("ImageId"), Some(json!("img-1")));
+        assert_eq!(
+            s.get("KeyPairName"),
+            Some(json!("k1")),
+            "the original is unchanged"
+        );
+    }
 
     #[test]
     fn fields_keep_their_text_and_the_captured_order() {
