@@ -218,6 +218,51 @@ codes! {
     InvalidNextToken => ("InvalidParameter.NextToken", "The specified parameter NextToken is not valid."),
     /// 404: AcceptLanguage value unknown.
     InvalidAcceptLanguageNotFound => ("InvalidAcceptLanguage.NotFound", "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed."),
+    // Key pairs and tags.
+    /// 404: the key pair does not exist (RunInstances answers 404; the Attach/DetachKeyPair documentation lists 400, ecs-mock answers 404 there too).
+    InvalidKeyPairNameNotFound => ("InvalidKeyPairName.NotFound", "The specified KeyPairName does not exist in our records."),
+    /// 400: KeyPairName is not 2–128 characters, starting with a letter, of letters, digits, `:`, `_`, `.`, `-`.
+    InvalidKeyPairNameMalformed => ("InvalidKeyPairName.Malformed", "Specified Key Pair name is not valid."),
+    /// 400: a key pair of that name exists in the region.
+    KeyPairAlreadyExist => ("KeyPair.AlreadyExist", "The key pair already exist."),
+    /// 403: the region already has 500 key pairs.
+    QuotaExceedKeyPair => ("QuotaExceed.KeyPair", "The key pair quota exceeds."),
+    /// 400: PublicKeyBody is not a one-line OpenSSH key of an accepted type.
+    InvalidPublicKeyBodyMalformed => ("InvalidPublicKeyBody.Malformed", "The PublicKeyBody format is not supported."),
+    /// 400: KeyPairNames is not a JSON array of names.
+    InvalidKeyPairNamesValueNotSupported => ("InvalidKeyPairNames.ValueNotSupported", "The specified parameter \"KeyPairNames\" is not valid."),
+    /// 400: DeleteKeyPairs of a key pair instances still use.
+    KeypairAlreadyAttachedInstance => ("InvalidParameter.KeypairAlreadyAttachedInstance", "The specified parameter \"KeyPairNames\" attached to instances can not be deleted."),
+    /// 403: more than 50 instances (Attach/DetachKeyPair) or 100 names (DeleteKeyPairs).
+    InstanceKeyPairLimitExceeded => ("InstanceKeyPairLimitExceeded", "The specified instances are beyond the permitted range."),
+    /// 400: InstanceIds of Attach/DetachKeyPair is not a JSON array of ids.
+    InvalidInstanceIdsValueNotSupported => ("InvalidInstanceIds.ValueNotSupported", "The specified parameter InstanceIds is not valid."),
+    /// 403: a key pair for a Windows instance.
+    DependencyViolationWindowsInstance => ("DependencyViolation.WindowsInstance", "The instance creating is windows, cannot use ssh key pair to login"),
+    /// 404: ResourceGroupId is not a resource group id (`rg-…`).
+    InvalidResourceGroupNotFound => ("InvalidResourceGroup.NotFound", "The ResourceGroup provided does not exist in our records."),
+    /// 404: a resource to tag does not exist for the caller in the region.
+    InvalidResourceIdNotFound => ("InvalidResourceId.NotFound", "The specified ResourceIds are not found in our records."),
+    /// 404: ResourceType is not a taggable kind.
+    InvalidResourceTypeNotFound => ("InvalidResourceType.NotFound", "The ResourceType provided does not exist in our records."),
+    /// 404: a tag action without ResourceType (documented as 404).
+    MissingParameterResourceType => ("MissingParameter.ResourceType", "The parameter - ResourceType should not be null"),
+    /// 404: TagResources without Tag.N (documented as 404).
+    MissingParameterTags => ("MissingParameter.Tags", "The parameter - Tags should not be null"),
+    /// 404: a tag action without RegionId (documented as 404).
+    MissingParameterRegionId => ("MissingParameter.RegionId", "The parameter - RegionId should not be null"),
+    /// 400: more than 50 ResourceId.N.
+    NumberExceedResourceIds => ("NumberExceed.ResourceIds", "The ResourceIds parameter's number is exceed , Valid : 50"),
+    /// 400: more than 20 Tag.N or TagKey.N.
+    NumberExceedTags => ("NumberExceed.Tags", "The Tags parameter's number is exceed , Valid : 20"),
+    /// 400: the same Tag.N.Key twice.
+    DuplicateTagKey => ("Duplicate.TagKey", "The Tag.N.Key contain duplicate key."),
+    /// 400: a tag key that is empty, longer than 128, starts with `aliyun` or `acs:`, or holds `http://`/`https://`.
+    InvalidTagKeyMalformed => ("InvalidTagKey.Malformed", "The specified Tag.n.Key is not valid."),
+    /// 400: a tag value longer than 128 or holding `http://`/`https://`.
+    InvalidTagValueMalformed => ("InvalidTagValue.Malformed", "The specified Tag.n.Value is not valid."),
+    /// 400: a resource would carry more than 20 tags.
+    OperationDeniedQuotaExceed => ("OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range."),
 }
 
 /// Which entry of the error table an [`ApiError`] is: what the gateway needs to choose

@@ -4,15 +4,20 @@ use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
 use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
+use crate::ecs::key_pairs::{
+    CreateKeyPair, DeleteKeyPairs, DescribeKeyPairs, ImportKeyPair, KeyPairBinding,
+};
 use crate::ecs::model::ChargeType;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
 use crate::ecs::start::StartInstance;
 use crate::ecs::stop::{StopInstance, StopOptions};
+use crate::ecs::tags::{DescribeTags, LegacyTags, ListTagResources, TagResources, UntagResources};
 use crate::ecs::world::World;
 use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::{Choice, Params};
+use crate::random::Random;
 
 macro_rules! actions {
     ($($name:ident),* $(,)?) => {
@@ -60,6 +65,20 @@ actions!(
     DeleteInstances,
     DescribeRegions,
     DescribeZones,
+    // Key pairs.
+    CreateKeyPair,
+    ImportKeyPair,
+    DescribeKeyPairs,
+    DeleteKeyPairs,
+    AttachKeyPair,
+    DetachKeyPair,
+    // Tags.
+    TagResources,
+    UntagResources,
+    ListTagResources,
+    AddTags,
+    RemoveTags,
+    DescribeTags,
 );
 
 impl Choice for ChargeType {
@@ -106,6 +125,28 @@ pub enum Request {
     DescribeRegions(DescribeRegions),
     /// DescribeZones.
     DescribeZones(DescribeZones),
+    // Key pairs.
+    /// CreateKeyPair.
+    CreateKeyPair(CreateKeyPair),
+    /// ImportKeyPair.
+    ImportKeyPair(ImportKeyPair),
+    /// DescribeKeyPairs.
+    DescribeKeyPairs(DescribeKeyPairs),
+    /// DeleteKeyPairs.
+    DeleteKeyPairs(DeleteKeyPairs),
+    /// AttachKeyPair / DetachKeyPair.
+    KeyPairBinding(KeyPairBinding),
+    // Tags.
+    /// TagResources.
+    TagResources(TagResources),
+    /// UntagResources.
+    UntagResources(UntagResources),
+    /// ListTagResources.
+    ListTagResources(ListTagResources),
+    /// AddTags / RemoveTags.
+    LegacyTags(LegacyTags),
+    /// DescribeTags.
+    DescribeTags(DescribeTags),
 }
 
 impl Request {
@@ -138,6 +179,20 @@ impl Request {
             Action::DeleteInstances => Request::DeleteInstances(DeleteInstances::parse(p)?),
             Action::DescribeRegions => Request::DescribeRegions(DescribeRegions::parse(p)?),
             Action::DescribeZones => Request::DescribeZones(DescribeZones::parse(p)?),
+            // Key pairs.
+            Action::CreateKeyPair => Request::CreateKeyPair(CreateKeyPair::parse(p)?),
+            Action::ImportKeyPair => Request::ImportKeyPair(ImportKeyPair::parse(p)?),
+            Action::DescribeKeyPairs => Request::DescribeKeyPairs(DescribeKeyPairs::parse(p)?),
+            Action::DeleteKeyPairs => Request::DeleteKeyPairs(DeleteKeyPairs::parse(p)?),
+            Action::AttachKeyPair => Request::KeyPairBinding(KeyPairBinding::parse(p, true)?),
+            Action::DetachKeyPair => Request::KeyPairBinding(KeyPairBinding::parse(p, false)?),
+            // Tags.
+            Action::TagResources => Request::TagResources(TagResources::parse(p)?),
+            Action::UntagResources => Request::UntagResources(UntagResources::parse(p)?),
+            Action::ListTagResources => Request::ListTagResources(ListTagResources::parse(p)?),
+            Action::AddTags => Request::LegacyTags(LegacyTags::parse(p, true)?),
+            Action::RemoveTags => Request::LegacyTags(LegacyTags::parse(p, false)?),
+            Action::DescribeTags => Request::DescribeTags(DescribeTags::parse(p)?),
         })
     }
 
@@ -146,6 +201,13 @@ impl Request {
     pub fn show_nothing(&mut self) {
         if let Request::DescribeInstances(r) = self {
             r.filters.ids = Some(Vec::new());
+        }
+    }
+
+    /// Work done before the state lock is taken (making a CreateKeyPair key).
+    pub fn prepare(&mut self, random: &Random) {
+        if let Request::CreateKeyPair(r) = self {
+            r.prepare(random);
         }
     }
 
@@ -167,6 +229,18 @@ impl Request {
             Request::DeleteInstances(r) => r.apply(w, ctx),
             Request::DescribeRegions(r) => r.apply(w, ctx),
             Request::DescribeZones(r) => r.apply(w, ctx),
+            // Key pairs.
+            Request::CreateKeyPair(r) => r.apply(w, ctx),
+            Request::ImportKeyPair(r) => r.apply(w, ctx),
+            Request::DescribeKeyPairs(r) => r.apply(w, ctx),
+            Request::DeleteKeyPairs(r) => r.apply(w, ctx),
+            Request::KeyPairBinding(r) => r.apply(w, ctx),
+            // Tags.
+            Request::TagResources(r) => r.apply(w, ctx),
+            Request::UntagResources(r) => r.apply(w, ctx),
+            Request::ListTagResources(r) => r.apply(w, ctx),
+            Request::LegacyTags(r) => r.apply(w, ctx),
+            Request::DescribeTags(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ecs::key_pairs::KeyPair;
 use crate::ecs::model::Instance;
 
 /// An access key pair.
@@ -256,6 +257,9 @@ pub struct Fixture {
     /// Instances (shared with the worlds built from the document until they change).
     #[serde(default)]
     pub instances: Vec<Arc<Instance>>,
+    /// SSH key pairs (those instances name exist without being listed here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_pairs: Vec<KeyPair>,
 }
 
 impl Fixture {
@@ -265,6 +269,7 @@ impl Fixture {
         self.regions.extend(other.regions);
         self.instance_types.extend(other.instance_types);
         self.instances.extend(other.instances);
+        self.key_pairs.extend(other.key_pairs);
     }
 }
 

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ecs::catalog::{Account, Fixture, Zone};
+use crate::ecs::key_pairs::KeyPair;
 use crate::ecs::model::Instance;
 
 /// An instance with its listing position (Describe* order is by this sequence).
@@ -93,6 +94,9 @@ pub struct Changes {
     /// New idempotency entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_tokens: Vec<ClientToken>,
+    /// Every key pair, when one changed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_pairs: Option<Vec<KeyPair>>,
 }
 
 /// The whole world in a form that restores it exactly (listing order, throwaway

@@ -75,6 +75,8 @@ pub struct RunInstances {
     pub bandwidth_out: i64,
     /// Release protection.
     pub deletion_protection: bool,
+    /// `KeyPairName`, when sent.
+    pub key_pair_name: Option<String>,
     /// Idempotency token with the parameter fingerprint.
     pub client_token: Option<(String, String)>,
     /// Check only.
@@ -195,6 +197,7 @@ impl RunInstances {
                 .collect(),
             bandwidth_out: p.int_in("InternetMaxBandwidthOut", 0, 100)?.unwrap_or(0),
             deletion_protection: p.flag("DeletionProtection", false)?,
+            key_pair_name: p.non_empty("KeyPairName").map(str::to_string),
             client_token,
             dry_run: p.flag("DryRun", false)?,
         })
@@ -258,6 +261,14 @@ impl RunInstances {
                 .map(|z| z.zone_id.clone())
                 .ok_or_else(|| ApiError::new(Code::InvalidInstanceTypeZoneNotSupported))?,
         };
+        let windows = self.image_id.starts_with("win");
+        crate::ecs::key_pairs::check_for_run(
+            w,
+            ctx,
+            &region,
+            self.key_pair_name.as_deref(),
+            windows,
+        )?;
         let account = ctx.caller.account_id.clone();
         if self.charge_type == ChargeType::PostPaid
             && w.account(&account).is_some_and(|a| a.balance <= 0.0)

@@ -20,6 +20,8 @@
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`stored`], [`instance_de`], [`sym`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
+//! | [`key_pairs`], [`ssh_keys`] | SSH key pairs and their key material |
+//! | [`tags`] | tags of every taggable resource |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
@@ -35,6 +37,7 @@ pub mod describe;
 pub mod filters;
 pub mod ids;
 pub mod instance_de;
+pub mod key_pairs;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
@@ -43,10 +46,12 @@ pub mod reboot;
 pub mod regions;
 pub mod render_cache;
 pub mod shapes;
+pub mod ssh_keys;
 pub mod start;
 pub mod stop;
 pub mod stored;
 pub mod sym;
+pub mod tags;
 pub mod world;
 
 #[cfg(test)]

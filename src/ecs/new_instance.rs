@@ -79,6 +79,9 @@ impl RunInstances {
             json!(ctx.random.uuid(Stream::Resources).to_string()),
         );
         extra.insert("InternetMaxBandwidthOut".into(), json!(self.bandwidth_out));
+        if let Some(k) = &self.key_pair_name {
+            extra.insert("KeyPairName".into(), json!(k));
+        }
         extra.insert(
             "SecurityGroupIds".into(),
             json!({ "SecurityGroupId": self.security_groups }),

@@ -270,6 +270,7 @@ async fn process(
     if denied {
         request.show_nothing();
     }
+    request.prepare(app.store.random());
     let (answer, ticket) = app.store.change(|w| {
         let ctx = Ctx {
             caller: &verified.caller,

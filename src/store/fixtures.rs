@@ -104,6 +104,7 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
         regions: doc.regions,
         instance_types: doc.instance_types,
         instances,
+        key_pairs: doc.key_pairs,
     })
 }
 
@@ -120,6 +121,8 @@ struct Doc<'a> {
     instance_types: Vec<InstanceType>,
     #[serde(default, borrow)]
     instances: Vec<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    key_pairs: Vec<crate::ecs::key_pairs::KeyPair>,
 }
 
 /// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
@@ -192,6 +195,7 @@ pub fn default_fixture() -> Fixture {
 /// belongs to the first account; an instance type missing from the catalog is added
 /// from the instance's own `Cpu` and `Memory` (MiB) fields when it has them.
 pub fn complete(f: &mut Fixture) {
+    crate::ecs::key_pairs::complete(f);
     if let Some(first) = f.accounts.first().map(|a| a.account_id.clone()) {
         for inst in f.instances.iter_mut().filter(|i| i.account_id.is_empty()) {
             Arc::make_mut(inst).account_id = first.as_str().into();
@@ -306,6 +310,7 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
             }
         }
     }
+    crate::ecs::key_pairs::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
     let mut ids = HashSet::new();
     for (i, inst) in f.instances.iter().enumerate() {
         let entry = format!("Instances[{i}] ({})", inst.instance_id);

@@ -17,10 +17,14 @@
 //! | `accounts` | the access-key lookup and account operations |
 //! | `resources` | stock and quota: the world's zones and quotas handed to its [`Capacity`] |
 //! | `replay` | change tracking, records and images for persistence |
+//! | `key_pairs` | key pairs by account, region and name |
+//! | `tags` | the tags of any taggable resource, by kind and id |
 
 mod accounts;
+mod key_pairs;
 mod replay;
 mod resources;
+mod tags;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -105,6 +109,8 @@ pub struct World {
     /// What changed since the last flush, when persistence tracks changes (`None`: no
     /// tracking, no cost).
     dirty: Option<Dirty>,
+    /// Key pairs.
+    key_pairs: key_pairs::KeyPairs,
 }
 
 impl World {
@@ -128,6 +134,7 @@ impl World {
             }
             w.insert_shared(inst);
         }
+        w.set_key_pairs(fixture.key_pairs);
         w
     }
 
@@ -148,6 +155,7 @@ impl World {
             regions: self.regions.values().cloned().collect(),
             instance_types: self.types.values().cloned().collect(),
             instances,
+            key_pairs: self.all_key_pairs(),
         }
     }
 

@@ -18,6 +18,8 @@ pub(crate) struct Dirty {
     zones: BTreeSet<String>,
     accounts: BTreeSet<String>,
     tokens: Vec<TokenKey>,
+    /// Some key pair changed (all of them are recorded).
+    key_pairs: bool,
 }
 
 impl Dirty {
@@ -26,6 +28,7 @@ impl Dirty {
             && self.zones.is_empty()
             && self.accounts.is_empty()
             && self.tokens.is_empty()
+            && !self.key_pairs
     }
 }
 
@@ -52,6 +55,12 @@ impl World {
     pub(super) fn mark_account(&mut self, account_id: &str) {
         if let Some(d) = &mut self.dirty {
             d.accounts.insert(account_id.to_string());
+        }
+    }
+
+    pub(super) fn mark_key_pairs(&mut self) {
+        if let Some(d) = &mut self.dirty {
+            d.key_pairs = true;
         }
     }
 
@@ -109,6 +118,9 @@ impl World {
                 });
             }
         }
+        if d.key_pairs {
+            c.key_pairs = Some(self.all_key_pairs());
+        }
         Some(c)
     }
 
@@ -143,6 +155,7 @@ impl World {
                 regions: self.regions.values().cloned().collect(),
                 instance_types: self.types.values().cloned().collect(),
                 instances: Vec::new(),
+                key_pairs: self.all_key_pairs(),
             },
             instances,
             next_seq: self.next_seq,
@@ -167,6 +180,7 @@ impl World {
         for p in image.instances {
             w.put_raw(p.seq, p.instance);
         }
+        w.set_key_pairs(image.state.key_pairs);
         w.next_seq = w.next_seq.max(image.next_seq);
         w.throwaway = image.throwaway.into_iter().collect();
         w.apply_changes(Changes {
@@ -207,6 +221,9 @@ impl World {
             self.accounts.remove(&id);
             self.throwaway.remove(&id);
             self.client_tokens.retain(|k, _| k.0 != id);
+        }
+        if let Some(pairs) = c.key_pairs {
+            self.set_key_pairs(pairs);
         }
         for t in c.client_tokens {
             self.client_tokens.insert(

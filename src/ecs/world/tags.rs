@@ -1,0 +1,94 @@
+//! The tags of any taggable resource, found by kind and id within the caller's account
+//! and region: the one dispatch the tag actions use.
+//!
+//! Every arm must give `None` for a resource of another account or region, so the tag
+//! actions answer `InvalidResourceId.NotFound` for it.
+
+use super::World;
+use crate::ecs::model::Tags;
+use crate::ecs::tags::ResourceKind;
+
+impl World {
+    /// The tags of resource `id` of `kind`, owned by `account` in `region`, to change.
+    pub fn tags_mut(
+        &mut self,
+        kind: ResourceKind,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Option<&mut Tags> {
+        match kind {
+            ResourceKind::Instance => {
+                self.instance(id)
+                    .filter(|i| *i.account_id == *account && *i.region_id == *region)?;
+                self.instance_mut(id).map(|i| &mut i.tags)
+            }
+            ResourceKind::KeyPair => self.key_pair_mut(account, region, id).map(|k| &mut k.tags),
+            // wired when disks land
+            ResourceKind::Disk => None,
+            // wired when images land
+            ResourceKind::Image => None,
+            // wired when securitygroups land
+            ResourceKind::SecurityGroup => None,
+            ResourceKind::Other(_) => None,
+        }
+    }
+
+    /// The tags of resource `id` of `kind`, owned by `account` in `region` (call
+    /// [`World::add_implicit_key_pairs`] first).
+    pub fn tags_of(
+        &self,
+        kind: ResourceKind,
+        account: &str,
+        region: &str,
+        id: &str,
+    ) -> Option<&Tags> {
+        match kind {
+            ResourceKind::Instance => self
+                .instance(id)
+                .filter(|i| *i.account_id == *account && *i.region_id == *region)
+                .map(|i| &i.tags),
+            ResourceKind::KeyPair => self
+                .key_pairs_in(account, region)
+                .find(|k| {
+                    k.key_pair_name == id || (!k.key_pair_id.is_empty() && k.key_pair_id == id)
+                })
+                .map(|k| &k.tags),
+            // wired when disks land
+            ResourceKind::Disk => None,
+            // wired when images land
+            ResourceKind::Image => None,
+            // wired when securitygroups land
+            ResourceKind::SecurityGroup => None,
+            ResourceKind::Other(_) => None,
+        }
+    }
+
+    /// Every resource of `kind` that `account` has in `region` and that carries a tag,
+    /// with its id and tags, in listing order (call [`World::add_implicit_key_pairs`]
+    /// first).
+    pub fn tagged(&self, kind: ResourceKind, account: &str, region: &str) -> Vec<(String, &Tags)> {
+        match kind {
+            ResourceKind::Instance => self
+                .listing(account, region)
+                .into_iter()
+                .flat_map(|l| l.values())
+                .filter_map(|id| self.instance(id))
+                .filter(|i| !i.tags.tag.is_empty())
+                .map(|i| (i.instance_id.to_string(), &i.tags))
+                .collect(),
+            ResourceKind::KeyPair => self
+                .key_pairs_in(account, region)
+                .filter(|k| !k.tags.tag.is_empty())
+                .map(|k| (k.key_pair_name.clone(), &k.tags))
+                .collect(),
+            // wired when disks land
+            ResourceKind::Disk => Vec::new(),
+            // wired when images land
+            ResourceKind::Image => Vec::new(),
+            // wired when securitygroups land
+            ResourceKind::SecurityGroup => Vec::new(),
+            ResourceKind::Other(_) => Vec::new(),
+        }
+    }
+}
