@@ -1,10 +1,13 @@
 //! The supported actions: names, parsing into typed requests, and the one dispatch `match`.
 
+use crate::ecs::attributes::{DescribeUserData, ModifyInstanceAttribute};
 use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
 use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
 use crate::ecs::model::ChargeType;
+use crate::ecs::modify_spec::ModifyInstanceSpec;
+use crate::ecs::public_ip::AllocatePublicIpAddress;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
 use crate::ecs::start::StartInstance;
@@ -60,6 +63,11 @@ actions!(
     DeleteInstances,
     DescribeRegions,
     DescribeZones,
+    // Instance attributes.
+    ModifyInstanceAttribute,
+    DescribeUserData,
+    AllocatePublicIpAddress,
+    ModifyInstanceSpec,
 );
 
 impl Choice for ChargeType {
@@ -106,6 +114,15 @@ pub enum Request {
     DescribeRegions(DescribeRegions),
     /// DescribeZones.
     DescribeZones(DescribeZones),
+    // Instance attributes.
+    /// ModifyInstanceAttribute.
+    ModifyInstanceAttribute(ModifyInstanceAttribute),
+    /// DescribeUserData.
+    DescribeUserData(DescribeUserData),
+    /// AllocatePublicIpAddress.
+    AllocatePublicIpAddress(AllocatePublicIpAddress),
+    /// ModifyInstanceSpec.
+    ModifyInstanceSpec(ModifyInstanceSpec),
 }
 
 impl Request {
@@ -138,6 +155,17 @@ impl Request {
             Action::DeleteInstances => Request::DeleteInstances(DeleteInstances::parse(p)?),
             Action::DescribeRegions => Request::DescribeRegions(DescribeRegions::parse(p)?),
             Action::DescribeZones => Request::DescribeZones(DescribeZones::parse(p)?),
+            // Instance attributes.
+            Action::ModifyInstanceAttribute => {
+                Request::ModifyInstanceAttribute(ModifyInstanceAttribute::parse(p)?)
+            }
+            Action::DescribeUserData => Request::DescribeUserData(DescribeUserData::parse(p)?),
+            Action::AllocatePublicIpAddress => {
+                Request::AllocatePublicIpAddress(AllocatePublicIpAddress::parse(p)?)
+            }
+            Action::ModifyInstanceSpec => {
+                Request::ModifyInstanceSpec(ModifyInstanceSpec::parse(p)?)
+            }
         })
     }
 
@@ -167,6 +195,11 @@ impl Request {
             Request::DeleteInstances(r) => r.apply(w, ctx),
             Request::DescribeRegions(r) => r.apply(w, ctx),
             Request::DescribeZones(r) => r.apply(w, ctx),
+            // Instance attributes.
+            Request::ModifyInstanceAttribute(r) => r.apply(w, ctx),
+            Request::DescribeUserData(r) => r.apply(w, ctx),
+            Request::AllocatePublicIpAddress(r) => r.apply(w, ctx),
+            Request::ModifyInstanceSpec(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

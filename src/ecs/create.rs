@@ -75,6 +75,8 @@ pub struct RunInstances {
     pub bandwidth_out: i64,
     /// Release protection.
     pub deletion_protection: bool,
+    /// User data (Base64), shown by DescribeUserData only.
+    pub user_data: Option<String>,
     /// Idempotency token with the parameter fingerprint.
     pub client_token: Option<(String, String)>,
     /// Check only.
@@ -154,6 +156,18 @@ impl RunInstances {
                 return Err(ApiError::new(Code::InvalidInstanceNameMalformed));
             }
         }
+        // Attribute values (host name, password, user data) as ModifyInstanceAttribute
+        // checks them; the password is not kept.
+        let windows = image_id.starts_with("win");
+        let host_name = p.non_empty("HostName").map(str::to_string);
+        if let Some(h) = &host_name {
+            let first = crate::ecs::new_instance::sequence_name(h, 0);
+            if !crate::ecs::attributes::valid_host_name(&first, windows) {
+                return Err(ApiError::new(Code::InvalidHostNameMalformed));
+            }
+        }
+        crate::ecs::attributes::check_password(p, windows)?;
+        let user_data = crate::ecs::attributes::user_data(p)?;
         let mut security_groups = p.repeat("SecurityGroupIds");
         if let Some(sg) = p.non_empty("SecurityGroupId") {
             security_groups.insert(0, sg.to_string());
@@ -178,7 +192,7 @@ impl RunInstances {
             amount: amount as u64,
             min_amount: min_amount as u64,
             name,
-            host_name: p.non_empty("HostName").map(str::to_string),
+            host_name,
             unique_suffix: p.flag("UniqueSuffix", false)?,
             description: p.non_empty("Description").unwrap_or_default().to_string(),
             charge_type,
@@ -195,6 +209,7 @@ impl RunInstances {
                 .collect(),
             bandwidth_out: p.int_in("InternetMaxBandwidthOut", 0, 100)?.unwrap_or(0),
             deletion_protection: p.flag("DeletionProtection", false)?,
+            user_data,
             client_token,
             dry_run: p.flag("DryRun", false)?,
         })

@@ -20,11 +20,13 @@
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`stored`], [`instance_de`], [`sym`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
+//! | [`attributes`], [`public_ip`], [`modify_spec`] | ModifyInstanceAttribute, DescribeUserData, AllocatePublicIpAddress, ModifyInstanceSpec |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
 pub mod action;
 pub mod admin;
+pub mod attributes;
 pub mod batch;
 pub mod capacity;
 pub mod catalog;
@@ -38,7 +40,9 @@ pub mod instance_de;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod modify_spec;
 pub mod new_instance;
+pub mod public_ip;
 pub mod reboot;
 pub mod regions;
 pub mod render_cache;

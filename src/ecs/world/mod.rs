@@ -17,8 +17,10 @@
 //! | `accounts` | the access-key lookup and account operations |
 //! | `resources` | stock and quota: the world's zones and quotas handed to its [`Capacity`] |
 //! | `replay` | change tracking, records and images for persistence |
+//! | `attributes` | public IP addresses in use, instance-type changes that move stock and quota |
 
 mod accounts;
+mod attributes;
 mod replay;
 mod resources;
 
@@ -105,6 +107,9 @@ pub struct World {
     /// What changed since the last flush, when persistence tracks changes (`None`: no
     /// tracking, no cost).
     dirty: Option<Dirty>,
+    /// Public addresses instances show, gathered on the first AllocatePublicIpAddress
+    /// (`None` until then: a world that never allocates pays nothing).
+    public_ips: Option<std::collections::HashSet<Box<str>>>,
 }
 
 impl World {
