@@ -177,7 +177,11 @@ impl RunInstances {
                 .pairs()
                 .iter()
                 .filter(|(k, _)| !NOT_FINGERPRINTED.contains(&k.as_str()))
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, v)| match k.as_str() {
+                    // The password is remembered only as a digest.
+                    "Password" => format!("{k}={}", sha256_hex(v)),
+                    _ => format!("{k}={v}"),
+                })
                 .collect();
             pairs.sort();
             (t.to_string(), pairs.join("&"))
@@ -329,6 +333,11 @@ impl RunInstances {
         }
         Ok(reply)
     }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
 fn round2(v: f64) -> f64 {

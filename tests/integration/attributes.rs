@@ -144,6 +144,11 @@ async fn modify_attribute_changes_what_describe_shows_and_forgets_the_password()
     );
     let journal = srv.raw("GET", "/_mock/requests").send().await;
     assert_eq!(journal.status, 200);
+    assert!(journal.body.contains("ModifyInstanceAttribute"));
+    assert!(
+        !journal.body.contains(PASSWORD),
+        "the journal holds the password"
+    );
 }
 
 #[tokio::test]
@@ -499,6 +504,19 @@ async fn run_instances_checks_host_name_and_password() {
     let id = body["InstanceIdSets"]["InstanceIdSet"][0].as_str().unwrap();
     let state = srv.raw("GET", "/_mock/state").send().await;
     assert!(!state.body.contains(PASSWORD));
+    // A ClientToken retry remembers the parameters, the password only as a digest: the
+    // same password replays, another one is a mismatch.
+    let mut token = with("Password", PASSWORD);
+    token.push(("ClientToken", "attrs-token-1"));
+    let first = srv.call("RunInstances", &token).await.ok();
+    assert_eq!(
+        srv.call("RunInstances", &token).await.ok()["InstanceIdSets"],
+        first["InstanceIdSets"]
+    );
+    token[2] = ("Password", "Other$ecret12");
+    srv.call("RunInstances", &token)
+        .await
+        .err(400, "IdempotentParameterMismatch", None);
     srv.call("RunInstances", &with("HostName", "web-[1,3]"))
         .await
         .ok();
