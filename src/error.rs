@@ -263,6 +263,40 @@ codes! {
     InvalidTagValueMalformed => ("InvalidTagValue.Malformed", "The specified Tag.n.Value is not valid."),
     /// 400: a resource would carry more than 20 tags.
     OperationDeniedQuotaExceed => ("OperationDenied.QuotaExceed", "The quota of tags on resource is beyond permitted range."),
+    // Instance attributes: ModifyInstanceAttribute, DescribeUserData,
+    // AllocatePublicIpAddress, ModifyInstanceSpec.
+    /// 400: Description is not 2–256 characters or starts with `http://` / `https://`.
+    InvalidDescriptionMalformed => ("InvalidDescription.Malformed", "The specified parameter \"Description\" is not valid."),
+    /// 400: HostName is not a valid host name (length, characters, `.`/`-` placement).
+    InvalidHostNameMalformed => ("InvalidHostName.Malformed", "The specified parameter \"HostName\" is not valid."),
+    /// 400: Password is not 8–30 characters of at least three character classes.
+    InvalidPasswordMalformed => ("InvalidPassword.Malformed", "The specified parameter \"Password\" is not valid."),
+    /// 400: UserData is larger than 32 KB once decoded.
+    InvalidUserDataSizeExceeded => ("InvalidUserData.SizeExceeded", "The specified parameter \"UserData\" exceeds the size."),
+    /// 403: UserData is not Base64.
+    InvalidUserDataBase64 => ("InvalidUserData.Base64FormatInvalid", "The specified UserData is not valid"),
+    /// 400: the change needs a Stopped instance (ModifyInstanceAttribute UserData).
+    InvalidStatusStoppedRequired => ("InvalidStatus.StoppedRequired", "The current state of the resource does not support this operation, it can only be operated in a stopped state."),
+    /// 403: deletion protection on a PrePaid or spot instance.
+    InvalidChargeTypeValueNotSupported => ("InvalidChargeType.ValueNotSupported", "Deletion protection is only valid for postPaid instance, not for prePaid or spot instance."),
+    /// 403: the instance already has a public IP address (or an EIP).
+    AllocatedAlready => ("AllocatedAlready", "There is an IpAddress allocated already for the specified instance."),
+    /// 400: IpAddress is not an IPv4 address.
+    InvalidIpAddressMalformed => ("InvalidIpAddress.Malformed", "The specified parameter \"IpAddress\" is not valid."),
+    /// 403: the requested IP address belongs to another instance.
+    IpInUse => ("IpInUse", "The specified IP is already in use."),
+    /// 400: a public IP for an instance without public bandwidth (message as the real service words it).
+    AllocateIpInvalidInstanceBandwidth => ("AllocateIpInvalidInstanceBandwidth", "OperationDenied The InternetMaxBandwidthOut of the specified instance cannot be less than 0."),
+    /// 400: ModifyInstanceSpec InstanceType on an instance that is not Stopped.
+    InvalidInstanceStatusNotStopped => ("InvalidInstanceStatus.NotStopped", "The specified Instance status is not stopped."),
+    /// 403: the instance status does not allow the change (ModifyInstanceSpec bandwidth).
+    InvalidStatusValueNotSupported => ("InvalidStatus.ValueNotSupported", "The current status of the resource does not support this operation."),
+    /// 400: parameters that cannot go together (ModifyInstanceSpec type and bandwidth).
+    InvalidParameterMismatch => ("InvalidParameter.Mismatch", "Too many parameters in one request."),
+    /// 400: ModifyInstanceSpec to the instance's own type.
+    DependencyViolationInstanceType => ("DependencyViolation.InstanceType", "The current InstanceType cannot be changed to the specified InstanceType."),
+    /// 403: a PostPaid change with a balance that is not positive.
+    InvalidAccountStatusNotEnoughBalance => ("InvalidAccountStatus.NotEnoughBalance", "Your account does not have enough balance."),
 }
 
 /// Which entry of the error table an [`ApiError`] is: what the gateway needs to choose

@@ -1,5 +1,6 @@
 //! The supported actions: names, parsing into typed requests, and the one dispatch `match`.
 
+use crate::ecs::attributes::{DescribeUserData, ModifyInstanceAttribute};
 use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
@@ -8,6 +9,8 @@ use crate::ecs::key_pairs::{
     CreateKeyPair, DeleteKeyPairs, DescribeKeyPairs, ImportKeyPair, KeyPairBinding,
 };
 use crate::ecs::model::ChargeType;
+use crate::ecs::modify_spec::ModifyInstanceSpec;
+use crate::ecs::public_ip::AllocatePublicIpAddress;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
 use crate::ecs::start::StartInstance;
@@ -79,6 +82,11 @@ actions!(
     AddTags,
     RemoveTags,
     DescribeTags,
+    // Instance attributes.
+    ModifyInstanceAttribute,
+    DescribeUserData,
+    AllocatePublicIpAddress,
+    ModifyInstanceSpec,
 );
 
 impl Choice for ChargeType {
@@ -147,6 +155,15 @@ pub enum Request {
     LegacyTags(LegacyTags),
     /// DescribeTags.
     DescribeTags(DescribeTags),
+    // Instance attributes.
+    /// ModifyInstanceAttribute.
+    ModifyInstanceAttribute(ModifyInstanceAttribute),
+    /// DescribeUserData.
+    DescribeUserData(DescribeUserData),
+    /// AllocatePublicIpAddress.
+    AllocatePublicIpAddress(AllocatePublicIpAddress),
+    /// ModifyInstanceSpec.
+    ModifyInstanceSpec(ModifyInstanceSpec),
 }
 
 impl Request {
@@ -193,6 +210,17 @@ impl Request {
             Action::AddTags => Request::LegacyTags(LegacyTags::parse(p, true)?),
             Action::RemoveTags => Request::LegacyTags(LegacyTags::parse(p, false)?),
             Action::DescribeTags => Request::DescribeTags(DescribeTags::parse(p)?),
+            // Instance attributes.
+            Action::ModifyInstanceAttribute => {
+                Request::ModifyInstanceAttribute(ModifyInstanceAttribute::parse(p)?)
+            }
+            Action::DescribeUserData => Request::DescribeUserData(DescribeUserData::parse(p)?),
+            Action::AllocatePublicIpAddress => {
+                Request::AllocatePublicIpAddress(AllocatePublicIpAddress::parse(p)?)
+            }
+            Action::ModifyInstanceSpec => {
+                Request::ModifyInstanceSpec(ModifyInstanceSpec::parse(p)?)
+            }
         })
     }
 
@@ -241,6 +269,11 @@ impl Request {
             Request::ListTagResources(r) => r.apply(w, ctx),
             Request::LegacyTags(r) => r.apply(w, ctx),
             Request::DescribeTags(r) => r.apply(w, ctx),
+            // Instance attributes.
+            Request::ModifyInstanceAttribute(r) => r.apply(w, ctx),
+            Request::DescribeUserData(r) => r.apply(w, ctx),
+            Request::AllocatePublicIpAddress(r) => r.apply(w, ctx),
+            Request::ModifyInstanceSpec(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

@@ -77,6 +77,8 @@ pub struct RunInstances {
     pub deletion_protection: bool,
     /// `KeyPairName`, when sent.
     pub key_pair_name: Option<String>,
+    /// User data (Base64), shown by DescribeUserData only.
+    pub user_data: Option<String>,
     /// Idempotency token with the parameter fingerprint.
     pub client_token: Option<(String, String)>,
     /// Check only.
@@ -156,6 +158,18 @@ impl RunInstances {
                 return Err(ApiError::new(Code::InvalidInstanceNameMalformed));
             }
         }
+        // Attribute values (host name, password, user data) as ModifyInstanceAttribute
+        // checks them; the password is not kept.
+        let windows = image_id.starts_with("win");
+        let host_name = p.non_empty("HostName").map(str::to_string);
+        if let Some(h) = &host_name {
+            let first = crate::ecs::new_instance::sequence_name(h, 0);
+            if !crate::ecs::attributes::valid_host_name(&first, windows) {
+                return Err(ApiError::new(Code::InvalidHostNameMalformed));
+            }
+        }
+        crate::ecs::attributes::check_password(p, windows)?;
+        let user_data = crate::ecs::attributes::user_data(p)?;
         let mut security_groups = p.repeat("SecurityGroupIds");
         if let Some(sg) = p.non_empty("SecurityGroupId") {
             security_groups.insert(0, sg.to_string());
@@ -165,7 +179,11 @@ impl RunInstances {
                 .pairs()
                 .iter()
                 .filter(|(k, _)| !NOT_FINGERPRINTED.contains(&k.as_str()))
-                .map(|(k, v)| format!("{k}={v}"))
+                .map(|(k, v)| match k.as_str() {
+                    // The password is remembered only as a digest.
+                    "Password" => format!("{k}={}", sha256_hex(v)),
+                    _ => format!("{k}={v}"),
+                })
                 .collect();
             pairs.sort();
             (t.to_string(), pairs.join("&"))
@@ -180,7 +198,7 @@ impl RunInstances {
             amount: amount as u64,
             min_amount: min_amount as u64,
             name,
-            host_name: p.non_empty("HostName").map(str::to_string),
+            host_name,
             unique_suffix: p.flag("UniqueSuffix", false)?,
             description: p.non_empty("Description").unwrap_or_default().to_string(),
             charge_type,
@@ -198,6 +216,7 @@ impl RunInstances {
             bandwidth_out: p.int_in("InternetMaxBandwidthOut", 0, 100)?.unwrap_or(0),
             deletion_protection: p.flag("DeletionProtection", false)?,
             key_pair_name: p.non_empty("KeyPairName").map(str::to_string),
+            user_data,
             client_token,
             dry_run: p.flag("DryRun", false)?,
         })
@@ -325,6 +344,11 @@ impl RunInstances {
         }
         Ok(reply)
     }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
 }
 
 fn round2(v: f64) -> f64 {

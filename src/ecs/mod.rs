@@ -22,11 +22,13 @@
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`key_pairs`], [`ssh_keys`] | SSH key pairs and their key material |
 //! | [`tags`] | tags of every taggable resource |
+//! | [`attributes`], [`public_ip`], [`modify_spec`] | ModifyInstanceAttribute, DescribeUserData, AllocatePublicIpAddress, ModifyInstanceSpec |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
 pub mod action;
 pub mod admin;
+pub mod attributes;
 pub mod batch;
 pub mod capacity;
 pub mod catalog;
@@ -41,7 +43,9 @@ pub mod key_pairs;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod modify_spec;
 pub mod new_instance;
+pub mod public_ip;
 pub mod reboot;
 pub mod regions;
 pub mod render_cache;

@@ -70,6 +70,9 @@ impl RunInstances {
         extra.insert("ImageId".into(), json!(self.image_id));
         extra.insert("HostName".into(), json!(host));
         extra.insert("Description".into(), json!(self.description));
+        if let Some(data) = &self.user_data {
+            extra.insert("UserData".into(), json!(data));
+        }
         extra.insert(
             "OSType".into(),
             json!(if windows { "windows" } else { "linux" }),

@@ -149,6 +149,23 @@ pub fn code_status(code: Code) -> u16 {
         Code::InvalidTagKeyMalformed => 400,
         Code::InvalidTagValueMalformed => 400,
         Code::OperationDeniedQuotaExceed => 400,
+        // Instance attributes.
+        Code::InvalidDescriptionMalformed => 400,
+        Code::InvalidHostNameMalformed => 400,
+        Code::InvalidPasswordMalformed => 400,
+        Code::InvalidUserDataSizeExceeded => 400,
+        Code::InvalidUserDataBase64 => 403,
+        Code::InvalidStatusStoppedRequired => 400,
+        Code::InvalidChargeTypeValueNotSupported => 403,
+        Code::AllocatedAlready => 403,
+        Code::InvalidIpAddressMalformed => 400,
+        Code::IpInUse => 403,
+        Code::AllocateIpInvalidInstanceBandwidth => 400,
+        Code::InvalidInstanceStatusNotStopped => 400,
+        Code::InvalidStatusValueNotSupported => 403,
+        Code::InvalidParameterMismatch => 400,
+        Code::DependencyViolationInstanceType => 400,
+        Code::InvalidAccountStatusNotEnoughBalance => 403,
     }
 }
 

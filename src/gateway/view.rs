@@ -42,12 +42,15 @@ static KNOWN: LazyLock<std::collections::HashSet<&'static str>> =
     LazyLock::new(|| INSTANCE.iter().chain(&NEVER_SHOWN).copied().collect());
 
 /// Keys the API reference lists for an instance that no real response carries; a pasted
-/// body that has them (SDK-model dumps do) renders without them.
-const NEVER_SHOWN: [&str; 4] = [
+/// body that has them (SDK-model dumps do) renders without them. `UserData` is stored
+/// with the instance (RunInstances, ModifyInstanceAttribute) and shown only by
+/// DescribeUserData, as the real service does.
+const NEVER_SHOWN: [&str; 5] = [
     "HpcClusterId",
     "RdmaIpAddress",
     "SpotDuration",
     "SpotInterruptionBehavior",
+    "UserData",
 ];
 
 /// One value of a response object, borrowed from the state where it can be.

@@ -11,12 +11,14 @@ use std::sync::Mutex;
 
 use crate::clock::Millis;
 
-/// Parameters never stored (compared without regard to case).
-pub const HIDDEN_PARAMS: [&str; 4] = [
+/// Parameters never stored (compared without regard to case): the signature, secrets
+/// and an instance's login password (RunInstances, ModifyInstanceAttribute).
+pub const HIDDEN_PARAMS: [&str; 5] = [
     "Signature",
     "AccessKeySecret",
     "SecurityToken",
     "x-acs-security-token",
+    "Password",
 ];
 
 /// `pairs` without the [`HIDDEN_PARAMS`].

@@ -6,6 +6,7 @@
 
 mod abuse;
 mod accounts;
+mod attributes;
 mod binary;
 mod common;
 mod concurrency;

@@ -19,8 +19,10 @@
 //! | `replay` | change tracking, records and images for persistence |
 //! | `key_pairs` | key pairs by account, region and name |
 //! | `tags` | the tags of any taggable resource, by kind and id |
+//! | `attributes` | public IP addresses in use, instance-type changes that move stock and quota |
 
 mod accounts;
+mod attributes;
 mod key_pairs;
 mod replay;
 mod resources;
@@ -111,6 +113,9 @@ pub struct World {
     dirty: Option<Dirty>,
     /// Key pairs.
     key_pairs: key_pairs::KeyPairs,
+    /// Public addresses instances show, gathered on the first AllocatePublicIpAddress
+    /// (`None` until then: a world that never allocates pays nothing).
+    public_ips: Option<std::collections::HashSet<Box<str>>>,
 }
 
 impl World {
