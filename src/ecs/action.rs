@@ -1,9 +1,12 @@
 //! The supported actions: names, parsing into typed requests, and the one dispatch `match`.
 
+use crate::ecs::available::DescribeAvailableResource;
 use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
 use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
+use crate::ecs::images::DescribeImages;
+use crate::ecs::instance_types::{DescribeInstanceTypeFamilies, DescribeInstanceTypes};
 use crate::ecs::model::ChargeType;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
@@ -60,6 +63,11 @@ actions!(
     DeleteInstances,
     DescribeRegions,
     DescribeZones,
+    // Catalog and images.
+    DescribeInstanceTypes,
+    DescribeInstanceTypeFamilies,
+    DescribeAvailableResource,
+    DescribeImages,
 );
 
 impl Choice for ChargeType {
@@ -106,6 +114,15 @@ pub enum Request {
     DescribeRegions(DescribeRegions),
     /// DescribeZones.
     DescribeZones(DescribeZones),
+    // Catalog and images.
+    /// DescribeInstanceTypes.
+    DescribeInstanceTypes(DescribeInstanceTypes),
+    /// DescribeInstanceTypeFamilies.
+    DescribeInstanceTypeFamilies(DescribeInstanceTypeFamilies),
+    /// DescribeAvailableResource.
+    DescribeAvailableResource(DescribeAvailableResource),
+    /// DescribeImages.
+    DescribeImages(DescribeImages),
 }
 
 impl Request {
@@ -138,6 +155,17 @@ impl Request {
             Action::DeleteInstances => Request::DeleteInstances(DeleteInstances::parse(p)?),
             Action::DescribeRegions => Request::DescribeRegions(DescribeRegions::parse(p)?),
             Action::DescribeZones => Request::DescribeZones(DescribeZones::parse(p)?),
+            // Catalog and images.
+            Action::DescribeInstanceTypes => {
+                Request::DescribeInstanceTypes(DescribeInstanceTypes::parse(p)?)
+            }
+            Action::DescribeInstanceTypeFamilies => {
+                Request::DescribeInstanceTypeFamilies(DescribeInstanceTypeFamilies::parse(p)?)
+            }
+            Action::DescribeAvailableResource => {
+                Request::DescribeAvailableResource(DescribeAvailableResource::parse(p)?)
+            }
+            Action::DescribeImages => Request::DescribeImages(DescribeImages::parse(p)?),
         })
     }
 
@@ -167,6 +195,11 @@ impl Request {
             Request::DeleteInstances(r) => r.apply(w, ctx),
             Request::DescribeRegions(r) => r.apply(w, ctx),
             Request::DescribeZones(r) => r.apply(w, ctx),
+            // Catalog and images.
+            Request::DescribeInstanceTypes(r) => r.apply(w, ctx),
+            Request::DescribeInstanceTypeFamilies(r) => r.apply(w, ctx),
+            Request::DescribeAvailableResource(r) => r.apply(w, ctx),
+            Request::DescribeImages(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

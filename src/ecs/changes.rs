@@ -93,6 +93,9 @@ pub struct Changes {
     /// New idempotency entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_tokens: Vec<ClientToken>,
+    /// Images created or changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<crate::ecs::images::Image>,
 }
 
 /// The whole world in a form that restores it exactly (listing order, throwaway

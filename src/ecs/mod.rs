@@ -20,6 +20,8 @@
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`stored`], [`instance_de`], [`sym`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
+//! | [`instance_types`], [`available`] | DescribeInstanceTypes / DescribeInstanceTypeFamilies, DescribeAvailableResource |
+//! | [`images`] | the Image object, built-in public images, DescribeImages, the RunInstances image check |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
@@ -34,6 +36,9 @@ pub mod delete;
 pub mod describe;
 pub mod filters;
 pub mod ids;
+pub mod images;
+pub mod instance_types;
+pub mod available;
 pub mod instance_de;
 pub mod lifecycle;
 pub mod listing;

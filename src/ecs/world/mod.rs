@@ -17,8 +17,10 @@
 //! | `accounts` | the access-key lookup and account operations |
 //! | `resources` | stock and quota: the world's zones and quotas handed to its [`Capacity`] |
 //! | `replay` | change tracking, records and images for persistence |
+//! | `images` | the image store (fixture or built-in public images, implicit custom images) |
 
 mod accounts;
+mod images;
 mod replay;
 mod resources;
 
@@ -105,6 +107,11 @@ pub struct World {
     /// What changed since the last flush, when persistence tracks changes (`None`: no
     /// tracking, no cost).
     dirty: Option<Dirty>,
+    /// Images by id (the fixture's, or the built-in public ones).
+    images: BTreeMap<String, crate::ecs::images::Image>,
+    /// Images fixture instances refer to without defining them, found at the first
+    /// lookup the store cannot answer (see `images`).
+    implicit_images: std::sync::OnceLock<BTreeMap<String, crate::ecs::images::Image>>,
 }
 
 impl World {
@@ -122,6 +129,7 @@ impl World {
         for t in fixture.instance_types {
             w.types.insert(t.instance_type_id.clone(), t);
         }
+        w.load_images(fixture.images);
         for mut inst in fixture.instances {
             if crate::ecs::lifecycle::needs_normalizing(&inst) {
                 crate::ecs::lifecycle::normalize_loaded(Arc::make_mut(&mut inst), now, timing);
@@ -148,6 +156,7 @@ impl World {
             regions: self.regions.values().cloned().collect(),
             instance_types: self.types.values().cloned().collect(),
             instances,
+            images: Some(self.stored_images()),
         }
     }
 
@@ -192,6 +201,11 @@ impl World {
     /// A catalog type.
     pub fn instance_type(&self, id: &str) -> Option<&InstanceType> {
         self.types.get(id)
+    }
+
+    /// The type catalog, in id order.
+    pub fn instance_types(&self) -> impl Iterator<Item = &InstanceType> {
+        self.types.values()
     }
 
     /// vCPUs of a type (0 when not in the catalog, which validation prevents).

@@ -18,6 +18,7 @@ pub(crate) struct Dirty {
     zones: BTreeSet<String>,
     accounts: BTreeSet<String>,
     tokens: Vec<TokenKey>,
+    images: BTreeSet<String>,
 }
 
 impl Dirty {
@@ -26,6 +27,7 @@ impl Dirty {
             && self.zones.is_empty()
             && self.accounts.is_empty()
             && self.tokens.is_empty()
+            && self.images.is_empty()
     }
 }
 
@@ -52,6 +54,12 @@ impl World {
     pub(super) fn mark_account(&mut self, account_id: &str) {
         if let Some(d) = &mut self.dirty {
             d.accounts.insert(account_id.to_string());
+        }
+    }
+
+    pub(super) fn mark_image(&mut self, id: &str) {
+        if let Some(d) = &mut self.dirty {
+            d.images.insert(id.to_string());
         }
     }
 
@@ -96,6 +104,11 @@ impl World {
                     account: a.clone(),
                 }),
                 None => c.removed_accounts.push(id),
+            }
+        }
+        for id in d.images {
+            if let Some(img) = self.images.get(&id) {
+                c.images.push(img.clone());
             }
         }
         for key in d.tokens {
@@ -143,6 +156,7 @@ impl World {
                 regions: self.regions.values().cloned().collect(),
                 instance_types: self.types.values().cloned().collect(),
                 instances: Vec::new(),
+                images: Some(self.stored_images()),
             },
             instances,
             next_seq: self.next_seq,
@@ -164,6 +178,7 @@ impl World {
         for t in image.state.instance_types {
             w.types.insert(t.instance_type_id.clone(), t);
         }
+        w.load_images(image.state.images);
         for p in image.instances {
             w.put_raw(p.seq, p.instance);
         }
@@ -207,6 +222,9 @@ impl World {
             self.accounts.remove(&id);
             self.throwaway.remove(&id);
             self.client_tokens.retain(|k, _| k.0 != id);
+        }
+        for img in c.images {
+            self.put_image(img);
         }
         for t in c.client_tokens {
             self.client_tokens.insert(
