@@ -6,6 +6,7 @@
 
 mod abuse;
 mod accounts;
+mod catalog;
 mod binary;
 mod common;
 mod concurrency;
