@@ -256,7 +256,11 @@ pub struct InstanceType {
     #[serde(default, rename = "GPUSpec", skip_serializing_if = "Option::is_none")]
     pub gpu_spec: Option<String>,
     /// GPU memory, GiB (shown only when set).
-    #[serde(default, rename = "GPUMemorySize", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "GPUMemorySize",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub gpu_memory_size: Option<f64>,
     /// `local_ssd_pro`, `local_hdd_pro`, or `""` without local disks.
     #[serde(default, skip_serializing_if = "Option::is_none")]

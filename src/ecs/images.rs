@@ -439,7 +439,10 @@ impl DescribeImages {
         aliases_ok
             && (self.ids.is_empty() || self.ids.contains(&img.image_id))
             && self.statuses.contains(&img.status)
-            && self.name.as_ref().is_none_or(|n| img.image_name.contains(n.as_str()))
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|n| img.image_name.contains(n.as_str()))
             && self.exact.iter().all(|(k, v)| field(k) == v)
             && self.flags.iter().all(|(k, v)| flag(k) == *v)
             && self.owner.as_ref().is_none_or(|o| *o == img.account_id)
@@ -448,8 +451,16 @@ impl DescribeImages {
                     t.tag_key.as_str() == k && v.as_ref().is_none_or(|v| t.tag_value.as_str() == v)
                 })
             })
-            && self.created.0.as_ref().is_none_or(|s| img.creation_time >= *s)
-            && self.created.1.as_ref().is_none_or(|e| img.creation_time <= *e)
+            && self
+                .created
+                .0
+                .as_ref()
+                .is_none_or(|s| img.creation_time >= *s)
+            && self
+                .created
+                .1
+                .as_ref()
+                .is_none_or(|e| img.creation_time <= *e)
             && arm.is_none_or(|arm| (img.architecture == "arm64") == arm)
     }
 

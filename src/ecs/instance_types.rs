@@ -339,7 +339,10 @@ impl DescribeInstanceTypes {
         let text = |k: &str| obj.get(k).and_then(Value::as_str).unwrap_or_default();
         (self.ids.is_empty() || self.ids.iter().any(|i| i == text("InstanceTypeId")))
             && (self.families.is_empty()
-                || self.families.iter().any(|f| f == text("InstanceTypeFamily")))
+                || self
+                    .families
+                    .iter()
+                    .any(|f| f == text("InstanceTypeFamily")))
             && self
                 .exact
                 .iter()
@@ -392,7 +395,7 @@ fn encode_token(id: &str) -> String {
 }
 
 fn decode_token(token: &str) -> Option<String> {
-    if token.len() % 2 != 0 || !token.is_ascii() {
+    if !token.len().is_multiple_of(2) || !token.is_ascii() {
         return None;
     }
     let bytes: Option<Vec<u8>> = (0..token.len())

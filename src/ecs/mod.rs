@@ -27,6 +27,7 @@
 
 pub mod action;
 pub mod admin;
+pub mod available;
 pub mod batch;
 pub mod capacity;
 pub mod catalog;
@@ -37,9 +38,8 @@ pub mod describe;
 pub mod filters;
 pub mod ids;
 pub mod images;
-pub mod instance_types;
-pub mod available;
 pub mod instance_de;
+pub mod instance_types;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;

@@ -249,11 +249,20 @@ fn validate_images(
         } else if !["system", "self", "others", "marketplace"]
             .contains(&img.image_owner_alias.as_str())
         {
-            format!("ImageOwnerAlias {:?} is not system, self, others or marketplace", img.image_owner_alias)
+            format!(
+                "ImageOwnerAlias {:?} is not system, self, others or marketplace",
+                img.image_owner_alias
+            )
         } else if !img.account_id.is_empty() && !accounts.contains(img.account_id.as_str()) {
-            format!("AccountId {:?} is not an account of the fixtures", img.account_id)
+            format!(
+                "AccountId {:?} is not an account of the fixtures",
+                img.account_id
+            )
         } else if !img.region_id.is_empty() && !regions.contains(img.region_id.as_str()) {
-            format!("RegionId {:?} is not a region of the fixtures", img.region_id)
+            format!(
+                "RegionId {:?} is not a region of the fixtures",
+                img.region_id
+            )
         } else {
             continue;
         };

@@ -160,7 +160,8 @@ async fn describe_instance_types_as_xml() {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(
-        r.body.contains("<InstanceTypes><InstanceType><InstancePpsTx>"),
+        r.body
+            .contains("<InstanceTypes><InstanceType><InstancePpsTx>"),
         "{}",
         r.body
     );
@@ -228,8 +229,11 @@ async fn available(srv: &TestServer, params: &[(&str, &str)]) -> Value {
     srv.call("DescribeAvailableResource", params).await.ok()
 }
 
-/// (zone, [(value, status, category)]) of a DescribeAvailableResource answer.
-fn offers(body: &Value) -> Vec<(String, Vec<(String, String, String)>)> {
+/// One supported resource: (value, status, category).
+type Offer = (String, String, String);
+
+/// (zone, offers) of a DescribeAvailableResource answer.
+fn offers(body: &Value) -> Vec<(String, Vec<Offer>)> {
     list(body, "AvailableZones", "AvailableZone")
         .iter()
         .map(|z| {
@@ -242,10 +246,7 @@ fn offers(body: &Value) -> Vec<(String, Vec<(String, String, String)>)> {
                     (
                         s["Value"].as_str().unwrap().to_string(),
                         s["Status"].as_str().unwrap().to_string(),
-                        s["StatusCategory"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_string(),
+                        s["StatusCategory"].as_str().unwrap_or_default().to_string(),
                     )
                 })
                 .collect();
@@ -352,7 +353,11 @@ async fn available_resource_destinations() {
     assert_eq!(offers(&body).len(), 1);
     let body = available(
         &srv,
-        &[("DestinationResource", "InstanceType"), ("Cores", "2"), ("Memory", "8")],
+        &[
+            ("DestinationResource", "InstanceType"),
+            ("Cores", "2"),
+            ("Memory", "8"),
+        ],
     )
     .await;
     for (_, items) in offers(&body) {
@@ -403,11 +408,26 @@ async fn available_resource_errors() {
         .await
         .err(400, "Invalid.Param", None);
     for (param, value, status, code) in [
-        ("DestinationResource", "Moon", 404, "Invalid.DestinationResource"),
+        (
+            "DestinationResource",
+            "Moon",
+            404,
+            "Invalid.DestinationResource",
+        ),
         ("ResourceType", "moon", 404, "Invalid.ResourceType"),
-        ("InstanceChargeType", "Free", 400, "Invalid.InstanceChargeType"),
+        (
+            "InstanceChargeType",
+            "Free",
+            400,
+            "Invalid.InstanceChargeType",
+        ),
         ("IoOptimized", "maybe", 404, "Invalid.IoOptimized"),
-        ("NetworkCategory", "token-ring", 404, "Invalid.NetworkCategory"),
+        (
+            "NetworkCategory",
+            "token-ring",
+            404,
+            "Invalid.NetworkCategory",
+        ),
         ("SpotStrategy", "Cheap", 404, "Invalid.SpotStrategy"),
         ("Cores", "2", 403, "InvalidParam.Cores"),
         ("Memory", "2", 403, "InvalidParam.Memory"),
@@ -444,7 +464,10 @@ fn image_ids(body: &Value) -> Vec<String> {
 #[tokio::test]
 async fn describe_images_lists_the_public_images_and_filters() {
     let srv = TestServer::start().await;
-    let body = srv.call("DescribeImages", &[("PageSize", "100")]).await.ok();
+    let body = srv
+        .call("DescribeImages", &[("PageSize", "100")])
+        .await
+        .ok();
     assert_eq!(body["RegionId"], "cn-hangzhou");
     assert_eq!(body["PageNumber"], 1);
     let ids = image_ids(&body);
@@ -470,10 +493,7 @@ async fn describe_images_lists_the_public_images_and_filters() {
         .call("DescribeImages", &[("Architecture", "arm64")])
         .await
         .ok();
-    assert_eq!(
-        image_ids(&arm),
-        ["aliyun_3_arm64_20G_alibase_20250629.vhd"]
-    );
+    assert_eq!(image_ids(&arm), ["aliyun_3_arm64_20G_alibase_20250629.vhd"]);
     let two = format!("{IMAGE},ubuntu_22_04_x64_20G_alibase_20230613.vhd");
     let body = srv
         .call("DescribeImages", &[("ImageId", two.as_str())])
@@ -579,7 +599,10 @@ async fn an_unavailable_image_is_hidden_by_default_and_refused_by_run_instances(
     );
     srv.call(
         "CreateInstance",
-        &[("ImageId", "m-bp1nosuchimage000001"), ("InstanceType", "ecs.g7.large")],
+        &[
+            ("ImageId", "m-bp1nosuchimage000001"),
+            ("InstanceType", "ecs.g7.large"),
+        ],
     )
     .await
     .err(404, "InvalidImageId.NotFound", None);
@@ -641,8 +664,7 @@ async fn an_unavailable_image_is_hidden_by_default_and_refused_by_run_instances(
 
 /// A fixture with custom images and an instance whose image is not defined.
 fn custom_fixture() -> String {
-    let mut doc: Value =
-        serde_json::from_str(include_str!("../../fixtures/default.json")).unwrap();
+    let mut doc: Value = serde_json::from_str(include_str!("../../fixtures/default.json")).unwrap();
     doc["Images"] = json!([
         {"ImageId": "m-bp1custom0000000001", "ImageName": "golden-web", "CreationTime": "2025-03-01T10:00:00Z"},
         {"ImageId": "m-bp1other00000000001", "AccountId": "1000000000000002", "RegionId": "cn-hangzhou",
@@ -677,12 +699,14 @@ async fn fixture_images_and_implicit_images() {
     assert_eq!(implicit["IsSelfShared"], "False");
     assert_eq!(implicit["ImageOwnerAlias"], "self");
     assert_eq!(
-        implicit["OSNameEn"],
-        "Alibaba Cloud Linux  3.2104 LTS 64 bit",
+        implicit["OSNameEn"], "Alibaba Cloud Linux  3.2104 LTS 64 bit",
         "the OS of the instance that uses it"
     );
     // Only the fixture's images: the built-in catalog is replaced.
-    let all = srv.call("DescribeImages", &[("PageSize", "100")]).await.ok();
+    let all = srv
+        .call("DescribeImages", &[("PageSize", "100")])
+        .await
+        .ok();
     assert_eq!(all["TotalCount"], 3, "{all}");
     // Another account's custom image is neither listed nor usable.
     for image in ["m-bp1implicit00000001", "m-bp1custom0000000001"] {
@@ -722,8 +746,7 @@ async fn fixture_images_and_implicit_images() {
 #[tokio::test]
 async fn a_fixture_with_a_bad_image_is_refused() {
     let srv = TestServer::start().await;
-    let mut doc: Value =
-        serde_json::from_str(include_str!("../../fixtures/default.json")).unwrap();
+    let mut doc: Value = serde_json::from_str(include_str!("../../fixtures/default.json")).unwrap();
     doc["Images"] = json!([{"ImageId": "m-1", "Status": "Shiny"}]);
     let r = srv.load_state(&doc.to_string()).await;
     assert_eq!(r.status, 400, "{}", r.body);

@@ -6,8 +6,8 @@
 
 mod abuse;
 mod accounts;
-mod catalog;
 mod binary;
+mod catalog;
 mod common;
 mod concurrency;
 mod conformance;

@@ -114,10 +114,7 @@ impl World {
         let Some(current) = self.image_by_id(id).cloned() else {
             return refuse(format!("ImageId: {id} is not an image"));
         };
-        if patch
-            .get("ImageId")
-            .is_some_and(|v| v.as_str() != Some(id))
-        {
+        if patch.get("ImageId").is_some_and(|v| v.as_str() != Some(id)) {
             return refuse("ImageId: an image's id cannot change");
         }
         let Ok(Value::Object(mut doc)) = serde_json::to_value(&current) else {
@@ -130,12 +127,13 @@ impl World {
                 doc.insert(k.clone(), v.clone());
             }
         }
-        let img: Image = serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
-            match e.path().to_string().as_str() {
-                "." => Refusal(e.inner().to_string()),
-                path => Refusal(format!("{path}: {}", e.inner())),
-            }
-        })?;
+        let img: Image =
+            serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
+                match e.path().to_string().as_str() {
+                    "." => Refusal(e.inner().to_string()),
+                    path => Refusal(format!("{path}: {}", e.inner())),
+                }
+            })?;
         if !STATUSES.contains(&img.status.as_str()) {
             return refuse(format!(
                 "Status: {} is not one of {}",
@@ -143,8 +141,7 @@ impl World {
                 STATUSES.join(", ")
             ));
         }
-        if !["system", "self", "others", "marketplace"].contains(&img.image_owner_alias.as_str())
-        {
+        if !["system", "self", "others", "marketplace"].contains(&img.image_owner_alias.as_str()) {
             return refuse("ImageOwnerAlias: not system, self, others or marketplace");
         }
         if !img.account_id.is_empty() && self.account(&img.account_id).is_none() {
