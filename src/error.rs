@@ -297,6 +297,43 @@ codes! {
     DependencyViolationInstanceType => ("DependencyViolation.InstanceType", "The current InstanceType cannot be changed to the specified InstanceType."),
     /// 403: a PostPaid change with a balance that is not positive.
     InvalidAccountStatusNotEnoughBalance => ("InvalidAccountStatus.NotEnoughBalance", "Your account does not have enough balance."),
+    // Catalog and images (DescribeAvailableResource, DescribeImages, the RunInstances image check).
+    /// 404: DescribeAvailableResource's RegionId is not a region.
+    InvalidRegionIdDotted => ("Invalid.RegionId", "The specified RegionId does not exist."),
+    /// 400: DescribeAvailableResource without DestinationResource.
+    InvalidParamDotted => ("Invalid.Param", "The input parameter DestinationResource that is mandatory for processing this request is not supplied."),
+    /// 404: DestinationResource value unknown.
+    InvalidDestinationResource => ("Invalid.DestinationResource", "The specified DestinationResource is not valid."),
+    /// 404: ResourceType value unknown (DescribeAvailableResource).
+    InvalidResourceTypeDotted => ("Invalid.ResourceType", "The ResourceType provided does not exist in our records."),
+    /// 400: InstanceChargeType value unknown (DescribeAvailableResource).
+    InvalidInstanceChargeTypeDotted => ("Invalid.InstanceChargeType", "The specified InstanceChargeType is not valid."),
+    /// 404: IoOptimized value unknown (DescribeAvailableResource).
+    InvalidIoOptimizedDotted => ("Invalid.IoOptimized", "The specified IoOptimized is not valid."),
+    /// 404: NetworkCategory value unknown (DescribeAvailableResource).
+    InvalidNetworkCategoryDotted => ("Invalid.NetworkCategory", "The specified NetworkCategory is not valid."),
+    /// 404: SpotStrategy value unknown (DescribeAvailableResource).
+    InvalidSpotStrategyDotted => ("Invalid.SpotStrategy", "The specified SpotStrategy is not valid."),
+    /// 403: InstanceType together with Cores or Memory (DescribeAvailableResource).
+    InvalidParamTypeAndCpuMemConflict => ("InvalidParam.TypeAndCpuMem.Conflict", "The specified 'InstanceType' and 'Cores','Memory' are not blank at the same time."),
+    /// 403: Cores with a DestinationResource other than InstanceType.
+    InvalidParamCores => ("InvalidParam.Cores", "The specified parameter 'Cores' should be empty"),
+    /// 403: Memory with a DestinationResource other than InstanceType.
+    InvalidParamMemory => ("InvalidParam.Memory", "The specified parameter 'Memory' should be empty"),
+    /// 400: ImageOwnerAlias is not system, self, others or marketplace.
+    InvalidImageOwnerAliasValueNotSupported => ("InvalidImageOwnerAlias.ValueNotSupported", "The specified ImageOwnerAlias value is not supported."),
+    /// 404: OSType is not linux or windows (the source's spelling).
+    InvalidOsType => ("InvalidOSType", "The specifed OSType is not valid"),
+    /// 404: Architecture is not i386, x86_64 or arm64 (the source's spelling).
+    InvalidArchitecture => ("InvalidArchitecture", "The specifed Architecture is not valid"),
+    /// 404: Usage is not instance or none (the source's spelling).
+    InvalidUsage => ("InvalidUsage", "The specifed Usage is not valid"),
+    /// 404: a Filter.N.Key DescribeImages does not know.
+    InvalidFilterKeyNotFound => ("InvalidFilterKey.NotFound", "The specified filter key is not found."),
+    /// 404: RunInstances / CreateInstance name an image the caller cannot see.
+    InvalidImageIdNotFound => ("InvalidImageId.NotFound", "The specified ImageId does not exist."),
+    /// 404: the image is not Available (the API metadata's status; older docs say 403).
+    OperationDeniedImageNotValid => ("OperationDenied.ImageNotValid", "The specified Image is disabled or is deleted."),
 }
 
 /// Which entry of the error table an [`ApiError`] is: what the gateway needs to choose

@@ -8,7 +8,9 @@
 //! PATCH /_mock/accounts/{AccountId}    {"Balance": 0, "KmsAuthorized": false, "Quotas": […],
 //!       "AccessKeys": [{"AccessKeyId": "…", "Status": "Inactive"}]}   → the account
 //! PATCH /_mock/zones/{ZoneId}          {"Stock": {"ecs.g7.large": 0}, "SpotPrices":
-//!       {"ecs.g7.large": 0.5}}                         → the zone
+//!       {"ecs.g7.large": 0.5}, "Closed": ["ecs.g7.large"]}  → the zone
+//! PATCH /_mock/images/{ImageId}        {"Status": "UnAvailable", "Description": "…"}
+//!                                                      → the image
 //! ```
 //!
 //! An instance patch is merged into the instance's fixture object — any field a
@@ -18,7 +20,9 @@
 //! in progress (a transitional status then ends after its usual duration, unless
 //! `MockStuck`). Stock and quota follow an instance that starts or stops holding them.
 //! Zone maps are merged per instance type (`null` removes the type); `Quotas` replaces
-//! the account's list.
+//! the account's list; `Closed` replaces the zone's list of retiring types. An image
+//! patch is merged into the image's fixture object like an instance patch (`null` puts
+//! a field back to its default); an implicit image becomes a stored one.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -36,6 +40,7 @@ pub(crate) fn routes(r: Router<App>) -> Router<App> {
     r.route("/_mock/instances/{instance_id}", patch(patch_instance))
         .route("/_mock/accounts/{account_id}", patch(patch_account))
         .route("/_mock/zones/{zone_id}", patch(patch_zone))
+        .route("/_mock/images/{image_id}", patch(patch_image))
 }
 
 /// Answer with `value` (serialised) once saved, or the refusal.
@@ -84,5 +89,18 @@ async fn patch_zone(State(app): State<App>, Path(zone_id): Path<String>, body: S
         Err(message) => return bad_request(message),
     };
     let (result, ticket) = app.store.change(|w| w.patch_zone(&zone_id, patch));
+    answer(result, ticket).await
+}
+
+async fn patch_image(
+    State(app): State<App>,
+    Path(image_id): Path<String>,
+    body: String,
+) -> Response {
+    let patch: Map<String, Value> = match parse_body(&body) {
+        Ok(p) => p,
+        Err(message) => return bad_request(message),
+    };
+    let (result, ticket) = app.store.change(|w| w.patch_image(&image_id, &patch));
     answer(result, ticket).await
 }

@@ -1,6 +1,7 @@
 //! The supported actions: names, parsing into typed requests, and the one dispatch `match`.
 
 use crate::ecs::attributes::{DescribeUserData, ModifyInstanceAttribute};
+use crate::ecs::available::DescribeAvailableResource;
 use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
@@ -8,6 +9,8 @@ use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, De
 use crate::ecs::key_pairs::{
     CreateKeyPair, DeleteKeyPairs, DescribeKeyPairs, ImportKeyPair, KeyPairBinding,
 };
+use crate::ecs::images::DescribeImages;
+use crate::ecs::instance_types::{DescribeInstanceTypeFamilies, DescribeInstanceTypes};
 use crate::ecs::model::ChargeType;
 use crate::ecs::modify_spec::ModifyInstanceSpec;
 use crate::ecs::public_ip::AllocatePublicIpAddress;
@@ -87,6 +90,11 @@ actions!(
     DescribeUserData,
     AllocatePublicIpAddress,
     ModifyInstanceSpec,
+    // Catalog and images.
+    DescribeInstanceTypes,
+    DescribeInstanceTypeFamilies,
+    DescribeAvailableResource,
+    DescribeImages,
 );
 
 impl Choice for ChargeType {
@@ -164,6 +172,15 @@ pub enum Request {
     AllocatePublicIpAddress(AllocatePublicIpAddress),
     /// ModifyInstanceSpec.
     ModifyInstanceSpec(ModifyInstanceSpec),
+    // Catalog and images.
+    /// DescribeInstanceTypes.
+    DescribeInstanceTypes(DescribeInstanceTypes),
+    /// DescribeInstanceTypeFamilies.
+    DescribeInstanceTypeFamilies(DescribeInstanceTypeFamilies),
+    /// DescribeAvailableResource.
+    DescribeAvailableResource(DescribeAvailableResource),
+    /// DescribeImages.
+    DescribeImages(DescribeImages),
 }
 
 impl Request {
@@ -221,6 +238,17 @@ impl Request {
             Action::ModifyInstanceSpec => {
                 Request::ModifyInstanceSpec(ModifyInstanceSpec::parse(p)?)
             }
+            // Catalog and images.
+            Action::DescribeInstanceTypes => {
+                Request::DescribeInstanceTypes(DescribeInstanceTypes::parse(p)?)
+            }
+            Action::DescribeInstanceTypeFamilies => {
+                Request::DescribeInstanceTypeFamilies(DescribeInstanceTypeFamilies::parse(p)?)
+            }
+            Action::DescribeAvailableResource => {
+                Request::DescribeAvailableResource(DescribeAvailableResource::parse(p)?)
+            }
+            Action::DescribeImages => Request::DescribeImages(DescribeImages::parse(p)?),
         })
     }
 
@@ -274,6 +302,11 @@ impl Request {
             Request::DescribeUserData(r) => r.apply(w, ctx),
             Request::AllocatePublicIpAddress(r) => r.apply(w, ctx),
             Request::ModifyInstanceSpec(r) => r.apply(w, ctx),
+            // Catalog and images.
+            Request::DescribeInstanceTypes(r) => r.apply(w, ctx),
+            Request::DescribeInstanceTypeFamilies(r) => r.apply(w, ctx),
+            Request::DescribeAvailableResource(r) => r.apply(w, ctx),
+            Request::DescribeImages(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

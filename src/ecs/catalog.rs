@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::ecs::key_pairs::KeyPair;
+use crate::ecs::images::Image;
 use crate::ecs::model::Instance;
 
 /// An access key pair.
@@ -177,6 +178,10 @@ pub struct Zone {
     /// Current spot market price per type.
     #[serde(default)]
     pub spot_prices: BTreeMap<String, f64>,
+    /// Types the zone is retiring: still sold from their stock, but
+    /// DescribeAvailableResource shows them `ClosedWithStock` (`ClosedWithoutStock` at 0).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub closed: Vec<String>,
 }
 
 /// A region and its zones.
@@ -201,7 +206,7 @@ impl Region {
 }
 
 /// An entry of the instance-type catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct InstanceType {
     /// e.g. `ecs.g7.large`.
@@ -225,6 +230,96 @@ pub struct InstanceType {
     /// GPUs.
     #[serde(default, rename = "GPUAmount", skip_serializing_if = "is_zero")]
     pub gpu_amount: u64,
+    // What DescribeInstanceTypes shows beyond the fields above (wire names): each
+    // absent one is derived from the id, vCPUs and memory (see `ecs::instance_types`).
+    /// e.g. `ecs.g7` (default: the id without its last part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_type_family: Option<String>,
+    /// e.g. `General-purpose`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_category: Option<String>,
+    /// `EntryLevel`, `EnterpriseLevel` or `CreditEntryLevel`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_family_level: Option<String>,
+    /// `X86` or `ARM`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_architecture: Option<String>,
+    /// e.g. `Intel Xeon (Ice Lake) Platinum 8369B`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub physical_processor_model: Option<String>,
+    /// Base clock, GHz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_speed_frequency: Option<f64>,
+    /// Turbo clock, GHz.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_turbo_frequency: Option<f64>,
+    /// GPU model (`""` without GPUs).
+    #[serde(default, rename = "GPUSpec", skip_serializing_if = "Option::is_none")]
+    pub gpu_spec: Option<String>,
+    /// GPU memory, GiB (shown only when set).
+    #[serde(
+        default,
+        rename = "GPUMemorySize",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub gpu_memory_size: Option<f64>,
+    /// `local_ssd_pro`, `local_hdd_pro`, or `""` without local disks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub local_storage_category: Option<String>,
+    /// `required` or `unsupported`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nvme_support: Option<String>,
+    /// ENIs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_quantity: Option<u64>,
+    /// Private IPv4 addresses per ENI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_private_ip_address_quantity: Option<u64>,
+    /// IPv6 addresses per ENI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_ipv6_address_quantity: Option<u64>,
+    /// ENIs including trunked ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_total_quantity: Option<u64>,
+    /// Elastic RDMA interfaces.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eri_quantity: Option<u64>,
+    /// Cloud disks that can be attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk_quantity: Option<u64>,
+    /// Inbound bandwidth, kbit/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_bandwidth_rx: Option<u64>,
+    /// Outbound bandwidth, kbit/s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_bandwidth_tx: Option<u64>,
+    /// Inbound packets per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_pps_rx: Option<u64>,
+    /// Outbound packets per second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_pps_tx: Option<u64>,
+    /// Queues of the primary ENI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_eni_queue_number: Option<u64>,
+    /// Queues of a secondary ENI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secondary_eni_queue_number: Option<u64>,
+    /// Most queues one ENI may have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_queue_number_per_eni: Option<u64>,
+    /// Queues of all ENIs together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_eni_queue_quantity: Option<u64>,
+    /// Whether ENI trunking is supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni_trunk_supported: Option<bool>,
+    /// Whether jumbo frames are supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jumbo_frame_support: Option<bool>,
+    /// Whether in-transit encryption is supported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_encryption_support: Option<bool>,
 }
 
 fn is_zero(v: &u64) -> bool {
@@ -232,8 +327,11 @@ fn is_zero(v: &u64) -> bool {
 }
 
 impl InstanceType {
-    /// The family: `ecs.g7.large` → `ecs.g7`.
+    /// The family: `InstanceTypeFamily` when given, else `ecs.g7.large` → `ecs.g7`.
     pub fn family(&self) -> String {
+        if let Some(f) = &self.instance_type_family {
+            return f.clone();
+        }
         match self.instance_type_id.rsplit_once('.') {
             Some((family, _)) => family.to_string(),
             None => self.instance_type_id.clone(),
@@ -260,6 +358,9 @@ pub struct Fixture {
     /// SSH key pairs (those instances name exist without being listed here).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub key_pairs: Vec<KeyPair>,
+    /// Images; absent: the built-in public images (`fixtures/public-images.json`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub images: Option<Vec<Image>>,
 }
 
 impl Fixture {
@@ -270,6 +371,9 @@ impl Fixture {
         self.instance_types.extend(other.instance_types);
         self.instances.extend(other.instances);
         self.key_pairs.extend(other.key_pairs);
+        if let Some(images) = other.images {
+            self.images.get_or_insert_with(Vec::new).extend(images);
+        }
     }
 }
 

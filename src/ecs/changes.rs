@@ -97,6 +97,9 @@ pub struct Changes {
     /// Every key pair, when one changed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key_pairs: Option<Vec<KeyPair>>,
+    /// Images created or changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<crate::ecs::images::Image>,
 }
 
 /// The whole world in a form that restores it exactly (listing order, throwaway

@@ -6,6 +6,7 @@
 //! Running; CreateInstance's one instance ends Stopped. `MinAmount` creates as many as
 //! fit when fewer than `Amount` do. A `ClientToken` replays the first answer for the
 //! same parameters and refuses different ones (`IdempotentParameterMismatch`).
+//! The image must be one the caller sees and `Available` ([`check_for_run`](crate::ecs::images::check_for_run)).
 //! Networking is not modelled: any `VSwitchId` / `SecurityGroupId` is accepted and
 //! echoed; with no `ZoneId` the first zone with stock of the type is used. What a new
 //! instance looks like is in [`new_instance`](crate::ecs::new_instance).
@@ -288,6 +289,7 @@ impl RunInstances {
             self.key_pair_name.as_deref(),
             windows,
         )?;
+        crate::ecs::images::check_for_run(w, ctx, &region, &self.image_id)?;
         let account = ctx.caller.account_id.clone();
         if self.charge_type == ChargeType::PostPaid
             && w.account(&account).is_some_and(|a| a.balance <= 0.0)

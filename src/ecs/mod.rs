@@ -23,12 +23,15 @@
 //! | [`key_pairs`], [`ssh_keys`] | SSH key pairs and their key material |
 //! | [`tags`] | tags of every taggable resource |
 //! | [`attributes`], [`public_ip`], [`modify_spec`] | ModifyInstanceAttribute, DescribeUserData, AllocatePublicIpAddress, ModifyInstanceSpec |
+//! | [`instance_types`], [`available`] | DescribeInstanceTypes / DescribeInstanceTypeFamilies, DescribeAvailableResource |
+//! | [`images`] | the Image object, built-in public images, DescribeImages, the RunInstances image check |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
 pub mod action;
 pub mod admin;
 pub mod attributes;
+pub mod available;
 pub mod batch;
 pub mod capacity;
 pub mod catalog;
@@ -38,7 +41,9 @@ pub mod delete;
 pub mod describe;
 pub mod filters;
 pub mod ids;
+pub mod images;
 pub mod instance_de;
+pub mod instance_types;
 pub mod key_pairs;
 pub mod lifecycle;
 pub mod listing;

@@ -342,7 +342,7 @@ fn names_follow_sequence_syntax_or_unique_suffix() {
     let mut k = Kit::new();
     let names = |k: &mut Kit, extra: &[(&str, &str)]| -> Vec<String> {
         let mut p = vec![
-            ("ImageId", "img"),
+            ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
             ("InstanceType", "ecs.g7.large"),
             ("Amount", "3"),
         ];
@@ -382,7 +382,7 @@ fn run_then_delete_returns_resources() {
         .call(
             "RunInstances",
             &[
-                ("ImageId", "img"),
+                ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
                 ("InstanceType", "ecs.g7.large"),
                 ("ZoneId", "cn-hangzhou-h"),
                 ("Amount", "2"),

@@ -255,6 +255,52 @@ pub const IMAGE: &[&str] = &[
     "CreationTime",
 ];
 
+/// A DescribeInstanceTypes `InstanceType` (ecs.g7.xlarge, 36 keys; the local-disk keys
+/// `LocalStorageCapacity` and `LocalStorageAmount` in the slots their buckets give).
+pub const INSTANCE_TYPE: &[&str] = &[
+    "InstancePpsTx",
+    "NvmeSupport",
+    "PrimaryEniQueueNumber",
+    "TotalEniQueueQuantity",
+    "LocalStorageCapacity",
+    "EniTrunkSupported",
+    "InstanceTypeFamily",
+    "InstancePpsRx",
+    "NetworkEncryptionSupport",
+    "EriQuantity",
+    "InstanceBandwidthRx",
+    "Clock",
+    "EnhancedNetwork",
+    "InstanceBandwidthTx",
+    "LocalStorageAmount",
+    "SecondaryEniQueueNumber",
+    "PhysicalProcessorModel",
+    "LocalStorageCategory",
+    "GPUSpec",
+    "CpuArchitecture",
+    "InstanceTypeId",
+    "SupportedBootModes",
+    "MemorySize",
+    "MaximumQueueNumberPerEni",
+    "EniIpv6AddressQuantity",
+    "EniTotalQuantity",
+    "CpuCoreCount",
+    "NetworkInfo",
+    "CpuOptions",
+    "InstanceCategory",
+    "EniQuantity",
+    "GPUAmount",
+    "DiskQuantity",
+    "CpuSpeedFrequency",
+    "InstanceFamilyLevel",
+    "JumboFrameSupport",
+    "CpuTurboFrequency",
+    "EniPrivateIpAddressQuantity",
+];
+
+/// The top level of DescribeInstanceTypes (captured: `RequestId` before `NextToken`).
+pub const INSTANCE_TYPES_TOP: &[&str] = &["RequestId", "NextToken", "InstanceTypes"];
+
 /// The recorded order of an object found under `key` (directly, or as an element of a
 /// list under `key`), or the kind that has its own rule.
 pub fn child_kind(key: &str) -> Kind {
@@ -262,6 +308,17 @@ pub fn child_kind(key: &str) -> Kind {
         "Instance" => return Kind::Instance,
         "Disk" => return Kind::Disk,
         "Image" => return Kind::Image,
+        "InstanceType" => INSTANCE_TYPE,
+        "AvailableZone" => &[
+            "Status",
+            "StatusCategory",
+            "ZoneId",
+            "AvailableResources",
+            "RegionId",
+        ],
+        // Instance types: Status, StatusCategory, Value; disks: Status, Min, Max, Value,
+        // Unit (captured); Min and StatusCategory share a bucket, their tie unknown.
+        "SupportedResource" => &["Status", "Min", "StatusCategory", "Max", "Value", "Unit"],
         "EipAddress" => &[
             "Bandwidth",
             "AllocationId",
@@ -270,7 +327,18 @@ pub fn child_kind(key: &str) -> Kind {
             "InternetChargeType",
         ],
         "MetadataOptions" => &["HttpTokens", "HttpEndpoint"],
-        "CpuOptions" => &["ThreadsPerCore", "Numa", "CoreCount"],
+        // An Instance's (ThreadsPerCore, Numa, CoreCount) and an InstanceType's
+        // (SupportedTopologyTypes, CoreFactor, ThreadsPerCore, HyperThreadingAdjustable,
+        // Core), both captured.
+        "CpuOptions" => &[
+            "SupportedTopologyTypes",
+            "CoreFactor",
+            "ThreadsPerCore",
+            "Numa",
+            "HyperThreadingAdjustable",
+            "CoreCount",
+            "Core",
+        ],
         "VpcAttributes" => &["PrivateIpAddress", "VpcId", "VSwitchId", "NatIpAddress"],
         "DedicatedInstanceAttribute" => &["Tenancy", "Affinity"],
         "NetworkInterface" => &[
@@ -327,6 +395,7 @@ fn recorded(kind: Kind) -> &'static [&'static str] {
 pub fn top_kind(action: &str) -> Kind {
     match action {
         "DescribeInstanceAttribute" => Kind::InstanceAttribute,
+        "DescribeInstanceTypes" => Kind::Recorded(INSTANCE_TYPES_TOP),
         _ => Kind::TopLevel,
     }
 }
@@ -418,6 +487,7 @@ mod tests {
             (INSTANCE_ATTRIBUTE, Kind::InstanceAttribute),
             (DISK, Kind::Disk),
             (IMAGE, Kind::Image),
+            (INSTANCE_TYPE, Kind::Recorded(INSTANCE_TYPE)),
         ] {
             // Inserted backwards, arranged back into the captured order.
             let mut v = Value::Object(

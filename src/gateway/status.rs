@@ -166,6 +166,25 @@ pub fn code_status(code: Code) -> u16 {
         Code::InvalidParameterMismatch => 400,
         Code::DependencyViolationInstanceType => 400,
         Code::InvalidAccountStatusNotEnoughBalance => 403,
+        // Catalog and images.
+        Code::InvalidRegionIdDotted => 404,
+        Code::InvalidParamDotted => 400,
+        Code::InvalidDestinationResource => 404,
+        Code::InvalidResourceTypeDotted => 404,
+        Code::InvalidInstanceChargeTypeDotted => 400,
+        Code::InvalidIoOptimizedDotted => 404,
+        Code::InvalidNetworkCategoryDotted => 404,
+        Code::InvalidSpotStrategyDotted => 404,
+        Code::InvalidParamTypeAndCpuMemConflict => 403,
+        Code::InvalidParamCores => 403,
+        Code::InvalidParamMemory => 403,
+        Code::InvalidImageOwnerAliasValueNotSupported => 400,
+        Code::InvalidOsType => 404,
+        Code::InvalidArchitecture => 404,
+        Code::InvalidUsage => 404,
+        Code::InvalidFilterKeyNotFound => 404,
+        Code::InvalidImageIdNotFound => 404,
+        Code::OperationDeniedImageNotValid => 404,
     }
 }
 

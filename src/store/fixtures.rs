@@ -105,6 +105,7 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
         instance_types: doc.instance_types,
         instances,
         key_pairs: doc.key_pairs,
+        images: doc.images,
     })
 }
 
@@ -123,6 +124,7 @@ struct Doc<'a> {
     instances: Vec<&'a serde_json::value::RawValue>,
     #[serde(default)]
     key_pairs: Vec<crate::ecs::key_pairs::KeyPair>,
+    images: Option<Vec<crate::ecs::images::Image>>,
 }
 
 /// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
@@ -227,14 +229,49 @@ pub fn complete(f: &mut Fixture) {
                 instance_type_id: inst.instance_type.to_string(),
                 cpu_core_count: cpu,
                 memory_size: memory / 1024.0,
-                local_storage: false,
-                public_price: 0.0,
-                local_storage_amount: 0,
-                local_storage_capacity: 0,
-                gpu_amount: 0,
+                ..InstanceType::default()
             });
         }
     }
+}
+
+/// Images: unique ids, known statuses and aliases, owners and regions that exist.
+fn validate_images(
+    source: &str,
+    f: &Fixture,
+    accounts: &HashSet<&str>,
+    regions: &HashSet<&str>,
+) -> Result<(), FixtureError> {
+    let mut ids = HashSet::new();
+    for (i, img) in f.images.iter().flatten().enumerate() {
+        let entry = format!("Images[{i}] ({})", img.image_id);
+        let problem = if img.image_id.is_empty() || !ids.insert(img.image_id.as_str()) {
+            "ImageId is empty or duplicated".to_string()
+        } else if !crate::ecs::images::STATUSES.contains(&img.status.as_str()) {
+            format!("Status {:?} is not an image status", img.status)
+        } else if !["system", "self", "others", "marketplace"]
+            .contains(&img.image_owner_alias.as_str())
+        {
+            format!(
+                "ImageOwnerAlias {:?} is not system, self, others or marketplace",
+                img.image_owner_alias
+            )
+        } else if !img.account_id.is_empty() && !accounts.contains(img.account_id.as_str()) {
+            format!(
+                "AccountId {:?} is not an account of the fixtures",
+                img.account_id
+            )
+        } else if !img.region_id.is_empty() && !regions.contains(img.region_id.as_str()) {
+            format!(
+                "RegionId {:?} is not a region of the fixtures",
+                img.region_id
+            )
+        } else {
+            continue;
+        };
+        return Err(err(source, entry, problem));
+    }
+    Ok(())
 }
 
 /// Check cross references and uniqueness.
@@ -311,6 +348,7 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
         }
     }
     crate::ecs::key_pairs::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
+    validate_images(source, f, &accounts, &regions)?;
     let mut ids = HashSet::new();
     for (i, inst) in f.instances.iter().enumerate() {
         let entry = format!("Instances[{i}] ({})", inst.instance_id);

@@ -16,7 +16,7 @@ type WorkerRun = (Vec<String>, Vec<Vec<String>>);
 async fn run(srv: &TestServer, who: &TestAccount, amount: &str) -> Vec<String> {
     let body = srv
         .rpc_as(who, "RunInstances")
-        .p("ImageId", "img")
+        .p("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd")
         .p("InstanceType", "ecs.g7.large")
         .p("ZoneId", "cn-hangzhou-h")
         .p("Amount", amount)
@@ -91,7 +91,7 @@ async fn parallel_workers_with_their_own_accounts_never_see_each_other() {
             let acc = srv.new_account(json!({})).await;
             let runs = srv
                 .rpc_as(&acc, "RunInstances")
-                .p("ImageId", "img")
+                .p("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd")
                 .p("InstanceType", "ecs.g7.large")
                 .p("ZoneId", "cn-hangzhou-h")
                 .p("Amount", "2");
@@ -199,7 +199,7 @@ async fn settings_quotas_and_ram_users() {
     let srv = TestServer::start().await;
     let broke = srv.new_account(json!({"Balance": 0})).await;
     srv.rpc_as(&broke, "RunInstances")
-        .p("ImageId", "img")
+        .p("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd")
         .p("InstanceType", "ecs.g7.large")
         .send()
         .await
@@ -209,7 +209,7 @@ async fn settings_quotas_and_ram_users() {
         .await;
     run(&srv, &small, "1").await;
     srv.rpc_as(&small, "RunInstances")
-        .p("ImageId", "img")
+        .p("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd")
         .p("InstanceType", "ecs.g7.large")
         .send()
         .await

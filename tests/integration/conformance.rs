@@ -297,6 +297,8 @@ fn check_document(body: &Map<String, Value>, root: Option<&str>, json: bool) {
         toplevel("DescribeDisks")
     } else if body.contains_key("Images") {
         toplevel("DescribeImages")
+    } else if body.contains_key("InstanceTypes") {
+        toplevel("DescribeInstanceTypes")
     } else {
         toplevel("Paging")
     };

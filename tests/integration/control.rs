@@ -32,7 +32,7 @@ async fn reset_restores_the_loaded_state() {
     srv.call(
         "RunInstances",
         &[
-            ("ImageId", "img"),
+            ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
             ("InstanceType", "ecs.g7.large"),
             ("Amount", "2"),
         ],

@@ -30,7 +30,7 @@ async fn sequence(srv: &TestServer) -> Vec<Value> {
         .call(
             "RunInstances",
             &[
-                ("ImageId", "img"),
+                ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
                 ("InstanceType", "ecs.g7.large"),
                 ("Amount", "3"),
             ],
@@ -94,7 +94,7 @@ async fn process_sequence(base: &str) -> Vec<Value> {
     let mut seen = vec![account];
     let (rid, body) = call(
         base,
-        "Action=RunInstances&ImageId=img&InstanceType=ecs.g7.large&Amount=2",
+        "Action=RunInstances&ImageId=aliyun_3_x64_20G_alibase_20250101.vhd&InstanceType=ecs.g7.large&Amount=2",
     )
     .await;
     seen.push(json!(rid));

@@ -139,7 +139,7 @@ async fn a_fault_that_fires_changes_no_state() {
         (
             "RunInstances",
             vec![
-                ("ImageId", "img"),
+                ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
                 ("InstanceType", "ecs.g7.large"),
                 ("Amount", "3"),
             ],

@@ -8,6 +8,7 @@ mod abuse;
 mod accounts;
 mod attributes;
 mod binary;
+mod catalog;
 mod common;
 mod concurrency;
 mod conformance;

@@ -273,7 +273,7 @@ async fn zone_patches() {
     srv.call(
         "RunInstances",
         &[
-            ("ImageId", "img"),
+            ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
             ("InstanceType", "ecs.g7.large"),
             ("ZoneId", "cn-hangzhou-h"),
         ],
@@ -296,7 +296,7 @@ async fn zone_patches() {
     srv.call(
         "RunInstances",
         &[
-            ("ImageId", "img"),
+            ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
             ("InstanceType", "ecs.r7.large"),
             ("ZoneId", "cn-hangzhou-h"),
         ],

@@ -26,7 +26,7 @@ async fn every_kind_of_change_survives_a_restart() {
         let srv = persisted(&dir).await;
         let account = srv.new_account(json!({"Balance": 3})).await;
         srv.rpc_as(&account, "RunInstances")
-            .p("ImageId", "img")
+            .p("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd")
             .p("InstanceType", "ecs.g7.large")
             .send()
             .await
@@ -47,7 +47,7 @@ async fn every_kind_of_change_survives_a_restart() {
         .await
         .ok();
         let run = [
-            ("ImageId", "img"),
+            ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
             ("InstanceType", "ecs.g7.large"),
             ("Amount", "2"),
             ("ClientToken", "once"),
@@ -85,7 +85,7 @@ async fn every_kind_of_change_survives_a_restart() {
         None,
     );
     let run = [
-        ("ImageId", "img"),
+        ("ImageId", "aliyun_3_x64_20G_alibase_20250101.vhd"),
         ("InstanceType", "ecs.g7.large"),
         ("Amount", "2"),
         ("ClientToken", "once"),
@@ -199,7 +199,7 @@ async fn after_kill_9_during_a_burst_every_acknowledged_write_is_there() {
             };
             loop {
                 let Some(body) =
-                    call("Action=RunInstances&ImageId=img&InstanceType=ecs.t6-c1m1.large".into()).await
+                    call("Action=RunInstances&ImageId=aliyun_3_x64_20G_alibase_20250101.vhd&InstanceType=ecs.t6-c1m1.large".into()).await
                 else {
                     return;
                 };

@@ -46,6 +46,8 @@ pub struct ZonePatch {
     pub stock: Option<BTreeMap<String, Option<u64>>>,
     /// Spot price per type (`null`: no spot price).
     pub spot_prices: Option<BTreeMap<String, Option<f64>>>,
+    /// Types the zone is retiring (replaces the list).
+    pub closed: Option<Vec<String>>,
 }
 
 /// Mock-only instance fields; any other `Mock*` key is a typo, not a stored field.
@@ -205,6 +207,11 @@ impl World {
                 return refuse(format!("SpotPrices.{t}: must not be negative"));
             }
         }
+        for t in patch.closed.iter().flatten() {
+            if self.instance_type(t).is_none() {
+                return refuse(format!("Closed: {t} is not in the instance-type catalog"));
+            }
+        }
         let Some(zone) = self.zone_mut(zone_id) else {
             return refuse(format!("ZoneId: {zone_id} is not a zone"));
         };
@@ -213,6 +220,9 @@ impl World {
                 Some(n) => zone.stock.insert(t, n),
                 None => zone.stock.remove(&t),
             };
+        }
+        if let Some(closed) = patch.closed {
+            zone.closed = closed;
         }
         for (t, p) in patch.spot_prices.unwrap_or_default() {
             match p {

@@ -20,9 +20,11 @@
 //! | `key_pairs` | key pairs by account, region and name |
 //! | `tags` | the tags of any taggable resource, by kind and id |
 //! | `attributes` | public IP addresses in use, instance-type changes that move stock and quota |
+//! | `images` | the image store (fixture or built-in public images, implicit custom images) |
 
 mod accounts;
 mod attributes;
+mod images;
 mod key_pairs;
 mod replay;
 mod resources;
@@ -116,6 +118,11 @@ pub struct World {
     /// Public addresses instances show, gathered on the first AllocatePublicIpAddress
     /// (`None` until then: a world that never allocates pays nothing).
     public_ips: Option<std::collections::HashSet<Box<str>>>,
+    /// Images by id (the fixture's, or the built-in public ones).
+    images: BTreeMap<String, crate::ecs::images::Image>,
+    /// Images fixture instances refer to without defining them, found at the first
+    /// lookup the store cannot answer (see `images`).
+    implicit_images: std::sync::OnceLock<BTreeMap<String, crate::ecs::images::Image>>,
 }
 
 impl World {
@@ -133,6 +140,7 @@ impl World {
         for t in fixture.instance_types {
             w.types.insert(t.instance_type_id.clone(), t);
         }
+        w.load_images(fixture.images);
         for mut inst in fixture.instances {
             if crate::ecs::lifecycle::needs_normalizing(&inst) {
                 crate::ecs::lifecycle::normalize_loaded(Arc::make_mut(&mut inst), now, timing);
@@ -161,6 +169,7 @@ impl World {
             instance_types: self.types.values().cloned().collect(),
             instances,
             key_pairs: self.all_key_pairs(),
+            images: Some(self.stored_images()),
         }
     }
 
@@ -205,6 +214,11 @@ impl World {
     /// A catalog type.
     pub fn instance_type(&self, id: &str) -> Option<&InstanceType> {
         self.types.get(id)
+    }
+
+    /// The type catalog, in id order.
+    pub fn instance_types(&self) -> impl Iterator<Item = &InstanceType> {
+        self.types.values()
     }
 
     /// vCPUs of a type (0 when not in the catalog, which validation prevents).

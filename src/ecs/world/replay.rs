@@ -20,6 +20,7 @@ pub(crate) struct Dirty {
     tokens: Vec<TokenKey>,
     /// Some key pair changed (all of them are recorded).
     key_pairs: bool,
+    images: BTreeSet<String>,
 }
 
 impl Dirty {
@@ -29,6 +30,7 @@ impl Dirty {
             && self.accounts.is_empty()
             && self.tokens.is_empty()
             && !self.key_pairs
+            && self.images.is_empty()
     }
 }
 
@@ -61,6 +63,12 @@ impl World {
     pub(super) fn mark_key_pairs(&mut self) {
         if let Some(d) = &mut self.dirty {
             d.key_pairs = true;
+        }
+    }
+
+    pub(super) fn mark_image(&mut self, id: &str) {
+        if let Some(d) = &mut self.dirty {
+            d.images.insert(id.to_string());
         }
     }
 
@@ -105,6 +113,11 @@ impl World {
                     account: a.clone(),
                 }),
                 None => c.removed_accounts.push(id),
+            }
+        }
+        for id in d.images {
+            if let Some(img) = self.images.get(&id) {
+                c.images.push(img.clone());
             }
         }
         for key in d.tokens {
@@ -156,6 +169,7 @@ impl World {
                 instance_types: self.types.values().cloned().collect(),
                 instances: Vec::new(),
                 key_pairs: self.all_key_pairs(),
+                images: Some(self.stored_images()),
             },
             instances,
             next_seq: self.next_seq,
@@ -177,6 +191,7 @@ impl World {
         for t in image.state.instance_types {
             w.types.insert(t.instance_type_id.clone(), t);
         }
+        w.load_images(image.state.images);
         for p in image.instances {
             w.put_raw(p.seq, p.instance);
         }
@@ -224,6 +239,9 @@ impl World {
         }
         if let Some(pairs) = c.key_pairs {
             self.set_key_pairs(pairs);
+        }
+        for img in c.images {
+            self.put_image(img);
         }
         for t in c.client_tokens {
             self.client_tokens.insert(

@@ -5,6 +5,7 @@
 //! actions answer `InvalidResourceId.NotFound` for it.
 
 use super::World;
+use crate::ecs::images::Image;
 use crate::ecs::model::Tags;
 use crate::ecs::tags::ResourceKind;
 
@@ -26,8 +27,11 @@ impl World {
             ResourceKind::KeyPair => self.key_pair_mut(account, region, id).map(|k| &mut k.tags),
             // wired when disks land
             ResourceKind::Disk => None,
-            // wired when images land
-            ResourceKind::Image => None,
+            ResourceKind::Image => {
+                self.image_by_id(id)
+                    .filter(|img| owns_image(img, account, region))?;
+                self.image_tags_mut(id)
+            }
             // wired when securitygroups land
             ResourceKind::SecurityGroup => None,
             ResourceKind::Other(_) => None,
@@ -56,8 +60,10 @@ impl World {
                 .map(|k| &k.tags),
             // wired when disks land
             ResourceKind::Disk => None,
-            // wired when images land
-            ResourceKind::Image => None,
+            ResourceKind::Image => self
+                .image_by_id(id)
+                .filter(|img| owns_image(img, account, region))
+                .map(|img| &img.tags),
             // wired when securitygroups land
             ResourceKind::SecurityGroup => None,
             ResourceKind::Other(_) => None,
@@ -84,11 +90,20 @@ impl World {
                 .collect(),
             // wired when disks land
             ResourceKind::Disk => Vec::new(),
-            // wired when images land
-            ResourceKind::Image => Vec::new(),
+            ResourceKind::Image => self
+                .images()
+                .filter(|img| owns_image(img, account, region) && !img.tags.tag.is_empty())
+                .map(|img| (img.image_id.clone(), &img.tags))
+                .collect(),
             // wired when securitygroups land
             ResourceKind::SecurityGroup => Vec::new(),
             ResourceKind::Other(_) => Vec::new(),
         }
     }
+}
+
+/// Whether `account` may tag `img` in `region`: its own custom image there (public and
+/// shared images belong to someone else).
+fn owns_image(img: &Image, account: &str, region: &str) -> bool {
+    img.account_id == account && (img.region_id.is_empty() || img.region_id == region)
 }
