@@ -7,6 +7,11 @@ use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, De
 use crate::ecs::model::ChargeType;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
+use crate::ecs::security_groups::{
+    CreateSecurityGroup, DeleteSecurityGroup, DescribeSecurityGroupAttribute,
+    DescribeSecurityGroups, Membership, ModifySecurityGroupAttribute,
+};
+use crate::ecs::sg_rules::RuleChange;
 use crate::ecs::start::StartInstance;
 use crate::ecs::stop::{StopInstance, StopOptions};
 use crate::ecs::world::World;
@@ -60,6 +65,18 @@ actions!(
     DeleteInstances,
     DescribeRegions,
     DescribeZones,
+    // Security groups.
+    CreateSecurityGroup,
+    DescribeSecurityGroups,
+    DescribeSecurityGroupAttribute,
+    AuthorizeSecurityGroup,
+    AuthorizeSecurityGroupEgress,
+    RevokeSecurityGroup,
+    RevokeSecurityGroupEgress,
+    ModifySecurityGroupAttribute,
+    DeleteSecurityGroup,
+    JoinSecurityGroup,
+    LeaveSecurityGroup,
 );
 
 impl Choice for ChargeType {
@@ -106,6 +123,21 @@ pub enum Request {
     DescribeRegions(DescribeRegions),
     /// DescribeZones.
     DescribeZones(DescribeZones),
+    // Security groups.
+    /// CreateSecurityGroup.
+    CreateSecurityGroup(CreateSecurityGroup),
+    /// DescribeSecurityGroups.
+    DescribeSecurityGroups(DescribeSecurityGroups),
+    /// DescribeSecurityGroupAttribute.
+    DescribeSecurityGroupAttribute(DescribeSecurityGroupAttribute),
+    /// Authorize / Revoke, ingress or egress.
+    SecurityGroupRules(RuleChange),
+    /// ModifySecurityGroupAttribute.
+    ModifySecurityGroupAttribute(ModifySecurityGroupAttribute),
+    /// DeleteSecurityGroup.
+    DeleteSecurityGroup(DeleteSecurityGroup),
+    /// JoinSecurityGroup / LeaveSecurityGroup.
+    SecurityGroupMembership(Membership),
 }
 
 impl Request {
@@ -138,6 +170,40 @@ impl Request {
             Action::DeleteInstances => Request::DeleteInstances(DeleteInstances::parse(p)?),
             Action::DescribeRegions => Request::DescribeRegions(DescribeRegions::parse(p)?),
             Action::DescribeZones => Request::DescribeZones(DescribeZones::parse(p)?),
+            // Security groups.
+            Action::CreateSecurityGroup => {
+                Request::CreateSecurityGroup(CreateSecurityGroup::parse(p)?)
+            }
+            Action::DescribeSecurityGroups => {
+                Request::DescribeSecurityGroups(DescribeSecurityGroups::parse(p)?)
+            }
+            Action::DescribeSecurityGroupAttribute => {
+                Request::DescribeSecurityGroupAttribute(DescribeSecurityGroupAttribute::parse(p)?)
+            }
+            Action::AuthorizeSecurityGroup => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "ingress", false)?)
+            }
+            Action::AuthorizeSecurityGroupEgress => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "egress", false)?)
+            }
+            Action::RevokeSecurityGroup => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "ingress", true)?)
+            }
+            Action::RevokeSecurityGroupEgress => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "egress", true)?)
+            }
+            Action::ModifySecurityGroupAttribute => {
+                Request::ModifySecurityGroupAttribute(ModifySecurityGroupAttribute::parse(p)?)
+            }
+            Action::DeleteSecurityGroup => {
+                Request::DeleteSecurityGroup(DeleteSecurityGroup::parse(p)?)
+            }
+            Action::JoinSecurityGroup => {
+                Request::SecurityGroupMembership(Membership::parse(p, false)?)
+            }
+            Action::LeaveSecurityGroup => {
+                Request::SecurityGroupMembership(Membership::parse(p, true)?)
+            }
         })
     }
 
@@ -167,6 +233,14 @@ impl Request {
             Request::DeleteInstances(r) => r.apply(w, ctx),
             Request::DescribeRegions(r) => r.apply(w, ctx),
             Request::DescribeZones(r) => r.apply(w, ctx),
+            // Security groups.
+            Request::CreateSecurityGroup(r) => r.apply(w, ctx),
+            Request::DescribeSecurityGroups(r) => r.apply(w, ctx),
+            Request::DescribeSecurityGroupAttribute(r) => r.apply(w, ctx),
+            Request::SecurityGroupRules(r) => r.apply(w, ctx),
+            Request::ModifySecurityGroupAttribute(r) => r.apply(w, ctx),
+            Request::DeleteSecurityGroup(r) => r.apply(w, ctx),
+            Request::SecurityGroupMembership(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

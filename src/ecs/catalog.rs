@@ -256,6 +256,15 @@ pub struct Fixture {
     /// Instances (shared with the worlds built from the document until they change).
     #[serde(default)]
     pub instances: Vec<Arc<Instance>>,
+    /// VPCs (see [`crate::ecs::network`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpcs: Vec<crate::ecs::network::Vpc>,
+    /// vSwitches.
+    #[serde(default, rename = "VSwitches", skip_serializing_if = "Vec::is_empty")]
+    pub vswitches: Vec<crate::ecs::network::VSwitch>,
+    /// Security groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<crate::ecs::network::SecurityGroup>,
 }
 
 impl Fixture {
@@ -265,6 +274,9 @@ impl Fixture {
         self.regions.extend(other.regions);
         self.instance_types.extend(other.instance_types);
         self.instances.extend(other.instances);
+        self.vpcs.extend(other.vpcs);
+        self.vswitches.extend(other.vswitches);
+        self.security_groups.extend(other.security_groups);
     }
 }
 

@@ -93,6 +93,12 @@ pub struct Changes {
     /// New idempotency entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_tokens: Vec<ClientToken>,
+    /// Security groups created or changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<crate::ecs::network::SecurityGroup>,
+    /// Security groups gone: (account, id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_security_groups: Vec<(String, String)>,
 }
 
 /// The whole world in a form that restores it exactly (listing order, throwaway

@@ -20,6 +20,7 @@
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`stored`], [`instance_de`], [`sym`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
+//! | [`network`], [`security_groups`], [`sg_rules`] | VPCs, vSwitches, security groups, their rules and actions |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
@@ -38,9 +39,12 @@ pub mod instance_de;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
+pub mod network;
 pub mod new_instance;
 pub mod reboot;
 pub mod regions;
+pub mod security_groups;
+pub mod sg_rules;
 pub mod render_cache;
 pub mod shapes;
 pub mod start;

@@ -255,6 +255,67 @@ pub const IMAGE: &[&str] = &[
     "CreationTime",
 ];
 
+/// A DescribeSecurityGroups `SecurityGroup` (the 14-key form, captured).
+pub const SECURITY_GROUP: &[&str] = &[
+    "RuleCount",
+    "EcsCount",
+    "Description",
+    "ResourceGroupId",
+    "SecurityGroupName",
+    "ServiceManaged",
+    "SecurityGroupId",
+    "SecurityGroupType",
+    "AvailableInstanceAmount",
+    "ServiceID",
+    "VpcId",
+    "GroupToGroupRuleCount",
+    "CreationTime",
+    "Tags",
+];
+
+/// A DescribeSecurityGroupAttribute `Permission` (23 captured keys, with today's
+/// `SecurityGroupRuleId` after `DestGroupName`, its bucket mates).
+pub const PERMISSION: &[&str] = &[
+    "SourceGroupId",
+    "Policy",
+    "Description",
+    "SourcePortRange",
+    "Priority",
+    "CreateTime",
+    "DestPrefixListName",
+    "Ipv6SourceCidrIp",
+    "NicType",
+    "DestGroupId",
+    "Direction",
+    "SourceGroupName",
+    "PortRange",
+    "DestGroupOwnerAccount",
+    "DestPrefixListId",
+    "SourceCidrIp",
+    "SourcePrefixListName",
+    "IpProtocol",
+    "DestCidrIp",
+    "DestGroupName",
+    "SecurityGroupRuleId",
+    "SourceGroupOwnerAccount",
+    "Ipv6DestCidrIp",
+    "SourcePrefixListId",
+];
+
+/// The DescribeSecurityGroupAttribute body (ties: `SecurityGroupName` before `VpcId`
+/// as captured; `NextToken`, and `InnerAccessPolicy` before `RegionId`, chosen).
+pub const SECURITY_GROUP_ATTRIBUTE: &[&str] = &[
+    "Description",
+    "RequestId",
+    "SecurityGroupName",
+    "VpcId",
+    "NextToken",
+    "SecurityGroupId",
+    "Permissions",
+    "InnerAccessPolicy",
+    "RegionId",
+];
+
 /// The recorded order of an object found under `key` (directly, or as an element of a
 /// list under `key`), or the kind that has its own rule.
 pub fn child_kind(key: &str) -> Kind {
@@ -262,6 +323,8 @@ pub fn child_kind(key: &str) -> Kind {
         "Instance" => return Kind::Instance,
         "Disk" => return Kind::Disk,
         "Image" => return Kind::Image,
+        "SecurityGroup" => SECURITY_GROUP,
+        "Permission" => PERMISSION,
         "EipAddress" => &[
             "Bandwidth",
             "AllocationId",
@@ -327,6 +390,7 @@ fn recorded(kind: Kind) -> &'static [&'static str] {
 pub fn top_kind(action: &str) -> Kind {
     match action {
         "DescribeInstanceAttribute" => Kind::InstanceAttribute,
+        "DescribeSecurityGroupAttribute" => Kind::Recorded(SECURITY_GROUP_ATTRIBUTE),
         _ => Kind::TopLevel,
     }
 }

@@ -104,6 +104,9 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
         regions: doc.regions,
         instance_types: doc.instance_types,
         instances,
+        vpcs: doc.vpcs,
+        vswitches: doc.vswitches,
+        security_groups: doc.security_groups,
     })
 }
 
@@ -120,6 +123,12 @@ struct Doc<'a> {
     instance_types: Vec<InstanceType>,
     #[serde(default, borrow)]
     instances: Vec<&'a serde_json::value::RawValue>,
+    #[serde(default)]
+    vpcs: Vec<crate::ecs::network::Vpc>,
+    #[serde(default, rename = "VSwitches")]
+    vswitches: Vec<crate::ecs::network::VSwitch>,
+    #[serde(default)]
+    security_groups: Vec<crate::ecs::network::SecurityGroup>,
 }
 
 /// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
@@ -306,6 +315,7 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
             }
         }
     }
+    crate::ecs::network::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
     let mut ids = HashSet::new();
     for (i, inst) in f.instances.iter().enumerate() {
         let entry = format!("Instances[{i}] ({})", inst.instance_id);

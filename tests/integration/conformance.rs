@@ -297,6 +297,10 @@ fn check_document(body: &Map<String, Value>, root: Option<&str>, json: bool) {
         toplevel("DescribeDisks")
     } else if body.contains_key("Images") {
         toplevel("DescribeImages")
+    } else if body.contains_key("SecurityGroups") {
+        toplevel("DescribeSecurityGroups")
+    } else if body.contains_key("Permissions") {
+        toplevel("DescribeSecurityGroupAttribute")
     } else {
         toplevel("Paging")
     };

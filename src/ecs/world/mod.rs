@@ -17,10 +17,14 @@
 //! | `accounts` | the access-key lookup and account operations |
 //! | `resources` | stock and quota: the world's zones and quotas handed to its [`Capacity`] |
 //! | `replay` | change tracking, records and images for persistence |
+//! | `network` | VPCs, vSwitches (fixture, implied, defaults), private addresses |
+//! | `security_groups` | security groups by account, members counted from instances |
 
 mod accounts;
+pub(crate) mod network;
 mod replay;
 mod resources;
+mod security_groups;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
@@ -105,6 +109,14 @@ pub struct World {
     /// What changed since the last flush, when persistence tracks changes (`None`: no
     /// tracking, no cost).
     dirty: Option<Dirty>,
+    /// VPCs by id (shared by every account).
+    vpcs: BTreeMap<String, crate::ecs::network::Vpc>,
+    /// vSwitches by id (shared by every account).
+    vswitches: BTreeMap<String, crate::ecs::network::VSwitch>,
+    /// Highest private address in use per vSwitch (derived from the instances).
+    ip_marks: HashMap<String, u32>,
+    /// Security groups by (account, id).
+    groups: BTreeMap<security_groups::GroupKey, crate::ecs::network::SecurityGroup>,
 }
 
 impl World {
@@ -112,6 +124,11 @@ impl World {
     /// transitional statuses given without explicit `MockTransitions`.
     pub fn from_fixture(fixture: Fixture, now: Millis, timing: &crate::timing::Timing) -> Self {
         let mut w = World::default();
+        let first = fixture
+            .accounts
+            .first()
+            .map(|a| a.account_id.clone())
+            .unwrap_or_default();
         for account in fixture.accounts {
             w.index_keys(&account);
             w.accounts.insert(account.account_id.clone(), account);
@@ -128,6 +145,8 @@ impl World {
             }
             w.insert_shared(inst);
         }
+        w.load_network(fixture.vpcs, fixture.vswitches, &first);
+        w.load_security_groups(fixture.security_groups, &first, now);
         w
     }
 
@@ -143,11 +162,15 @@ impl World {
     pub fn to_fixture(&self) -> Fixture {
         let mut instances: Vec<Arc<Instance>> = self.instances.values().cloned().collect();
         instances.sort_by_key(|i| i.seq);
+        let (vpcs, vswitches) = self.network_entries();
         Fixture {
             accounts: self.accounts.values().cloned().collect(),
             regions: self.regions.values().cloned().collect(),
             instance_types: self.types.values().cloned().collect(),
             instances,
+            vpcs,
+            vswitches,
+            security_groups: self.security_group_entries(),
         }
     }
 

@@ -18,6 +18,7 @@ pub(crate) struct Dirty {
     zones: BTreeSet<String>,
     accounts: BTreeSet<String>,
     tokens: Vec<TokenKey>,
+    groups: BTreeSet<(String, String)>,
 }
 
 impl Dirty {
@@ -26,6 +27,7 @@ impl Dirty {
             && self.zones.is_empty()
             && self.accounts.is_empty()
             && self.tokens.is_empty()
+            && self.groups.is_empty()
     }
 }
 
@@ -52,6 +54,12 @@ impl World {
     pub(super) fn mark_account(&mut self, account_id: &str) {
         if let Some(d) = &mut self.dirty {
             d.accounts.insert(account_id.to_string());
+        }
+    }
+
+    pub(super) fn mark_group(&mut self, key: &(String, String)) {
+        if let Some(d) = &mut self.dirty {
+            d.groups.insert(key.clone());
         }
     }
 
@@ -109,6 +117,12 @@ impl World {
                 });
             }
         }
+        for key in d.groups {
+            match self.groups.get(&key) {
+                Some(g) => c.security_groups.push(g.clone()),
+                None => c.removed_security_groups.push(key),
+            }
+        }
         Some(c)
     }
 
@@ -143,6 +157,9 @@ impl World {
                 regions: self.regions.values().cloned().collect(),
                 instance_types: self.types.values().cloned().collect(),
                 instances: Vec::new(),
+                vpcs: self.network_entries().0,
+                vswitches: self.network_entries().1,
+                security_groups: self.security_group_entries(),
             },
             instances,
             next_seq: self.next_seq,
@@ -164,6 +181,8 @@ impl World {
         for t in image.state.instance_types {
             w.types.insert(t.instance_type_id.clone(), t);
         }
+        w.restore_network(image.state.vpcs, image.state.vswitches);
+        w.restore_security_groups(image.state.security_groups);
         for p in image.instances {
             w.put_raw(p.seq, p.instance);
         }
@@ -214,6 +233,10 @@ impl World {
                 (t.fingerprint, t.response),
             );
         }
+        self.restore_security_groups(c.security_groups);
+        for key in c.removed_security_groups {
+            self.groups.remove(&key);
+        }
     }
 
     /// Rebuild what is derived from the stored entities: resource usage and the access
@@ -234,6 +257,7 @@ impl World {
         for a in &accounts {
             self.index_keys(a);
         }
+        self.recount_addresses();
     }
 
     /// Insert or replace an instance at a given sequence number, without counting
