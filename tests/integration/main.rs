@@ -25,6 +25,7 @@ mod protocol;
 mod readme;
 mod refusals;
 mod robustness;
+mod security_groups;
 mod run_delete;
 mod rust_sdk;
 mod start_instance;
