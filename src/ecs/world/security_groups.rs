@@ -131,6 +131,20 @@ impl World {
         self.groups.remove(&key)
     }
 
+    /// Remove every group of an account (the account is going).
+    pub(super) fn remove_account_groups(&mut self, account: &str) {
+        let keys: Vec<GroupKey> = self
+            .groups
+            .keys()
+            .filter(|k| k.0 == account)
+            .cloned()
+            .collect();
+        for key in keys {
+            self.mark_group(&key);
+            self.groups.remove(&key);
+        }
+    }
+
     /// An account's groups in a region, oldest first (ties by id).
     pub fn security_groups_in(&self, account: &str, region: &str) -> Vec<&SecurityGroup> {
         let mut out: Vec<&SecurityGroup> = self
