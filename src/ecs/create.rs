@@ -310,7 +310,16 @@ impl RunInstances {
         let mut ids = Vec::with_capacity(count as usize);
         for (n, address) in (0..count).zip(addresses) {
             let id = w.fresh_instance_id(ctx.random, &region);
-            let inst = self.build(ctx, id, &region, &zone_id, n, itype.local_storage, &net, &address);
+            let inst = self.build(
+                ctx,
+                id,
+                &region,
+                &zone_id,
+                n,
+                itype.local_storage,
+                &net,
+                &address,
+            );
             ids.push(inst.instance_id.clone());
             w.insert_instance(inst);
         }

@@ -201,8 +201,7 @@ impl Permission {
 /// accounts, CIDR blocks that parse. `Err((entry, problem))`.
 pub fn validate(f: &crate::ecs::catalog::Fixture) -> Result<(), (String, String)> {
     use std::collections::HashSet;
-    let known_account =
-        |a: &str| a.is_empty() || f.accounts.iter().any(|x| x.account_id == a);
+    let known_account = |a: &str| a.is_empty() || f.accounts.iter().any(|x| x.account_id == a);
     let mut vpcs: HashSet<&str> = HashSet::new();
     for (i, v) in f.vpcs.iter().enumerate() {
         let entry = format!("Vpcs[{i}] ({})", v.vpc_id);
@@ -210,13 +209,25 @@ pub fn validate(f: &crate::ecs::catalog::Fixture) -> Result<(), (String, String)
             return Err((entry, "VpcId must look like vpc-… and be unique".into()));
         }
         if !f.regions.iter().any(|r| r.region_id == v.region_id) {
-            return Err((entry, format!("RegionId {:?} is not a region of the fixtures", v.region_id)));
+            return Err((
+                entry,
+                format!("RegionId {:?} is not a region of the fixtures", v.region_id),
+            ));
         }
         if parse_cidr(&v.cidr_block).is_none() {
-            return Err((entry, format!("CidrBlock {:?} is not a CIDR block", v.cidr_block)));
+            return Err((
+                entry,
+                format!("CidrBlock {:?} is not a CIDR block", v.cidr_block),
+            ));
         }
         if !known_account(&v.account_id) {
-            return Err((entry, format!("AccountId {:?} is not an account of the fixtures", v.account_id)));
+            return Err((
+                entry,
+                format!(
+                    "AccountId {:?} is not an account of the fixtures",
+                    v.account_id
+                ),
+            ));
         }
     }
     let mut vswitches: HashSet<&str> = HashSet::new();
@@ -233,13 +244,28 @@ pub fn validate(f: &crate::ecs::catalog::Fixture) -> Result<(), (String, String)
             .iter()
             .any(|r| r.region_id == vpc.region_id && r.zone(&s.zone_id).is_some());
         if !in_region {
-            return Err((entry, format!("ZoneId {:?} is not a zone of the VPC's region {}", s.zone_id, vpc.region_id)));
+            return Err((
+                entry,
+                format!(
+                    "ZoneId {:?} is not a zone of the VPC's region {}",
+                    s.zone_id, vpc.region_id
+                ),
+            ));
         }
         if parse_cidr(&s.cidr_block).is_none() {
-            return Err((entry, format!("CidrBlock {:?} is not a CIDR block", s.cidr_block)));
+            return Err((
+                entry,
+                format!("CidrBlock {:?} is not a CIDR block", s.cidr_block),
+            ));
         }
         if !known_account(&s.account_id) {
-            return Err((entry, format!("AccountId {:?} is not an account of the fixtures", s.account_id)));
+            return Err((
+                entry,
+                format!(
+                    "AccountId {:?} is not an account of the fixtures",
+                    s.account_id
+                ),
+            ));
         }
     }
     let mut groups: HashSet<(&str, &str)> = HashSet::new();
@@ -253,16 +279,31 @@ pub fn validate(f: &crate::ecs::catalog::Fixture) -> Result<(), (String, String)
         if !g.security_group_id.starts_with("sg-")
             || !groups.insert((account, g.security_group_id.as_str()))
         {
-            return Err((entry, "SecurityGroupId must look like sg-… and be unique".into()));
+            return Err((
+                entry,
+                "SecurityGroupId must look like sg-… and be unique".into(),
+            ));
         }
         if !f.regions.iter().any(|r| r.region_id == g.region_id) {
-            return Err((entry, format!("RegionId {:?} is not a region of the fixtures", g.region_id)));
+            return Err((
+                entry,
+                format!("RegionId {:?} is not a region of the fixtures", g.region_id),
+            ));
         }
         if !known_account(&g.account_id) {
-            return Err((entry, format!("AccountId {:?} is not an account of the fixtures", g.account_id)));
+            return Err((
+                entry,
+                format!(
+                    "AccountId {:?} is not an account of the fixtures",
+                    g.account_id
+                ),
+            ));
         }
         if !matches!(g.security_group_type.as_str(), "normal" | "enterprise") {
-            return Err((entry, "SecurityGroupType must be normal or enterprise".into()));
+            return Err((
+                entry,
+                "SecurityGroupType must be normal or enterprise".into(),
+            ));
         }
     }
     Ok(())

@@ -6,10 +6,10 @@ use serde_json::{json, Map};
 use crate::clock::Millis;
 use crate::ecs::create::RunInstances;
 use crate::ecs::ids::new_id;
-use crate::ecs::security_groups::RunNetwork;
 use crate::ecs::model::{
     ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, Status, Step, StoppedMode, Tags,
 };
+use crate::ecs::security_groups::RunNetwork;
 use crate::ecs::stop::economical_mode_possible;
 use crate::ecs::stored::Stored;
 use crate::ecs::sym::Sym;

@@ -237,9 +237,10 @@ impl DescribeSecurityGroups {
                 .as_ref()
                 .is_none_or(|r| *r == g.resource_group_id)
             && self.tags.iter().all(|(k, v)| {
-                g.tags.tag.iter().any(|t| {
-                    *t.tag_key == **k && v.as_ref().is_none_or(|v| *t.tag_value == **v)
-                })
+                g.tags
+                    .tag
+                    .iter()
+                    .any(|t| *t.tag_key == **k && v.as_ref().is_none_or(|v| *t.tag_value == **v))
             })
     }
 
@@ -263,8 +264,12 @@ impl DescribeSecurityGroups {
                 reply.insert("TotalCount".into(), json!(all.len()));
                 reply.insert("PageSize".into(), json!(size));
                 reply.insert("PageNumber".into(), json!(number));
-                let page: Vec<&SecurityGroup> =
-                    all.iter().skip(start).take(*size as usize).copied().collect();
+                let page: Vec<&SecurityGroup> = all
+                    .iter()
+                    .skip(start)
+                    .take(*size as usize)
+                    .copied()
+                    .collect();
                 (page, String::new())
             }
             Paging::Token { token, max } => {

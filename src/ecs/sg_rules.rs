@@ -60,7 +60,11 @@ fn ipv6_ok(s: &str) -> bool {
 
 /// One rule from its fields (`get` reads `Field`); `direction` is `ingress` or
 /// `egress`.
-fn read_rule(get: &dyn Fn(&str) -> Option<String>, direction: &str, revoke: bool) -> ApiResult<Permission> {
+fn read_rule(
+    get: &dyn Fn(&str) -> Option<String>,
+    direction: &str,
+    revoke: bool,
+) -> ApiResult<Permission> {
     let text = |k: &str| get(k).filter(|v| !v.trim().is_empty()).unwrap_or_default();
     let protocol = match text("IpProtocol").to_ascii_lowercase().as_str() {
         "" => return Err(ApiError::missing("IpProtocol")),
@@ -235,7 +239,11 @@ impl RuleChange {
         let vpc = g.vpc_id.clone();
         if self.revoke {
             for id in &self.rule_ids {
-                if !g.permissions.iter().any(|r| r.security_group_rule_id == *id) {
+                if !g
+                    .permissions
+                    .iter()
+                    .any(|r| r.security_group_rule_id == *id)
+                {
                     return Err(ApiError::new(Code::InvalidGroupAuthItemNotFound));
                 }
             }
@@ -269,7 +277,11 @@ impl RuleChange {
         let existing = &g.permissions;
         let mut added: Vec<Permission> = Vec::new();
         for rule in self.rules.drain(..) {
-            if existing.iter().chain(added.iter()).any(|r| r.same_rule(&rule)) {
+            if existing
+                .iter()
+                .chain(added.iter())
+                .any(|r| r.same_rule(&rule))
+            {
                 continue;
             }
             added.push(rule);
@@ -343,21 +355,49 @@ mod tests {
     #[test]
     fn rules_are_checked_and_normalised() {
         let r = rule(
-            &[("IpProtocol", "tcp"), ("PortRange", "22/22"), ("SourceCidrIp", "0.0.0.0/0")],
+            &[
+                ("IpProtocol", "tcp"),
+                ("PortRange", "22/22"),
+                ("SourceCidrIp", "0.0.0.0/0"),
+            ],
             "ingress",
         )
         .unwrap();
-        assert_eq!((r.ip_protocol.as_str(), r.policy.as_str(), r.priority), ("TCP", "Accept", 1));
-        let icmp = rule(&[("IpProtocol", "ICMP"), ("SourceCidrIp", "10.0.0.1")], "ingress").unwrap();
+        assert_eq!(
+            (r.ip_protocol.as_str(), r.policy.as_str(), r.priority),
+            ("TCP", "Accept", 1)
+        );
+        let icmp = rule(
+            &[("IpProtocol", "ICMP"), ("SourceCidrIp", "10.0.0.1")],
+            "ingress",
+        )
+        .unwrap();
         assert_eq!(icmp.port_range, "-1/-1");
         let code = |pairs: &[(&str, &str)], d: &str| rule(pairs, d).unwrap_err().code.to_string();
-        assert_eq!(code(&[("IpProtocol", "tcpx")], "ingress"), "InvalidIpProtocol.ValueNotSupported");
         assert_eq!(
-            code(&[("IpProtocol", "tcp"), ("PortRange", "22/1"), ("SourceCidrIp", "1.1.1.1")], "ingress"),
+            code(&[("IpProtocol", "tcpx")], "ingress"),
+            "InvalidIpProtocol.ValueNotSupported"
+        );
+        assert_eq!(
+            code(
+                &[
+                    ("IpProtocol", "tcp"),
+                    ("PortRange", "22/1"),
+                    ("SourceCidrIp", "1.1.1.1")
+                ],
+                "ingress"
+            ),
             "InvalidIpProtocol.Malformed"
         );
         assert_eq!(
-            code(&[("IpProtocol", "tcp"), ("PortRange", "-1/-1"), ("SourceCidrIp", "1.1.1.1")], "ingress"),
+            code(
+                &[
+                    ("IpProtocol", "tcp"),
+                    ("PortRange", "-1/-1"),
+                    ("SourceCidrIp", "1.1.1.1")
+                ],
+                "ingress"
+            ),
             "OperationDenied"
         );
         assert_eq!(
@@ -365,15 +405,36 @@ mod tests {
             "MissingParameter.Source"
         );
         assert_eq!(
-            code(&[("IpProtocol", "tcp"), ("PortRange", "22/22"), ("SourceCidrIp", "1.1.1.1")], "egress"),
+            code(
+                &[
+                    ("IpProtocol", "tcp"),
+                    ("PortRange", "22/22"),
+                    ("SourceCidrIp", "1.1.1.1")
+                ],
+                "egress"
+            ),
             "MissingParameter.Dest"
         );
         assert_eq!(
-            code(&[("IpProtocol", "tcp"), ("PortRange", "22/22"), ("SourceCidrIp", "1.1.1.300")], "ingress"),
+            code(
+                &[
+                    ("IpProtocol", "tcp"),
+                    ("PortRange", "22/22"),
+                    ("SourceCidrIp", "1.1.1.300")
+                ],
+                "ingress"
+            ),
             "InvalidSourceCidrIp.Malformed"
         );
         assert_eq!(
-            code(&[("IpProtocol", "all"), ("SourceCidrIp", "1.1.1.1"), ("Priority", "101")], "ingress"),
+            code(
+                &[
+                    ("IpProtocol", "all"),
+                    ("SourceCidrIp", "1.1.1.1"),
+                    ("Priority", "101")
+                ],
+                "ingress"
+            ),
             "InvalidPriority.ValueNotSupported"
         );
     }

@@ -25,7 +25,7 @@ mod protocol;
 mod readme;
 mod refusals;
 mod robustness;
-mod security_groups;
 mod run_delete;
 mod rust_sdk;
+mod security_groups;
 mod start_instance;

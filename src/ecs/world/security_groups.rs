@@ -196,7 +196,12 @@ impl World {
     }
 
     /// The id of an account's instance in `region` whose network interface is `eni`.
-    pub fn instance_with_interface(&self, account: &str, region: &str, eni: &str) -> Option<String> {
+    pub fn instance_with_interface(
+        &self,
+        account: &str,
+        region: &str,
+        eni: &str,
+    ) -> Option<String> {
         let needle = format!("\"{eni}\"");
         let mut found = None;
         self.for_each_listed(account, region, |inst| {
