@@ -130,44 +130,63 @@ impl SecurityGroup {
 #[serde(rename_all = "PascalCase", deny_unknown_fields, default)]
 pub struct Permission {
     /// `sgr-…`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub security_group_rule_id: String,
     /// `ingress` or `egress`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub direction: String,
     /// Upper case: `TCP`, `UDP`, `ICMP`, `GRE`, `ALL`, `ICMPV6`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub ip_protocol: String,
     /// `22/22`; `-1/-1` for ICMP, GRE and ALL.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub port_range: String,
     /// Source port range (may be empty).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub source_port_range: String,
     /// Source IPv4 CIDR, as given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub source_cidr_ip: String,
     /// Source IPv6 CIDR, as given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub ipv6_source_cidr_ip: String,
     /// Source group.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub source_group_id: String,
     /// Source group's owner account.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub source_group_owner_account: String,
     /// Source prefix list.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub source_prefix_list_id: String,
     /// Destination IPv4 CIDR, as given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub dest_cidr_ip: String,
     /// Destination IPv6 CIDR, as given.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub ipv6_dest_cidr_ip: String,
     /// Destination group (egress).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub dest_group_id: String,
     /// Destination group's owner account.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub dest_group_owner_account: String,
     /// Destination prefix list.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub dest_prefix_list_id: String,
     /// `intranet` (the only VPC value) or `internet`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub nic_type: String,
     /// `Accept` or `Drop`.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub policy: String,
     /// 1–100.
     pub priority: i64,
     /// Description.
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub description: String,
     /// `2021-04-29T22:40:41Z` (seconds).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub create_time: String,
 }
 
