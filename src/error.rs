@@ -291,8 +291,6 @@ codes! {
     InvalidInstanceStatusNotStopped => ("InvalidInstanceStatus.NotStopped", "The specified Instance status is not stopped."),
     /// 403: the instance status does not allow the change (ModifyInstanceSpec bandwidth).
     InvalidStatusValueNotSupported => ("InvalidStatus.ValueNotSupported", "The current status of the resource does not support this operation."),
-    /// 400: parameters that cannot go together (ModifyInstanceSpec type and bandwidth).
-    InvalidParameterMismatch => ("InvalidParameter.Mismatch", "Too many parameters in one request."),
     /// 400: ModifyInstanceSpec to the instance's own type.
     DependencyViolationInstanceType => ("DependencyViolation.InstanceType", "The current InstanceType cannot be changed to the specified InstanceType."),
     /// 403: a PostPaid change with a balance that is not positive.
@@ -334,6 +332,89 @@ codes! {
     InvalidImageIdNotFound => ("InvalidImageId.NotFound", "The specified ImageId does not exist."),
     /// 404: the image is not Available (the API metadata's status; older docs say 403).
     OperationDeniedImageNotValid => ("OperationDenied.ImageNotValid", "The specified Image is disabled or is deleted."),
+    // Network and security groups.
+    /// 404: InvalidSecurityGroupId.NotFound.
+    InvalidSecurityGroupIdNotFound => ("InvalidSecurityGroupId.NotFound", "The specified SecurityGroupId does not exist."),
+    /// 404: InvalidSecurityGroup.NotFound.
+    InvalidSecurityGroupNotFound => ("InvalidSecurityGroup.NotFound", "The specified security group is not found."),
+    /// 400: InvalidSecurityGroupId.Malformed.
+    InvalidSecurityGroupIdMalformed => ("InvalidSecurityGroupId.Malformed", "The specified parameter SecurityGroupId is not valid."),
+    /// 400: InvalidSecurityGroupName.Malformed.
+    InvalidSecurityGroupNameMalformed => ("InvalidSecurityGroupName.Malformed", "Specified security group name is not valid."),
+    /// 404: InvalidVpcId.NotFound.
+    InvalidVpcIdNotFound => ("InvalidVpcId.NotFound", "Specified VPC does not exist."),
+    /// 403: AuthorizationLimitExceed.
+    AuthorizationLimitExceed => ("AuthorizationLimitExceed", "The limit of authorization records in the security group reaches."),
+    /// 400: InvalidIpProtocol.ValueNotSupported.
+    InvalidIpProtocolValueNotSupported => ("InvalidIpProtocol.ValueNotSupported", "The parameter IpProtocol must be specified with case insensitive TCP, UDP, ICMP, GRE or All."),
+    /// 400: InvalidIpProtocol.Malformed.
+    InvalidIpProtocolMalformed => ("InvalidIpProtocol.Malformed", "The specified parameter \"PortRange\" is not valid."),
+    /// 400: InvalidIpPortRange.Malformed.
+    InvalidIpPortRangeMalformed => ("InvalidIpPortRange.Malformed", "The specified parameter \"PortRange\" is not valid."),
+    /// 400: OperationDenied.
+    OperationDenied => ("OperationDenied", "The specified IpProtocol does not exist or IpProtocol and PortRange do not match."),
+    /// 400: InvalidSourceCidrIp.Malformed.
+    InvalidSourceCidrIpMalformed => ("InvalidSourceCidrIp.Malformed", "The specified parameter \"SourceCidrIp\" is not valid."),
+    /// 400: InvalidDestCidrIp.Malformed.
+    InvalidDestCidrIpMalformed => ("InvalidDestCidrIp.Malformed", "The specified parameter DestCidrIp is not valid."),
+    /// 400: InvalidPolicy.Malformed.
+    InvalidPolicyMalformed => ("InvalidPolicy.Malformed", "The specified parameter \"Policy\" is not valid."),
+    /// 400: InvalidPriority.ValueNotSupported.
+    InvalidPriorityValueNotSupported => ("InvalidPriority.ValueNotSupported", "The parameter Priority is invalid."),
+    /// 400: InvalidNicType.ValueNotSupported.
+    InvalidNicTypeValueNotSupported => ("InvalidNicType.ValueNotSupported", "The specified NicType does not exist."),
+    /// 400: MissingParameter.Source.
+    MissingParameterSource => ("MissingParameter.Source", "Either SourceCidrIp or SourceGroupId must be specified."),
+    /// 400: MissingParameter.Dest.
+    MissingParameterDest => ("MissingParameter.Dest", "Either DestCidrIp or DestGroupId must be specified."),
+    /// 404: InvalidSourceGroupId.NotFound.
+    InvalidSourceGroupIdNotFound => ("InvalidSourceGroupId.NotFound", "The SourceGroupId provided does not exist in our records."),
+    /// 400: InvalidSourceGroupId.Mismatch.
+    InvalidSourceGroupIdMismatch => ("InvalidSourceGroupId.Mismatch", "Specified security group and source group are not in the same VPC."),
+    /// 404: InvalidDestGroupId.NotFound.
+    InvalidDestGroupIdNotFound => ("InvalidDestGroupId.NotFound", "The DestGroupId provided does not exist in our records."),
+    /// 403: InvalidGroupAuthItem.NotFound.
+    InvalidGroupAuthItemNotFound => ("InvalidGroupAuthItem.NotFound", "Specified group authorized item does not exist in our records."),
+    /// 400: InvalidSecurityGroupDiscription.Malformed.
+    InvalidRuleDescriptionMalformed => ("InvalidSecurityGroupDiscription.Malformed", "The specified security group rule description is not valid."),
+    /// 403: InvalidInstanceId.AlreadyExists.
+    InvalidInstanceIdAlreadyExists => ("InvalidInstanceId.AlreadyExists", "The specified instance already exists in the specified security group."),
+    /// 403: InstanceLastSecurityGroup.
+    InstanceLastSecurityGroup => ("InstanceLastSecurityGroup", "The specified security group is the last security group for the instance."),
+    /// 403: InstanceNotInSecurityGroup.
+    InstanceNotInSecurityGroup => ("InstanceNotInSecurityGroup", "The instance not in the group."),
+    /// 400: InstanceSecurityGroupLimitExceeded.
+    InstanceSecurityGroupLimitExceeded => ("InstanceSecurityGroupLimitExceeded", "Exceeding the allowed amount of security groups that an instance can be in."),
+    /// 403: SecurityGroupInstanceLimitExceeded.
+    SecurityGroupInstanceLimitExceeded => ("SecurityGroupInstanceLimitExceeded", "The maximum number of instances in a security group is exceeded."),
+    /// 400: InvalidInstanceId.Mismatch.
+    InvalidInstanceIdMismatch => ("InvalidInstanceId.Mismatch", "Specified instance and security group are not in the same VPC."),
+    /// 403: DependencyViolation.
+    SgDependencyViolation => ("DependencyViolation", "There is still instance(s) in the specified security group."),
+    /// 400: InValidParameter.NextToken.
+    InValidParameterNextToken => ("InValidParameter.NextToken", "The parameter NextToken is invalid."),
+    /// 400: InvalidParameter.SecurityGroupType.
+    InvalidParameterSecurityGroupType => ("InvalidParameter.SecurityGroupType", "The specified SecurityGroupType is not valid."),
+    /// 400: InvalidParameter.AttributeNotSupported.
+    InvalidParameterAttributeNotSupported => ("InvalidParameter.AttributeNotSupported", "The specified value for parameter Attribute is not supported. Valid values: snapshotPolicyIds."),
+    /// 404: InvalidNetworkInterfaceId.NotFound.
+    InvalidNetworkInterfaceIdNotFound => ("InvalidNetworkInterfaceId.NotFound", "The specified NetworkInterfaceId does not exist."),
+    /// 404: InvalidVSwitchId.NotFound.
+    InvalidVSwitchIdNotFound => ("InvalidVSwitchId.NotFound", "Specified virtual switch does not exist."),
+    /// 400: InvalidVSwitchId.Necessary.
+    InvalidVSwitchIdNecessary => ("InvalidVSwitchId.Necessary", "The VSwitchId is necessary."),
+    /// 400: InvalidVSwitchId.IpNotEnough.
+    InvalidVSwitchIdIpNotEnough => ("InvalidVSwitchId.IpNotEnough", "The specified VSwitch has not enough IpAddress."),
+    /// 400: InvalidParameter.Mismatch.
+    InvalidParameterMismatch => ("InvalidParameter.Mismatch", "Specified virtual switch is not in the specified zone."),
+    /// 400: InvalidSecurityGroupId.SingleIdAndMultiIdConflict.
+    SecurityGroupIdSingleIdAndMultiIdConflict => ("InvalidSecurityGroupId.SingleIdAndMultiIdConflict", "The parameters SecurityGroupId and SecurityGroupIds cannot be specified at the same time."),
+    /// 400: InvalidParameter.SecurityGroupIdRepeated.
+    SecurityGroupIdRepeated => ("InvalidParameter.SecurityGroupIdRepeated", "The specified security group ids has repeated."),
+    /// 400: JoinedGroupLimitExceed.
+    JoinedGroupLimitExceed => ("JoinedGroupLimitExceed", "The number of security groups an instance joins exceeds the limit of 5."),
+    /// 400: InvalidSecurityGroup.VpcMismatch.
+    InvalidSecurityGroupVpcMismatch => ("InvalidSecurityGroup.VpcMismatch", "The specified security groups are not in the same VPC."),
 }
 
 /// Which entry of the error table an [`ApiError`] is: what the gateway needs to choose

@@ -6,16 +6,21 @@ use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
 use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
+use crate::ecs::images::DescribeImages;
+use crate::ecs::instance_types::{DescribeInstanceTypeFamilies, DescribeInstanceTypes};
 use crate::ecs::key_pairs::{
     CreateKeyPair, DeleteKeyPairs, DescribeKeyPairs, ImportKeyPair, KeyPairBinding,
 };
-use crate::ecs::images::DescribeImages;
-use crate::ecs::instance_types::{DescribeInstanceTypeFamilies, DescribeInstanceTypes};
 use crate::ecs::model::ChargeType;
 use crate::ecs::modify_spec::ModifyInstanceSpec;
 use crate::ecs::public_ip::AllocatePublicIpAddress;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
+use crate::ecs::security_groups::{
+    CreateSecurityGroup, DeleteSecurityGroup, DescribeSecurityGroupAttribute,
+    DescribeSecurityGroups, Membership, ModifySecurityGroupAttribute,
+};
+use crate::ecs::sg_rules::RuleChange;
 use crate::ecs::start::StartInstance;
 use crate::ecs::stop::{StopInstance, StopOptions};
 use crate::ecs::tags::{DescribeTags, LegacyTags, ListTagResources, TagResources, UntagResources};
@@ -95,6 +100,18 @@ actions!(
     DescribeInstanceTypeFamilies,
     DescribeAvailableResource,
     DescribeImages,
+    // Security groups.
+    CreateSecurityGroup,
+    DescribeSecurityGroups,
+    DescribeSecurityGroupAttribute,
+    AuthorizeSecurityGroup,
+    AuthorizeSecurityGroupEgress,
+    RevokeSecurityGroup,
+    RevokeSecurityGroupEgress,
+    ModifySecurityGroupAttribute,
+    DeleteSecurityGroup,
+    JoinSecurityGroup,
+    LeaveSecurityGroup,
 );
 
 impl Choice for ChargeType {
@@ -181,6 +198,21 @@ pub enum Request {
     DescribeAvailableResource(DescribeAvailableResource),
     /// DescribeImages.
     DescribeImages(DescribeImages),
+    // Security groups.
+    /// CreateSecurityGroup.
+    CreateSecurityGroup(CreateSecurityGroup),
+    /// DescribeSecurityGroups.
+    DescribeSecurityGroups(DescribeSecurityGroups),
+    /// DescribeSecurityGroupAttribute.
+    DescribeSecurityGroupAttribute(DescribeSecurityGroupAttribute),
+    /// Authorize / Revoke, ingress or egress.
+    SecurityGroupRules(RuleChange),
+    /// ModifySecurityGroupAttribute.
+    ModifySecurityGroupAttribute(ModifySecurityGroupAttribute),
+    /// DeleteSecurityGroup.
+    DeleteSecurityGroup(DeleteSecurityGroup),
+    /// JoinSecurityGroup / LeaveSecurityGroup.
+    SecurityGroupMembership(Membership),
 }
 
 impl Request {
@@ -249,6 +281,40 @@ impl Request {
                 Request::DescribeAvailableResource(DescribeAvailableResource::parse(p)?)
             }
             Action::DescribeImages => Request::DescribeImages(DescribeImages::parse(p)?),
+            // Security groups.
+            Action::CreateSecurityGroup => {
+                Request::CreateSecurityGroup(CreateSecurityGroup::parse(p)?)
+            }
+            Action::DescribeSecurityGroups => {
+                Request::DescribeSecurityGroups(DescribeSecurityGroups::parse(p)?)
+            }
+            Action::DescribeSecurityGroupAttribute => {
+                Request::DescribeSecurityGroupAttribute(DescribeSecurityGroupAttribute::parse(p)?)
+            }
+            Action::AuthorizeSecurityGroup => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "ingress", false)?)
+            }
+            Action::AuthorizeSecurityGroupEgress => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "egress", false)?)
+            }
+            Action::RevokeSecurityGroup => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "ingress", true)?)
+            }
+            Action::RevokeSecurityGroupEgress => {
+                Request::SecurityGroupRules(RuleChange::parse(p, "egress", true)?)
+            }
+            Action::ModifySecurityGroupAttribute => {
+                Request::ModifySecurityGroupAttribute(ModifySecurityGroupAttribute::parse(p)?)
+            }
+            Action::DeleteSecurityGroup => {
+                Request::DeleteSecurityGroup(DeleteSecurityGroup::parse(p)?)
+            }
+            Action::JoinSecurityGroup => {
+                Request::SecurityGroupMembership(Membership::parse(p, false)?)
+            }
+            Action::LeaveSecurityGroup => {
+                Request::SecurityGroupMembership(Membership::parse(p, true)?)
+            }
         })
     }
 
@@ -307,6 +373,14 @@ impl Request {
             Request::DescribeInstanceTypeFamilies(r) => r.apply(w, ctx),
             Request::DescribeAvailableResource(r) => r.apply(w, ctx),
             Request::DescribeImages(r) => r.apply(w, ctx),
+            // Security groups.
+            Request::CreateSecurityGroup(r) => r.apply(w, ctx),
+            Request::DescribeSecurityGroups(r) => r.apply(w, ctx),
+            Request::DescribeSecurityGroupAttribute(r) => r.apply(w, ctx),
+            Request::SecurityGroupRules(r) => r.apply(w, ctx),
+            Request::ModifySecurityGroupAttribute(r) => r.apply(w, ctx),
+            Request::DeleteSecurityGroup(r) => r.apply(w, ctx),
+            Request::SecurityGroupMembership(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ecs::key_pairs::KeyPair;
 use crate::ecs::images::Image;
+use crate::ecs::key_pairs::KeyPair;
 use crate::ecs::model::Instance;
 
 /// An access key pair.
@@ -361,6 +361,15 @@ pub struct Fixture {
     /// Images; absent: the built-in public images (`fixtures/public-images.json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<Vec<Image>>,
+    /// VPCs (see [`crate::ecs::network`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vpcs: Vec<crate::ecs::network::Vpc>,
+    /// vSwitches.
+    #[serde(default, rename = "VSwitches", skip_serializing_if = "Vec::is_empty")]
+    pub vswitches: Vec<crate::ecs::network::VSwitch>,
+    /// Security groups.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<crate::ecs::network::SecurityGroup>,
 }
 
 impl Fixture {
@@ -374,6 +383,9 @@ impl Fixture {
         if let Some(images) = other.images {
             self.images.get_or_insert_with(Vec::new).extend(images);
         }
+        self.vpcs.extend(other.vpcs);
+        self.vswitches.extend(other.vswitches);
+        self.security_groups.extend(other.security_groups);
     }
 }
 

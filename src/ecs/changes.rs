@@ -100,6 +100,12 @@ pub struct Changes {
     /// Images created or changed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub images: Vec<crate::ecs::images::Image>,
+    /// Security groups created or changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub security_groups: Vec<crate::ecs::network::SecurityGroup>,
+    /// Security groups gone: (account, id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_security_groups: Vec<(String, String)>,
 }
 
 /// The whole world in a form that restores it exactly (listing order, throwaway

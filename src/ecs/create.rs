@@ -7,9 +7,12 @@
 //! fit when fewer than `Amount` do. A `ClientToken` replays the first answer for the
 //! same parameters and refuses different ones (`IdempotentParameterMismatch`).
 //! The image must be one the caller sees and `Available` ([`check_for_run`](crate::ecs::images::check_for_run)).
-//! Networking is not modelled: any `VSwitchId` / `SecurityGroupId` is accepted and
-//! echoed; with no `ZoneId` the first zone with stock of the type is used. What a new
-//! instance looks like is in [`new_instance`](crate::ecs::new_instance).
+//! The vSwitch and security groups must exist and fit together (see
+//! [`security_groups::check_run`](crate::ecs::security_groups::check_run)); without
+//! `ZoneId` the vSwitch's zone is used, else the first zone with stock of the type;
+//! without `VSwitchId` the zone's default vSwitch, without a group the account's
+//! default group. What a new instance looks like is in
+//! [`new_instance`](crate::ecs::new_instance).
 
 use serde_json::{json, Value};
 
@@ -46,9 +49,9 @@ pub struct RunInstances {
     pub instance_type: String,
     /// Zone, when given.
     pub zone_id: Option<String>,
-    /// vSwitch, echoed.
+    /// vSwitch, when given.
     pub vswitch_id: String,
-    /// Security groups, echoed.
+    /// Security groups, when given.
     pub security_groups: Vec<String>,
     /// How many.
     pub amount: u64,
@@ -171,10 +174,7 @@ impl RunInstances {
         }
         crate::ecs::attributes::check_password(p, windows)?;
         let user_data = crate::ecs::attributes::user_data(p)?;
-        let mut security_groups = p.repeat("SecurityGroupIds");
-        if let Some(sg) = p.non_empty("SecurityGroupId") {
-            security_groups.insert(0, sg.to_string());
-        }
+        let security_groups = crate::ecs::security_groups::run_groups(p)?;
         let client_token = p.non_empty("ClientToken").map(|t| {
             let mut pairs: Vec<String> = p
                 .pairs()
@@ -251,19 +251,32 @@ impl RunInstances {
                 }
             }
         }
-        let r = w.region(&region)?;
+        let zone_missing = || {
+            ApiError::with_message(
+                Code::InvalidZoneIdNotFound,
+                "The specified zoneId does not exist.",
+            )
+        };
+        let known = w.region(&region)?;
+        if let Some(z) = &self.zone_id {
+            known.zone(z).ok_or_else(zone_missing)?;
+        }
         let itype = w
             .instance_type(&self.instance_type)
             .ok_or_else(|| ApiError::new(Code::InvalidInstanceTypeValueNotSupported))?
             .clone();
-        let zone_id = match &self.zone_id {
+        let vswitch_zone = crate::ecs::security_groups::check_run(
+            w,
+            ctx,
+            &region,
+            self.zone_id.as_deref(),
+            &self.vswitch_id,
+            &self.security_groups,
+        )?;
+        let r = w.region(&region)?;
+        let zone_id = match self.zone_id.as_ref().or(vswitch_zone.as_ref()) {
             Some(z) => {
-                let zone = r.zone(z).ok_or_else(|| {
-                    ApiError::with_message(
-                        Code::InvalidZoneIdNotFound,
-                        "The specified zoneId does not exist.",
-                    )
-                })?;
+                let zone = r.zone(z).ok_or_else(zone_missing)?;
                 if !zone.stock.contains_key(&self.instance_type) {
                     return Err(ApiError::new(Code::InvalidInstanceTypeZoneNotSupported));
                 }
@@ -316,11 +329,29 @@ impl RunInstances {
         if self.dry_run {
             return Err(ApiError::new(Code::DryRunOperation));
         }
+        let net = crate::ecs::security_groups::place_run(
+            w,
+            ctx,
+            &region,
+            &zone_id,
+            &self.vswitch_id,
+            &self.security_groups,
+        )?;
+        let addresses = w.allocate_addresses(&net.vswitch_id, count)?;
         w.take_stock(&placement, count);
         let mut ids = Vec::with_capacity(count as usize);
-        for n in 0..count {
+        for (n, address) in (0..count).zip(addresses) {
             let id = w.fresh_instance_id(ctx.random, &region);
-            let inst = self.build(ctx, id, &region, &zone_id, n, itype.local_storage);
+            let inst = self.build(
+                ctx,
+                id,
+                &region,
+                &zone_id,
+                n,
+                itype.local_storage,
+                &net,
+                &address,
+            );
             ids.push(inst.instance_id.clone());
             w.insert_instance(inst);
         }

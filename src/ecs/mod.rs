@@ -25,6 +25,7 @@
 //! | [`attributes`], [`public_ip`], [`modify_spec`] | ModifyInstanceAttribute, DescribeUserData, AllocatePublicIpAddress, ModifyInstanceSpec |
 //! | [`instance_types`], [`available`] | DescribeInstanceTypes / DescribeInstanceTypeFamilies, DescribeAvailableResource |
 //! | [`images`] | the Image object, built-in public images, DescribeImages, the RunInstances image check |
+//! | [`network`], [`security_groups`], [`sg_rules`] | VPCs, vSwitches, security groups, their rules and actions |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
@@ -49,11 +50,14 @@ pub mod lifecycle;
 pub mod listing;
 pub mod model;
 pub mod modify_spec;
+pub mod network;
 pub mod new_instance;
 pub mod public_ip;
 pub mod reboot;
 pub mod regions;
 pub mod render_cache;
+pub mod security_groups;
+pub mod sg_rules;
 pub mod shapes;
 pub mod ssh_keys;
 pub mod start;

@@ -60,7 +60,12 @@ impl ModifyInstanceSpec {
         let out = p.int_in("InternetMaxBandwidthOut", 0, 100)?;
         let inbound = p.int_in("InternetMaxBandwidthIn", 1, 10_240)?;
         let change = match (p.non_empty("InstanceType"), out.is_some() || inbound.is_some()) {
-            (Some(_), true) => return Err(ApiError::new(Code::InvalidParameterMismatch)),
+            (Some(_), true) => {
+                return Err(ApiError::with_message(
+                    Code::InvalidParameterMismatch,
+                    "Too many parameters in one request.",
+                ))
+            }
             (Some(t), false) => SpecChange::Type(t.to_string()),
             (None, true) => SpecChange::Bandwidth { out, inbound },
             (None, false) => {

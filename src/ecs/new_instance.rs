@@ -9,6 +9,7 @@ use crate::ecs::ids::new_id;
 use crate::ecs::model::{
     ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, Status, Step, StoppedMode, Tags,
 };
+use crate::ecs::security_groups::RunNetwork;
 use crate::ecs::stop::economical_mode_possible;
 use crate::ecs::stored::Stored;
 use crate::ecs::sym::Sym;
@@ -28,6 +29,8 @@ impl RunInstances {
 
     /// The `n`-th new instance, with the fresh `id`. `local_storage`: the type has local
     /// disks (no economical mode, so a created instance stops as `Not-applicable`).
+    /// `net` and `private_ip`: its vSwitch, groups and address.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn build(
         &self,
         ctx: &Ctx<'_>,
@@ -36,6 +39,8 @@ impl RunInstances {
         zone: &str,
         n: u64,
         local_storage: bool,
+        net: &RunNetwork,
+        private_ip: &str,
     ) -> Instance {
         let economical =
             economical_mode_possible(self.charge_type, self.spot_strategy, local_storage);
@@ -65,7 +70,6 @@ impl RunInstances {
         let mut octets = [0u8; 2];
         ctx.random
             .with(Stream::Resources, |rng| rng.fill_bytes(&mut octets));
-        let private_ip = format!("172.16.{}.{}", octets[0], octets[1].max(2));
         let mut extra = Map::new();
         extra.insert("ImageId".into(), json!(self.image_id));
         extra.insert("HostName".into(), json!(host));
@@ -87,7 +91,7 @@ impl RunInstances {
         }
         extra.insert(
             "SecurityGroupIds".into(),
-            json!({ "SecurityGroupId": self.security_groups }),
+            json!({ "SecurityGroupId": net.groups }),
         );
         let public: Vec<String> = if self.bandwidth_out > 0 {
             vec![format!("47.98.{}.{}", octets[1], octets[0].max(2))]
@@ -98,8 +102,8 @@ impl RunInstances {
         extra.insert(
             "VpcAttributes".into(),
             json!({
-                "VpcId": if self.vswitch_id.is_empty() { String::new() } else { format!("vpc-{}", &self.vswitch_id.trim_start_matches("vsw-")) },
-                "VSwitchId": self.vswitch_id,
+                "VpcId": net.vpc_id,
+                "VSwitchId": net.vswitch_id,
                 "NatIpAddress": "",
                 "PrivateIpAddress": {"IpAddress": [private_ip]}
             }),

@@ -300,6 +300,66 @@ pub const INSTANCE_TYPE: &[&str] = &[
 
 /// The top level of DescribeInstanceTypes (captured: `RequestId` before `NextToken`).
 pub const INSTANCE_TYPES_TOP: &[&str] = &["RequestId", "NextToken", "InstanceTypes"];
+/// A DescribeSecurityGroups `SecurityGroup` (the 14-key form, captured).
+pub const SECURITY_GROUP: &[&str] = &[
+    "RuleCount",
+    "EcsCount",
+    "Description",
+    "ResourceGroupId",
+    "SecurityGroupName",
+    "ServiceManaged",
+    "SecurityGroupId",
+    "SecurityGroupType",
+    "AvailableInstanceAmount",
+    "ServiceID",
+    "VpcId",
+    "GroupToGroupRuleCount",
+    "CreationTime",
+    "Tags",
+];
+
+/// A DescribeSecurityGroupAttribute `Permission` (23 captured keys, with today's
+/// `SecurityGroupRuleId` after `DestGroupName`, its bucket mates).
+pub const PERMISSION: &[&str] = &[
+    "SourceGroupId",
+    "Policy",
+    "Description",
+    "SourcePortRange",
+    "Priority",
+    "CreateTime",
+    "DestPrefixListName",
+    "Ipv6SourceCidrIp",
+    "NicType",
+    "DestGroupId",
+    "Direction",
+    "SourceGroupName",
+    "PortRange",
+    "DestGroupOwnerAccount",
+    "DestPrefixListId",
+    "SourceCidrIp",
+    "SourcePrefixListName",
+    "IpProtocol",
+    "DestCidrIp",
+    "DestGroupName",
+    "SecurityGroupRuleId",
+    "SourceGroupOwnerAccount",
+    "Ipv6DestCidrIp",
+    "SourcePrefixListId",
+];
+
+/// The DescribeSecurityGroupAttribute body (ties: `SecurityGroupName` before `VpcId`
+/// as captured; `NextToken`, and `InnerAccessPolicy` before `RegionId`, chosen).
+pub const SECURITY_GROUP_ATTRIBUTE: &[&str] = &[
+    "Description",
+    "RequestId",
+    "SecurityGroupName",
+    "VpcId",
+    "NextToken",
+    "SecurityGroupId",
+    "Permissions",
+    "InnerAccessPolicy",
+    "RegionId",
+];
 
 /// The recorded order of an object found under `key` (directly, or as an element of a
 /// list under `key`), or the kind that has its own rule.
@@ -319,6 +379,8 @@ pub fn child_kind(key: &str) -> Kind {
         // Instance types: Status, StatusCategory, Value; disks: Status, Min, Max, Value,
         // Unit (captured); Min and StatusCategory share a bucket, their tie unknown.
         "SupportedResource" => &["Status", "Min", "StatusCategory", "Max", "Value", "Unit"],
+        "SecurityGroup" => SECURITY_GROUP,
+        "Permission" => PERMISSION,
         "EipAddress" => &[
             "Bandwidth",
             "AllocationId",
@@ -396,6 +458,7 @@ pub fn top_kind(action: &str) -> Kind {
     match action {
         "DescribeInstanceAttribute" => Kind::InstanceAttribute,
         "DescribeInstanceTypes" => Kind::Recorded(INSTANCE_TYPES_TOP),
+        "DescribeSecurityGroupAttribute" => Kind::Recorded(SECURITY_GROUP_ATTRIBUTE),
         _ => Kind::TopLevel,
     }
 }

@@ -106,6 +106,9 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
         instances,
         key_pairs: doc.key_pairs,
         images: doc.images,
+        vpcs: doc.vpcs,
+        vswitches: doc.vswitches,
+        security_groups: doc.security_groups,
     })
 }
 
@@ -125,6 +128,12 @@ struct Doc<'a> {
     #[serde(default)]
     key_pairs: Vec<crate::ecs::key_pairs::KeyPair>,
     images: Option<Vec<crate::ecs::images::Image>>,
+    #[serde(default)]
+    vpcs: Vec<crate::ecs::network::Vpc>,
+    #[serde(default, rename = "VSwitches")]
+    vswitches: Vec<crate::ecs::network::VSwitch>,
+    #[serde(default)]
+    security_groups: Vec<crate::ecs::network::SecurityGroup>,
 }
 
 /// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
@@ -349,6 +358,7 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
     }
     crate::ecs::key_pairs::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
     validate_images(source, f, &accounts, &regions)?;
+    crate::ecs::network::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
     let mut ids = HashSet::new();
     for (i, inst) in f.instances.iter().enumerate() {
         let entry = format!("Instances[{i}] ({})", inst.instance_id);

@@ -299,6 +299,10 @@ fn check_document(body: &Map<String, Value>, root: Option<&str>, json: bool) {
         toplevel("DescribeImages")
     } else if body.contains_key("InstanceTypes") {
         toplevel("DescribeInstanceTypes")
+    } else if body.contains_key("SecurityGroups") {
+        toplevel("DescribeSecurityGroups")
+    } else if body.contains_key("Permissions") {
+        toplevel("DescribeSecurityGroupAttribute")
     } else {
         toplevel("Paging")
     };

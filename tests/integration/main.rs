@@ -30,5 +30,6 @@ mod refusals;
 mod robustness;
 mod run_delete;
 mod rust_sdk;
+mod security_groups;
 mod start_instance;
 mod tags;

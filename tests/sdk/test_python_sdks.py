@@ -237,8 +237,10 @@ class LegacySdk:
         req.set_ImageId(image_id)
         req.set_InstanceType(instance_type)
         req.set_ZoneId(zone_id)
-        req.set_SecurityGroupId(security_group_id)
-        req.set_VSwitchId(v_switch_id)
+        if security_group_id is not None:
+            req.set_SecurityGroupId(security_group_id)
+        if v_switch_id is not None:
+            req.set_VSwitchId(v_switch_id)
         req.set_Amount(amount)
         if instance_name is not None:
             req.set_InstanceName(instance_name)
@@ -793,10 +795,14 @@ RUN_ARGS = dict(
     image_id="aliyun_3_x64_20G_alibase_20250101.vhd",
     instance_type="ecs.g7.large",
     zone_id="cn-hangzhou-h",
-    security_group_id="sg-bp1demo000000000001",
-    v_switch_id="vsw-bp1demo00000000001",
+    security_group_id="sg-bp1demo00000000000001",
+    v_switch_id="vsw-bp1demo000000000001h",
     amount=1,
 )
+
+# A throwaway account has no security group of its own: RunInstances without one puts
+# the instance in the account's default group (created on first use).
+ACCOUNT_RUN_ARGS = dict(RUN_ARGS, security_group_id=None)
 
 
 def test_full_lifecycle(sdk):
@@ -990,7 +996,7 @@ def account_sdk(kind: str, endpoint: str, account: EcsMockAccount):
 def test_own_account_sees_only_its_instances(sdk_kind, endpoint, ecs_account):
     client = account_sdk(sdk_kind, endpoint, ecs_account)
     assert instances_of(client.describe_instances(page_size=100)) == []
-    ids = client.run_instances(**dict(RUN_ARGS, amount=2))["InstanceIdSets"]["InstanceIdSet"]
+    ids = client.run_instances(**dict(ACCOUNT_RUN_ARGS, amount=2))["InstanceIdSets"]["InstanceIdSet"]
     listed = {i["InstanceId"] for i in instances_of(client.describe_instances(page_size=100))}
     assert listed == set(ids)
     default = make_sdk(sdk_kind, endpoint)
@@ -1006,7 +1012,7 @@ def test_two_accounts_in_parallel_threads(base_url, endpoint):
         client = account_sdk("tea-v3", endpoint, accounts[n])
         created, views = [], []
         for _ in range(4):
-            created += client.run_instances(**RUN_ARGS)["InstanceIdSets"]["InstanceIdSet"]
+            created += client.run_instances(**ACCOUNT_RUN_ARGS)["InstanceIdSets"]["InstanceIdSet"]
             views.append({i["InstanceId"] for i in instances_of(client.describe_instances(page_size=100))})
         results[n] = (created, views)
 
@@ -1072,7 +1078,7 @@ def test_journal_after_sdk_calls_holds_no_secret(endpoint, ecs_account):
 
 def test_patches_put_an_instance_and_a_zone_in_any_situation(endpoint, ecs_account):
     client = account_sdk("tea-v3", endpoint, ecs_account)
-    iid = client.run_instances(**RUN_ARGS)["InstanceIdSets"]["InstanceIdSet"][0]
+    iid = client.run_instances(**ACCOUNT_RUN_ARGS)["InstanceIdSets"]["InstanceIdSet"][0]
     patched = ecs_account.patch_instance(
         iid, Status="Stopped", OperationLocks={"LockReason": [{"LockReason": "security"}]}
     )
@@ -1081,7 +1087,7 @@ def test_patches_put_an_instance_and_a_zone_in_any_situation(endpoint, ecs_accou
     assert_error(expect_error(client.start_instance, iid), "InstanceLockedForSecurity", 403)
 
     ecs_account.patch_zone("cn-hangzhou-h", Stock={"ecs.g7.large": 0})
-    assert_error(expect_error(client.run_instances, **RUN_ARGS), "OperationDenied.NoStock", 403)
+    assert_error(expect_error(client.run_instances, **ACCOUNT_RUN_ARGS), "OperationDenied.NoStock", 403)
 
 
 def test_account_cleanup_puts_back_what_it_touched(base_url, endpoint):
@@ -1090,7 +1096,7 @@ def test_account_cleanup_puts_back_what_it_touched(base_url, endpoint):
 
     before = http_json("GET", base_url + "/_mock/state")[1]
     account = EcsMockAccount(base_url, Balance=5)
-    account_sdk("legacy", endpoint, account).run_instances(**RUN_ARGS)
+    account_sdk("legacy", endpoint, account).run_instances(**ACCOUNT_RUN_ARGS)
     account.patch_zone("cn-hangzhou-h", Stock={"ecs.g7.large": 0, "ecs.r7.large": None}, SpotPrices={"ecs.r7.large": 1.5})
     account.fault(LatencyMs=1)
     account.cleanup()

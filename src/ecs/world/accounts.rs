@@ -93,6 +93,7 @@ impl World {
         self.client_tokens.retain(|k, _| k.0 != id);
         self.capacity.forget_account(id);
         self.index.remove(id);
+        self.remove_account_groups(id);
         self.mark_account(id);
         Some(ids.len())
     }

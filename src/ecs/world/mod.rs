@@ -21,13 +21,17 @@
 //! | `tags` | the tags of any taggable resource, by kind and id |
 //! | `attributes` | public IP addresses in use, instance-type changes that move stock and quota |
 //! | `images` | the image store (fixture or built-in public images, implicit custom images) |
+//! | `network` | VPCs, vSwitches (fixture, implied, defaults), private addresses |
+//! | `security_groups` | security groups by account, members counted from instances |
 
 mod accounts;
 mod attributes;
 mod images;
 mod key_pairs;
+pub(crate) mod network;
 mod replay;
 mod resources;
+mod security_groups;
 mod tags;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -123,6 +127,14 @@ pub struct World {
     /// Images fixture instances refer to without defining them, found at the first
     /// lookup the store cannot answer (see `images`).
     implicit_images: std::sync::OnceLock<BTreeMap<String, crate::ecs::images::Image>>,
+    /// VPCs by id (shared by every account).
+    vpcs: BTreeMap<String, crate::ecs::network::Vpc>,
+    /// vSwitches by id (shared by every account).
+    vswitches: BTreeMap<String, crate::ecs::network::VSwitch>,
+    /// Highest private address in use per vSwitch (derived from the instances).
+    ip_marks: HashMap<String, u32>,
+    /// Security groups by (account, id).
+    groups: BTreeMap<security_groups::GroupKey, crate::ecs::network::SecurityGroup>,
 }
 
 impl World {
@@ -130,6 +142,11 @@ impl World {
     /// transitional statuses given without explicit `MockTransitions`.
     pub fn from_fixture(fixture: Fixture, now: Millis, timing: &crate::timing::Timing) -> Self {
         let mut w = World::default();
+        let first = fixture
+            .accounts
+            .first()
+            .map(|a| a.account_id.clone())
+            .unwrap_or_default();
         for account in fixture.accounts {
             w.index_keys(&account);
             w.accounts.insert(account.account_id.clone(), account);
@@ -148,6 +165,8 @@ impl World {
             w.insert_shared(inst);
         }
         w.set_key_pairs(fixture.key_pairs);
+        w.load_network(fixture.vpcs, fixture.vswitches, &first);
+        w.load_security_groups(fixture.security_groups, &first, now);
         w
     }
 
@@ -163,6 +182,7 @@ impl World {
     pub fn to_fixture(&self) -> Fixture {
         let mut instances: Vec<Arc<Instance>> = self.instances.values().cloned().collect();
         instances.sort_by_key(|i| i.seq);
+        let (vpcs, vswitches) = self.network_entries();
         Fixture {
             accounts: self.accounts.values().cloned().collect(),
             regions: self.regions.values().cloned().collect(),
@@ -170,6 +190,9 @@ impl World {
             instances,
             key_pairs: self.all_key_pairs(),
             images: Some(self.stored_images()),
+            vpcs,
+            vswitches,
+            security_groups: self.security_group_entries(),
         }
     }
 

@@ -21,6 +21,7 @@ pub(crate) struct Dirty {
     /// Some key pair changed (all of them are recorded).
     key_pairs: bool,
     images: BTreeSet<String>,
+    groups: BTreeSet<(String, String)>,
 }
 
 impl Dirty {
@@ -31,6 +32,7 @@ impl Dirty {
             && self.tokens.is_empty()
             && !self.key_pairs
             && self.images.is_empty()
+            && self.groups.is_empty()
     }
 }
 
@@ -69,6 +71,12 @@ impl World {
     pub(super) fn mark_image(&mut self, id: &str) {
         if let Some(d) = &mut self.dirty {
             d.images.insert(id.to_string());
+        }
+    }
+
+    pub(super) fn mark_group(&mut self, key: &(String, String)) {
+        if let Some(d) = &mut self.dirty {
+            d.groups.insert(key.clone());
         }
     }
 
@@ -134,6 +142,12 @@ impl World {
         if d.key_pairs {
             c.key_pairs = Some(self.all_key_pairs());
         }
+        for key in d.groups {
+            match self.groups.get(&key) {
+                Some(g) => c.security_groups.push(g.clone()),
+                None => c.removed_security_groups.push(key),
+            }
+        }
         Some(c)
     }
 
@@ -170,6 +184,9 @@ impl World {
                 instances: Vec::new(),
                 key_pairs: self.all_key_pairs(),
                 images: Some(self.stored_images()),
+                vpcs: self.network_entries().0,
+                vswitches: self.network_entries().1,
+                security_groups: self.security_group_entries(),
             },
             instances,
             next_seq: self.next_seq,
@@ -192,6 +209,8 @@ impl World {
             w.types.insert(t.instance_type_id.clone(), t);
         }
         w.load_images(image.state.images);
+        w.restore_network(image.state.vpcs, image.state.vswitches);
+        w.restore_security_groups(image.state.security_groups);
         for p in image.instances {
             w.put_raw(p.seq, p.instance);
         }
@@ -249,6 +268,10 @@ impl World {
                 (t.fingerprint, t.response),
             );
         }
+        self.restore_security_groups(c.security_groups);
+        for key in c.removed_security_groups {
+            self.groups.remove(&key);
+        }
     }
 
     /// Rebuild what is derived from the stored entities: resource usage and the access
@@ -269,6 +292,7 @@ impl World {
         for a in &accounts {
             self.index_keys(a);
         }
+        self.recount_addresses();
     }
 
     /// Insert or replace an instance at a given sequence number, without counting

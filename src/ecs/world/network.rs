@@ -1,0 +1,473 @@
+//! VPCs and vSwitches in the world: loading them from the fixture, the ones fixture
+//! instances imply, the defaults every region and zone gets, and private addresses.
+//!
+//! Loading takes the fixture's `Vpcs` and `VSwitches`, then reads each instance's
+//! stored `VpcAttributes` once (no per-instance state is kept): a VPC or vSwitch an
+//! instance names but the fixture lacks is added, its CIDR the smallest block (at most
+//! a `/24` for a vSwitch, a `/16` for a VPC) holding its instances' addresses. Every
+//! region then has a default VPC and every zone a default vSwitch (added, with ids
+//! derived from the region or zone, when the fixture has none), so RunInstances without
+//! a `VSwitchId` always has somewhere to go.
+//!
+//! New private addresses go up from the highest address in use in the vSwitch (a
+//! number per vSwitch, recomputed from the instances after loading or replaying); when
+//! the top of the block is reached the lowest free address is found by scanning the
+//! vSwitch's instances.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Deserialize;
+
+use super::World;
+use crate::ecs::model::Instance;
+use crate::ecs::network::{covering_cidr, format_ipv4, mask, parse_cidr, parse_ipv4};
+use crate::ecs::network::{VSwitch, Vpc};
+use crate::error::{ApiError, ApiResult, Code};
+
+/// The part of a stored `VpcAttributes` loading reads.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct VpcAttrs {
+    vpc_id: String,
+    #[serde(rename = "VSwitchId")]
+    vswitch_id: String,
+    private_ip_address: IpList,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct IpList {
+    ip_address: Vec<String>,
+}
+
+/// The part of a stored `SecurityGroupIds` read.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+struct GroupIds {
+    security_group_id: Vec<String>,
+}
+
+/// What an instance's stored network fields say: VPC, vSwitch, first private address.
+pub(crate) fn vpc_attributes(inst: &Instance) -> (String, String, Option<u32>) {
+    let attrs: VpcAttrs = inst
+        .extra
+        .raw("VpcAttributes")
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let ip = attrs
+        .private_ip_address
+        .ip_address
+        .first()
+        .and_then(|a| parse_ipv4(a));
+    (attrs.vpc_id, attrs.vswitch_id, ip)
+}
+
+/// An instance's security groups, as stored.
+pub(crate) fn security_group_ids(inst: &Instance) -> Vec<String> {
+    inst.extra
+        .raw("SecurityGroupIds")
+        .and_then(|t| serde_json::from_str::<GroupIds>(&t).ok())
+        .map(|g| g.security_group_id)
+        .unwrap_or_default()
+}
+
+/// A vSwitch seen on instances: where it is and the addresses in use.
+struct SeenVSwitch {
+    vpc_id: String,
+    zone_id: String,
+    region_id: String,
+    account_id: String,
+    low: Option<u32>,
+    high: Option<u32>,
+}
+
+/// Ids derived from a name: `<kind>-<region prefix>` + base-36 characters of a hash,
+/// `len` characters after the dash (stable across loads).
+fn derived_id(kind: &str, region: &str, name: &str, len: usize) -> String {
+    const ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let prefix = crate::ecs::ids::region_prefix(region);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut out = format!("{kind}-{prefix}");
+    while out.len() < kind.len() + 1 + len {
+        for b in name.bytes().chain(out.bytes().last()) {
+            h = (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+        out.push(ALPHABET[(h % 36) as usize] as char);
+    }
+    out
+}
+
+impl World {
+    /// Take the fixture's VPCs and vSwitches, add the ones instances imply and the
+    /// defaults, and compute the address marks. `first_account` owns entries that name
+    /// no account.
+    pub(super) fn load_network(&mut self, vpcs: Vec<Vpc>, vswitches: Vec<VSwitch>, first: &str) {
+        let mut vpc_order: Vec<String> = Vec::new();
+        for mut v in vpcs {
+            if v.account_id.is_empty() {
+                v.account_id = first.to_string();
+            }
+            vpc_order.push(v.vpc_id.clone());
+            self.vpcs.insert(v.vpc_id.clone(), v);
+        }
+        let mut vsw_order: Vec<String> = Vec::new();
+        for mut s in vswitches {
+            if s.account_id.is_empty() {
+                s.account_id = first.to_string();
+            }
+            vsw_order.push(s.vswitch_id.clone());
+            self.vswitches.insert(s.vswitch_id.clone(), s);
+        }
+        // What the instances refer to, in the order first seen.
+        let mut seen_vpcs: Vec<(String, String, String)> = Vec::new();
+        let mut seen_vpc_ids: BTreeSet<String> = BTreeSet::new();
+        let mut seen_vsw: BTreeMap<String, SeenVSwitch> = BTreeMap::new();
+        for id in self.instance_order() {
+            let Some(inst) = self.instances.get(id.as_str()) else {
+                continue;
+            };
+            let (vpc, vsw, ip) = vpc_attributes(inst);
+            if !vpc.is_empty() && !self.vpcs.contains_key(&vpc) && seen_vpc_ids.insert(vpc.clone())
+            {
+                seen_vpcs.push((
+                    vpc.clone(),
+                    inst.region_id.to_string(),
+                    inst.account_id.to_string(),
+                ));
+            }
+            if !vsw.is_empty() && !self.vswitches.contains_key(&vsw) {
+                let e = seen_vsw.entry(vsw.clone()).or_insert_with(|| {
+                    vsw_order.push(vsw.clone());
+                    SeenVSwitch {
+                        vpc_id: vpc.clone(),
+                        zone_id: inst.zone_id.to_string(),
+                        region_id: inst.region_id.to_string(),
+                        account_id: inst.account_id.to_string(),
+                        low: None,
+                        high: None,
+                    }
+                });
+                if let Some(ip) = ip {
+                    e.low = Some(e.low.map_or(ip, |l| l.min(ip)));
+                    e.high = Some(e.high.map_or(ip, |h| h.max(ip)));
+                }
+            }
+        }
+        for (vpc_id, region_id, account_id) in seen_vpcs {
+            let ranges: Vec<(u32, u32)> = seen_vsw
+                .values()
+                .filter(|s| s.vpc_id == vpc_id)
+                .filter_map(|s| Some((s.low?, s.high?)))
+                .collect();
+            let cidr = match (
+                ranges.iter().map(|r| r.0).min(),
+                ranges.iter().map(|r| r.1).max(),
+            ) {
+                (Some(lo), Some(hi)) => covering_cidr(lo, hi, 16),
+                _ => "172.16.0.0/12".to_string(),
+            };
+            vpc_order.push(vpc_id.clone());
+            self.vpcs.insert(
+                vpc_id.clone(),
+                Vpc {
+                    vpc_id,
+                    region_id,
+                    cidr_block: cidr,
+                    account_id,
+                    is_default: false,
+                },
+            );
+        }
+        for (vswitch_id, s) in seen_vsw {
+            let cidr = match (s.low, s.high) {
+                (Some(lo), Some(hi)) => covering_cidr(lo, hi, 24),
+                _ => "172.16.0.0/24".to_string(),
+            };
+            let _ = s.region_id;
+            self.vswitches.insert(
+                vswitch_id.clone(),
+                VSwitch {
+                    vswitch_id,
+                    zone_id: s.zone_id,
+                    vpc_id: s.vpc_id,
+                    cidr_block: cidr,
+                    account_id: s.account_id,
+                    is_default: false,
+                },
+            );
+        }
+        self.add_network_defaults(&vpc_order, &vsw_order, first);
+        self.recount_addresses();
+    }
+
+    /// Instance ids in listing order (oldest first).
+    fn instance_order(&self) -> Vec<crate::ecs::sym::Sym> {
+        let mut all: Vec<(u64, crate::ecs::sym::Sym)> = self
+            .instances
+            .values()
+            .map(|i| (i.seq, i.instance_id.clone()))
+            .collect();
+        all.sort_unstable_by_key(|(s, _)| *s);
+        all.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// One default VPC per region and one default vSwitch per zone: flag the first of
+    /// each when none is flagged, create one where there is none.
+    fn add_network_defaults(&mut self, vpc_order: &[String], vsw_order: &[String], first: &str) {
+        let regions: Vec<(String, Vec<String>)> = self
+            .regions
+            .values()
+            .map(|r| {
+                (
+                    r.region_id.clone(),
+                    r.zones.iter().map(|z| z.zone_id.clone()).collect(),
+                )
+            })
+            .collect();
+        for (region, zones) in regions {
+            let in_region: Vec<&String> = vpc_order
+                .iter()
+                .filter(|id| self.vpcs.get(*id).is_some_and(|v| v.region_id == region))
+                .collect();
+            let default_vpc = match in_region
+                .iter()
+                .find(|id| self.vpcs.get(**id).is_some_and(|v| v.is_default))
+                .or(in_region.first())
+            {
+                Some(id) => (*id).clone(),
+                None => {
+                    let id = derived_id("vpc", &region, &format!("default-vpc-{region}"), 21);
+                    self.vpcs.insert(
+                        id.clone(),
+                        Vpc {
+                            vpc_id: id.clone(),
+                            region_id: region.clone(),
+                            cidr_block: "172.16.0.0/12".into(),
+                            account_id: first.to_string(),
+                            is_default: true,
+                        },
+                    );
+                    id
+                }
+            };
+            if let Some(v) = self.vpcs.get_mut(&default_vpc) {
+                v.is_default = true;
+            }
+            for zone in zones {
+                let in_zone: Vec<&String> = vsw_order
+                    .iter()
+                    .filter(|id| self.vswitches.get(*id).is_some_and(|s| s.zone_id == zone))
+                    .collect();
+                let flagged = in_zone
+                    .iter()
+                    .find(|id| self.vswitches.get(**id).is_some_and(|s| s.is_default))
+                    .or_else(|| {
+                        in_zone.iter().find(|id| {
+                            self.vswitches
+                                .get(**id)
+                                .is_some_and(|s| s.vpc_id == default_vpc)
+                        })
+                    })
+                    .or(in_zone.first())
+                    .map(|id| (*id).clone());
+                let id = match flagged {
+                    Some(id) => id,
+                    None => {
+                        let id = derived_id("vsw", &region, &format!("default-vsw-{zone}"), 21);
+                        let cidr = self.free_block(&default_vpc);
+                        self.vswitches.insert(
+                            id.clone(),
+                            VSwitch {
+                                vswitch_id: id.clone(),
+                                zone_id: zone.clone(),
+                                vpc_id: default_vpc.clone(),
+                                cidr_block: cidr,
+                                account_id: first.to_string(),
+                                is_default: true,
+                            },
+                        );
+                        id
+                    }
+                };
+                if let Some(s) = self.vswitches.get_mut(&id) {
+                    s.is_default = true;
+                }
+            }
+        }
+    }
+
+    /// A `/24` of the VPC no vSwitch of it overlaps (the VPC's whole block when it is
+    /// smaller).
+    fn free_block(&self, vpc_id: &str) -> String {
+        let (base, len) = self
+            .vpcs
+            .get(vpc_id)
+            .and_then(|v| parse_cidr(&v.cidr_block))
+            .unwrap_or((0xAC10_0000, 12));
+        if len >= 24 {
+            return format!("{}/{len}", format_ipv4(base));
+        }
+        let used: Vec<(u32, u8)> = self
+            .vswitches
+            .values()
+            .filter(|s| s.vpc_id == vpc_id)
+            .filter_map(|s| parse_cidr(&s.cidr_block))
+            .collect();
+        let blocks = 1u64 << (24 - len);
+        for k in 0..blocks {
+            let start = base + (k as u32) * 256;
+            let clash = used.iter().any(|&(b, l)| {
+                let m = mask(l.min(24));
+                (start & m) == (b & m)
+            });
+            if !clash {
+                return format!("{}/24", format_ipv4(start));
+            }
+        }
+        format!("{}/24", format_ipv4(base))
+    }
+
+    /// Recompute each vSwitch's highest address in use from the instances.
+    pub(super) fn recount_addresses(&mut self) {
+        let mut marks: HashMap<String, u32> = HashMap::new();
+        for inst in self.instances.values() {
+            let (_, vsw, ip) = vpc_attributes(inst);
+            let (Some(ip), Some(s)) = (ip, self.vswitches.get(&vsw)) else {
+                continue;
+            };
+            if in_block(&s.cidr_block, ip) {
+                let m = marks.entry(vsw).or_insert(ip);
+                *m = (*m).max(ip);
+            }
+        }
+        self.ip_marks = marks;
+    }
+
+    /// A VPC by id (any account: VPCs are shared).
+    pub fn vpc(&self, id: &str) -> Option<&Vpc> {
+        self.vpcs.get(id)
+    }
+
+    /// A vSwitch by id.
+    pub fn vswitch(&self, id: &str) -> Option<&VSwitch> {
+        self.vswitches.get(id)
+    }
+
+    /// The region of a vSwitch (its VPC's).
+    pub fn vswitch_region(&self, s: &VSwitch) -> Option<&str> {
+        self.vpcs.get(&s.vpc_id).map(|v| v.region_id.as_str())
+    }
+
+    /// The region's default VPC.
+    pub fn default_vpc(&self, region: &str) -> Option<&Vpc> {
+        self.vpcs
+            .values()
+            .find(|v| v.region_id == region && v.is_default)
+    }
+
+    /// The vSwitch new instances of a zone get: the zone's one in `vpc` (the default one
+    /// when `vpc` is the default VPC), else `None`.
+    pub fn zone_vswitch(&self, zone: &str, vpc: Option<&str>) -> Option<&VSwitch> {
+        let mut in_zone = self.vswitches.values().filter(|s| s.zone_id == zone);
+        match vpc {
+            None => in_zone.find(|s| s.is_default),
+            Some(vpc) => {
+                let candidates: Vec<&VSwitch> = in_zone.filter(|s| s.vpc_id == vpc).collect();
+                candidates
+                    .iter()
+                    .find(|s| s.is_default)
+                    .or(candidates.first())
+                    .copied()
+            }
+        }
+    }
+
+    /// Every VPC and vSwitch (state dumps).
+    pub(super) fn network_entries(&self) -> (Vec<Vpc>, Vec<VSwitch>) {
+        (
+            self.vpcs.values().cloned().collect(),
+            self.vswitches.values().cloned().collect(),
+        )
+    }
+
+    /// Put back VPCs and vSwitches from an image (no defaults added, nothing implied).
+    pub(super) fn restore_network(&mut self, vpcs: Vec<Vpc>, vswitches: Vec<VSwitch>) {
+        for v in vpcs {
+            self.vpcs.insert(v.vpc_id.clone(), v);
+        }
+        for s in vswitches {
+            self.vswitches.insert(s.vswitch_id.clone(), s);
+        }
+    }
+
+    /// `count` new private addresses in vSwitch `id`, unique within it.
+    pub fn allocate_addresses(&mut self, id: &str, count: u64) -> ApiResult<Vec<String>> {
+        let (base, len) = self
+            .vswitches
+            .get(id)
+            .and_then(|s| parse_cidr(&s.cidr_block))
+            .ok_or_else(|| ApiError::new(Code::InvalidVSwitchIdNotFound))?;
+        // The first address and the last three of a block are reserved.
+        let size = 1u64 << (32 - u32::from(len));
+        let (first, last) = if size > 8 {
+            (u64::from(base) + 1, u64::from(base) + size - 4)
+        } else {
+            (u64::from(base), u64::from(base) + size - 1)
+        };
+        let mut out = Vec::with_capacity(count as usize);
+        let mark = self.ip_marks.get(id).copied().map(u64::from);
+        let mut next = mark.map_or(first, |m| (m + 1).max(first));
+        while (out.len() as u64) < count && next <= last {
+            out.push(next as u32);
+            next += 1;
+        }
+        if (out.len() as u64) < count {
+            // The top is reached: take the lowest free addresses.
+            let used: BTreeSet<u32> = self
+                .instances
+                .values()
+                .filter_map(|i| {
+                    let (_, vsw, ip) = vpc_attributes(i);
+                    (vsw == id).then_some(ip).flatten()
+                })
+                .chain(out.iter().copied())
+                .collect();
+            let mut a = first;
+            while (out.len() as u64) < count && a <= last {
+                if !used.contains(&(a as u32)) {
+                    out.push(a as u32);
+                }
+                a += 1;
+            }
+        }
+        if (out.len() as u64) < count {
+            return Err(ApiError::new(Code::InvalidVSwitchIdIpNotEnough));
+        }
+        if let Some(&top) = out.iter().max() {
+            let m = self.ip_marks.entry(id.to_string()).or_insert(top);
+            *m = (*m).max(top);
+        }
+        Ok(out.into_iter().map(format_ipv4).collect())
+    }
+}
+
+/// Whether `ip` is inside `cidr`.
+fn in_block(cidr: &str, ip: u32) -> bool {
+    parse_cidr(cidr).is_some_and(|(b, l)| ip & mask(l) == b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_ids_look_real() {
+        let id = derived_id("vsw", "cn-hangzhou", "default-vsw-cn-hangzhou-k", 21);
+        assert_eq!(id.len(), 25, "{id}");
+        assert!(id.starts_with("vsw-bp"));
+        assert_eq!(
+            id,
+            derived_id("vsw", "cn-hangzhou", "default-vsw-cn-hangzhou-k", 21)
+        );
+    }
+}
