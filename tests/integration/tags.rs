@@ -604,3 +604,121 @@ async fn legacy_add_remove_and_describe_tags() {
     assert!(xml.body.contains("<TagKey>env</TagKey>"), "{}", xml.body);
     assert!(xml.body.contains("<Instance>2</Instance>"), "{}", xml.body);
 }
+
+#[tokio::test]
+async fn security_groups_are_tagged_and_filtered_by_tag() {
+    let srv = TestServer::start().await;
+    let created = srv
+        .call("CreateSecurityGroup", &[("SecurityGroupName", "web")])
+        .await
+        .ok();
+    let sg = created["SecurityGroupId"]
+        .as_str()
+        .expect("an id")
+        .to_string();
+    srv.call(
+        "TagResources",
+        &[
+            ("ResourceType", "securitygroup"),
+            ("ResourceId.1", &sg),
+            ("Tag.1.Key", "tier"),
+            ("Tag.1.Value", "front"),
+        ],
+    )
+    .await
+    .ok();
+    let list = srv
+        .call("ListTagResources", &[("ResourceType", "securitygroup")])
+        .await
+        .ok();
+    assert_eq!(rows(&list), [row(&sg, "tier", "front")]);
+    let found = srv
+        .call(
+            "DescribeSecurityGroups",
+            &[("Tag.1.Key", "tier"), ("Tag.1.Value", "front")],
+        )
+        .await
+        .ok();
+    let ids: Vec<&str> = found["SecurityGroups"]["SecurityGroup"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|g| g["SecurityGroupId"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [sg.as_str()]);
+    // Another account's caller cannot tag the group: it does not exist for it.
+    let other = srv.new_account(json!({})).await;
+    srv.rpc_as(&other, "TagResources")
+        .p("RegionId", "cn-hangzhou")
+        .p("ResourceType", "securitygroup")
+        .p("ResourceId.1", &sg)
+        .p("Tag.1.Key", "x")
+        .send()
+        .await
+        .err(404, "InvalidResourceId.NotFound", None);
+    srv.call(
+        "UntagResources",
+        &[
+            ("ResourceType", "securitygroup"),
+            ("ResourceId.1", &sg),
+            ("All", "true"),
+        ],
+    )
+    .await
+    .ok();
+    let list = srv
+        .call("ListTagResources", &[("ResourceType", "securitygroup")])
+        .await
+        .ok();
+    assert_eq!(rows(&list), []);
+}
+
+#[tokio::test]
+async fn custom_images_are_tagged_public_ones_are_not() {
+    let srv = TestServer::start().await;
+    let mut doc: Value = serde_json::from_str(include_str!("../../fixtures/default.json")).unwrap();
+    doc["Images"] = json!([
+        {"ImageId": "m-bp1custom0000000001", "ImageName": "golden-web"},
+        {"ImageId": "aliyun_3_x64_20G_alibase_20250101.vhd", "ImageOwnerAlias": "system", "IsPublic": true}
+    ]);
+    let r = srv.load_state(&doc.to_string()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    srv.call(
+        "TagResources",
+        &[
+            ("ResourceType", "image"),
+            ("ResourceId.1", "m-bp1custom0000000001"),
+            ("Tag.1.Key", "golden"),
+            ("Tag.1.Value", "yes"),
+        ],
+    )
+    .await
+    .ok();
+    let list = srv
+        .call("ListTagResources", &[("ResourceType", "image")])
+        .await
+        .ok();
+    assert_eq!(rows(&list), [row("m-bp1custom0000000001", "golden", "yes")]);
+    let images = srv
+        .call(
+            "DescribeImages",
+            &[("ImageOwnerAlias", "self"), ("Tag.1.Key", "golden")],
+        )
+        .await
+        .ok();
+    assert_eq!(
+        images["Images"]["Image"][0]["ImageId"], "m-bp1custom0000000001",
+        "{images}"
+    );
+    let r = srv
+        .call(
+            "TagResources",
+            &[
+                ("ResourceType", "image"),
+                ("ResourceId.1", "aliyun_3_x64_20G_alibase_20250101.vhd"),
+                ("Tag.1.Key", "golden"),
+            ],
+        )
+        .await;
+    r.err(404, "InvalidResourceId.NotFound", None);
+}

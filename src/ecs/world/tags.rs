@@ -32,8 +32,11 @@ impl World {
                     .filter(|img| owns_image(img, account, region))?;
                 self.image_tags_mut(id)
             }
-            // wired when securitygroups land
-            ResourceKind::SecurityGroup => None,
+            ResourceKind::SecurityGroup => {
+                self.security_group(account, id)
+                    .filter(|g| g.region_id == region)?;
+                self.security_group_tags_mut(account, id)
+            }
             ResourceKind::Other(_) => None,
         }
     }
@@ -64,8 +67,10 @@ impl World {
                 .image_by_id(id)
                 .filter(|img| owns_image(img, account, region))
                 .map(|img| &img.tags),
-            // wired when securitygroups land
-            ResourceKind::SecurityGroup => None,
+            ResourceKind::SecurityGroup => self
+                .security_group(account, id)
+                .filter(|g| g.region_id == region)
+                .map(|g| &g.tags),
             ResourceKind::Other(_) => None,
         }
     }
@@ -95,8 +100,12 @@ impl World {
                 .filter(|img| owns_image(img, account, region) && !img.tags.tag.is_empty())
                 .map(|img| (img.image_id.clone(), &img.tags))
                 .collect(),
-            // wired when securitygroups land
-            ResourceKind::SecurityGroup => Vec::new(),
+            ResourceKind::SecurityGroup => self
+                .security_groups_in(account, region)
+                .into_iter()
+                .filter(|g| !g.tags.tag.is_empty())
+                .map(|g| (g.security_group_id.clone(), &g.tags))
+                .collect(),
             ResourceKind::Other(_) => Vec::new(),
         }
     }
