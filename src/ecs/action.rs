@@ -4,6 +4,8 @@ use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
 use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
+use crate::ecs::disk_actions::{AttachDisk, CreateDisk, DeleteDisk, DetachDisk, ResizeDisk};
+use crate::ecs::disks::DescribeDisks;
 use crate::ecs::model::ChargeType;
 use crate::ecs::reboot::RebootInstance;
 use crate::ecs::regions::{DescribeRegions, DescribeZones};
@@ -60,6 +62,13 @@ actions!(
     DeleteInstances,
     DescribeRegions,
     DescribeZones,
+    // Disks.
+    DescribeDisks,
+    CreateDisk,
+    AttachDisk,
+    DetachDisk,
+    DeleteDisk,
+    ResizeDisk,
 );
 
 impl Choice for ChargeType {
@@ -106,6 +115,19 @@ pub enum Request {
     DescribeRegions(DescribeRegions),
     /// DescribeZones.
     DescribeZones(DescribeZones),
+    // Disks.
+    /// DescribeDisks.
+    DescribeDisks(DescribeDisks),
+    /// CreateDisk.
+    CreateDisk(CreateDisk),
+    /// AttachDisk.
+    AttachDisk(AttachDisk),
+    /// DetachDisk.
+    DetachDisk(DetachDisk),
+    /// DeleteDisk.
+    DeleteDisk(DeleteDisk),
+    /// ResizeDisk.
+    ResizeDisk(ResizeDisk),
 }
 
 impl Request {
@@ -138,6 +160,13 @@ impl Request {
             Action::DeleteInstances => Request::DeleteInstances(DeleteInstances::parse(p)?),
             Action::DescribeRegions => Request::DescribeRegions(DescribeRegions::parse(p)?),
             Action::DescribeZones => Request::DescribeZones(DescribeZones::parse(p)?),
+            // Disks.
+            Action::DescribeDisks => Request::DescribeDisks(DescribeDisks::parse(p)?),
+            Action::CreateDisk => Request::CreateDisk(CreateDisk::parse(p)?),
+            Action::AttachDisk => Request::AttachDisk(AttachDisk::parse(p)?),
+            Action::DetachDisk => Request::DetachDisk(DetachDisk::parse(p)?),
+            Action::DeleteDisk => Request::DeleteDisk(DeleteDisk::parse(p)?),
+            Action::ResizeDisk => Request::ResizeDisk(ResizeDisk::parse(p)?),
         })
     }
 
@@ -167,6 +196,13 @@ impl Request {
             Request::DeleteInstances(r) => r.apply(w, ctx),
             Request::DescribeRegions(r) => r.apply(w, ctx),
             Request::DescribeZones(r) => r.apply(w, ctx),
+            // Disks.
+            Request::DescribeDisks(r) => r.apply(w, ctx),
+            Request::CreateDisk(r) => r.apply(w, ctx),
+            Request::AttachDisk(r) => r.apply(w, ctx),
+            Request::DetachDisk(r) => r.apply(w, ctx),
+            Request::DeleteDisk(r) => r.apply(w, ctx),
+            Request::ResizeDisk(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ecs::model::Instance;
+use crate::ecs::model::{Disk, Instance};
 
 /// An access key pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -256,6 +256,10 @@ pub struct Fixture {
     /// Instances (shared with the worlds built from the document until they change).
     #[serde(default)]
     pub instances: Vec<Arc<Instance>>,
+    /// Standalone disks (not attached to an instance), with their `AccountId`,
+    /// `RegionId` and `ZoneId`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disks: Vec<Disk>,
 }
 
 impl Fixture {
@@ -265,6 +269,7 @@ impl Fixture {
         self.regions.extend(other.regions);
         self.instance_types.extend(other.instance_types);
         self.instances.extend(other.instances);
+        self.disks.extend(other.disks);
     }
 }
 

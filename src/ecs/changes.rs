@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::ecs::catalog::{Account, Fixture, Zone};
-use crate::ecs::model::Instance;
+use crate::ecs::model::{Disk, Instance};
 
 /// An instance with its listing position (Describe* order is by this sequence).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,6 +93,12 @@ pub struct Changes {
     /// New idempotency entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub client_tokens: Vec<ClientToken>,
+    /// Standalone disks created or changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disks: Vec<Disk>,
+    /// Standalone disks gone (deleted or attached).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_disks: Vec<String>,
 }
 
 /// The whole world in a form that restores it exactly (listing order, throwaway

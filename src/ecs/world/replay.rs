@@ -17,6 +17,7 @@ pub(crate) struct Dirty {
     instances: BTreeSet<String>,
     zones: BTreeSet<String>,
     accounts: BTreeSet<String>,
+    disks: BTreeSet<String>,
     tokens: Vec<TokenKey>,
 }
 
@@ -25,6 +26,7 @@ impl Dirty {
         self.instances.is_empty()
             && self.zones.is_empty()
             && self.accounts.is_empty()
+            && self.disks.is_empty()
             && self.tokens.is_empty()
     }
 }
@@ -52,6 +54,12 @@ impl World {
     pub(super) fn mark_account(&mut self, account_id: &str) {
         if let Some(d) = &mut self.dirty {
             d.accounts.insert(account_id.to_string());
+        }
+    }
+
+    pub(super) fn mark_disk(&mut self, id: &str) {
+        if let Some(d) = &mut self.dirty {
+            d.disks.insert(id.to_string());
         }
     }
 
@@ -96,6 +104,12 @@ impl World {
                     account: a.clone(),
                 }),
                 None => c.removed_accounts.push(id),
+            }
+        }
+        for id in d.disks {
+            match self.disks.get(&id) {
+                Some(disk) => c.disks.push(disk.clone()),
+                None => c.removed_disks.push(id),
             }
         }
         for key in d.tokens {
@@ -143,6 +157,7 @@ impl World {
                 regions: self.regions.values().cloned().collect(),
                 instance_types: self.types.values().cloned().collect(),
                 instances: Vec::new(),
+                disks: self.disks.values().cloned().collect(),
             },
             instances,
             next_seq: self.next_seq,
@@ -163,6 +178,9 @@ impl World {
         }
         for t in image.state.instance_types {
             w.types.insert(t.instance_type_id.clone(), t);
+        }
+        for d in image.state.disks {
+            w.disks.insert(d.disk_id.clone(), d);
         }
         for p in image.instances {
             w.put_raw(p.seq, p.instance);
@@ -185,6 +203,12 @@ impl World {
         }
         for id in c.removed_instances {
             self.drop_raw(&id);
+        }
+        for d in c.disks {
+            self.disks.insert(d.disk_id.clone(), d);
+        }
+        for id in c.removed_disks {
+            self.disks.remove(&id);
         }
         for pz in c.zones {
             if let Some(r) = self.regions.get_mut(&pz.region_id) {
@@ -245,6 +269,7 @@ impl World {
         let id = inst.instance_id.clone();
         self.listing_of(&inst).insert(seq, id.clone());
         self.track_release(&id, inst.is_releasing());
+        self.index_disks(&inst);
         self.next_seq = self.next_seq.max(seq + 1);
         self.instances.insert(id, Arc::new(inst));
     }
@@ -255,6 +280,7 @@ impl World {
         self.rendered.remove(id);
         self.track_release(id, false);
         self.unlist(&old);
+        self.unindex_disks(&old);
         Some(old)
     }
 }
