@@ -13,6 +13,7 @@ mod conformance;
 mod control;
 mod describe;
 mod determinism;
+mod disks;
 mod faults;
 mod golden;
 mod journal;
