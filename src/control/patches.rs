@@ -71,11 +71,7 @@ async fn patch_instance(
     answer(result, ticket).await
 }
 
-async fn patch_disk(
-    State(app): State<App>,
-    Path(disk_id): Path<String>,
-    body: String,
-) -> Response {
+async fn patch_disk(State(app): State<App>, Path(disk_id): Path<String>, body: String) -> Response {
     let patch: Map<String, Value> = match parse_body(&body) {
         Ok(p) => p,
         Err(message) => return bad_request(message),

@@ -79,8 +79,8 @@ pub struct RunInstances {
     pub client_token: Option<(String, String)>,
     /// Check only.
     pub dry_run: bool,
-    /// `SystemDisk.*` and `DataDisk.N.*`.
-    pub disks: crate::ecs::disk_actions::InstanceDisks,
+    /// `SystemDisk.*` and `DataDisk.N.*` (boxed: most requests leave them out).
+    pub disks: Box<crate::ecs::disk_actions::InstanceDisks>,
 }
 
 fn mandatory(p: &Params, name: &str) -> ApiResult<String> {
@@ -199,7 +199,7 @@ impl RunInstances {
             deletion_protection: p.flag("DeletionProtection", false)?,
             client_token,
             dry_run: p.flag("DryRun", false)?,
-            disks: crate::ecs::disk_actions::InstanceDisks::parse(p)?,
+            disks: Box::new(crate::ecs::disk_actions::InstanceDisks::parse(p)?),
         })
     }
 

@@ -53,7 +53,10 @@ fn name_and_description(
         return Err(ApiError::new(Code::InvalidDiskNameMalformed));
     }
     let description = p.non_empty(description_key).map(str::to_string);
-    if description.as_deref().is_some_and(|d| !valid_description(d)) {
+    if description
+        .as_deref()
+        .is_some_and(|d| !valid_description(d))
+    {
         return Err(ApiError::new(Code::InvalidDescriptionMalformed));
     }
     Ok((name, description))
@@ -114,7 +117,14 @@ fn fresh_disk_id(w: &World, ctx: &Ctx<'_>, region: &str) -> String {
 
 /// Put `disk` on instance `inst` as `Attaching` (the phase named `shown`) until the
 /// attaching delay ends, on `device`.
-fn attach(w: &mut World, ctx: &Ctx<'_>, inst: &str, mut disk: Disk, device: String, shown: DiskStatus) {
+fn attach(
+    w: &mut World,
+    ctx: &Ctx<'_>,
+    inst: &str,
+    mut disk: Disk,
+    device: String,
+    shown: DiskStatus,
+) {
     disk.settle_phase(ctx.now);
     disk.begin_phase(
         shown,
@@ -166,19 +176,18 @@ impl CreateDisk {
         let performance_level = performance_level(p, "PerformanceLevel")?;
         // SnapshotId is accepted and ignored (snapshots are not emulated): a disk
         // "from a snapshot" without a Size gets 40 GiB.
-        let size = match (p.non_empty("Size"), p.non_empty("SnapshotId")) {
-            (Some(s), _) => s
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| ApiError::new(Code::InvalidSizeValueNotSupported))?,
-            (None, Some(_)) => 40,
-            (None, None) => {
-                return Err(ApiError::with_message(
+        let size =
+            match (p.non_empty("Size"), p.non_empty("SnapshotId")) {
+                (Some(s), _) => s
+                    .trim()
+                    .parse::<u64>()
+                    .map_err(|_| ApiError::new(Code::InvalidSizeValueNotSupported))?,
+                (None, Some(_)) => 40,
+                (None, None) => return Err(ApiError::with_message(
                     Code::MissingParameter,
                     "The input parameter either \"SnapshotId\" or \"Size\" should be specified.",
-                ))
-            }
-        };
+                )),
+            };
         check_data_size(category, performance_level.as_deref(), size)?;
         let (name, description) = name_and_description(p, "DiskName", "Description")?;
         Ok(CreateDisk {
@@ -218,13 +227,16 @@ impl CreateDisk {
                 let device = free_device(&taken)
                     .filter(|_| inst.mock_disks.len() < MAX_DISKS)
                     .ok_or_else(|| ApiError::new(Code::InstanceDiskLimitExceeded))?;
-                Some((inst.instance_id.to_string(), inst.zone_id.to_string(), device))
+                Some((
+                    inst.instance_id.to_string(),
+                    inst.zone_id.to_string(),
+                    device,
+                ))
             }
             (None, None) => return Err(ApiError::missing("ZoneId")),
         };
         if self.encrypted
-            && w
-                .account(&ctx.caller.account_id)
+            && w.account(&ctx.caller.account_id)
                 .is_some_and(|a| !a.kms_authorized)
         {
             return Err(ApiError::new(Code::KmsUnauthorized));
@@ -306,7 +318,10 @@ impl AttachDisk {
         let account = ctx.caller.account_id.as_str();
         let (home, zone) = match w.owned_disk(account, ctx.region, &self.disk) {
             Some((home, d)) => {
-                let zone = d.details().and_then(|x| x.zone_id.clone()).unwrap_or_default();
+                let zone = d
+                    .details()
+                    .and_then(|x| x.zone_id.clone())
+                    .unwrap_or_default();
                 (home, zone)
             }
             None => return Err(ApiError::new(Code::InvalidDiskIdNotFound)),
@@ -315,7 +330,9 @@ impl AttachDisk {
         check_security_lock(inst)?;
         let (disk_portable, disk_available) = match &home {
             DiskHome::Standalone => {
-                let d = w.owned_disk(account, ctx.region, &self.disk).map(|(_, d)| d);
+                let d = w
+                    .owned_disk(account, ctx.region, &self.disk)
+                    .map(|(_, d)| d);
                 (
                     d.is_some_and(Disk::portable),
                     d.is_some_and(|d| *d.status_at(ctx.now) == DiskStatus::Available),
@@ -654,8 +671,10 @@ impl InstanceDisks {
         }
         if let Some(size) = system.size {
             let category = system.category.as_deref().unwrap_or("cloud_essd");
-            let (min, max) =
-                system_size_range(category, system.performance_level.as_deref().unwrap_or("PL1"));
+            let (min, max) = system_size_range(
+                category,
+                system.performance_level.as_deref().unwrap_or("PL1"),
+            );
             if size < min || size > max {
                 return Err(ApiError::invalid_param("SystemDisk.Size"));
             }
@@ -675,7 +694,9 @@ impl InstanceDisks {
             let spec = DiskSpec::parse(p, &format!("DataDisk.{n}"))?;
             let category = spec.category.as_deref().unwrap_or("cloud_essd");
             if !CATEGORIES.contains(&category) {
-                return Err(ApiError::new(Code::InvalidDataDiskCategoryValueNotSupported));
+                return Err(ApiError::new(
+                    Code::InvalidDataDiskCategoryValueNotSupported,
+                ));
             }
             if let Some(size) = spec.size {
                 check_data_size(category, spec.performance_level.as_deref(), size)?;

@@ -379,18 +379,34 @@ impl Disk {
 pub fn performance(category: &str, pl: &str, size: u64) -> (u64, u64) {
     let s = size as f64;
     let (iops, tp) = match (category, pl) {
-        ("cloud_essd", "PL0") => ((1800.0 + 12.0 * s).min(10_000.0), (100.0 + 0.25 * s).min(180.0)),
-        ("cloud_essd", "PL2") => ((1800.0 + 50.0 * s).min(100_000.0), (120.0 + 0.5 * s).min(750.0)),
+        ("cloud_essd", "PL0") => (
+            (1800.0 + 12.0 * s).min(10_000.0),
+            (100.0 + 0.25 * s).min(180.0),
+        ),
+        ("cloud_essd", "PL2") => (
+            (1800.0 + 50.0 * s).min(100_000.0),
+            (120.0 + 0.5 * s).min(750.0),
+        ),
         ("cloud_essd", "PL3") => (
             (1800.0 + 50.0 * s).min(1_000_000.0),
             (120.0 + 0.5 * s).min(4000.0),
         ),
-        ("cloud_essd", _) => ((1800.0 + 50.0 * s).min(50_000.0), (120.0 + 0.5 * s).min(350.0)),
-        ("cloud_efficiency", _) => ((1800.0 + 8.0 * s).min(5000.0), (100.0 + 0.15 * s).min(140.0)),
-        ("cloud_ssd", _) => ((1800.0 + 30.0 * s).min(25_000.0), (120.0 + 0.5 * s).min(300.0)),
-        ("cloud_auto", _) | ("cloud_essd_entry", _) => {
-            ((1800.0 + 50.0 * s).min(50_000.0), (120.0 + 0.5 * s).min(350.0))
-        }
+        ("cloud_essd", _) => (
+            (1800.0 + 50.0 * s).min(50_000.0),
+            (120.0 + 0.5 * s).min(350.0),
+        ),
+        ("cloud_efficiency", _) => (
+            (1800.0 + 8.0 * s).min(5000.0),
+            (100.0 + 0.15 * s).min(140.0),
+        ),
+        ("cloud_ssd", _) => (
+            (1800.0 + 30.0 * s).min(25_000.0),
+            (120.0 + 0.5 * s).min(300.0),
+        ),
+        ("cloud_auto", _) | ("cloud_essd_entry", _) => (
+            (1800.0 + 50.0 * s).min(50_000.0),
+            (120.0 + 0.5 * s).min(350.0),
+        ),
         _ => (0.0, 0.0),
     };
     (iops as u64, tp as u64)
@@ -402,16 +418,19 @@ mod tests {
 
     #[test]
     fn a_plain_fixture_disk_has_no_details_and_round_trips() {
-        let v = serde_json::json!({"DiskId": "d-1", "Type": "system", "Status": "In_use"});
+        let v = serde_json::json!({"DiskId": "d-1", "Type": "system", "Status": "In_use", "Encrypted": false});
         let d: Disk = serde_json::from_value(v.clone()).unwrap();
         assert!(d.details.is_none());
         assert_eq!(serde_json::to_value(&d).unwrap(), v);
         let v = serde_json::json!({"DiskId": "d-2", "Type": "data", "Status": "Available",
-            "ZoneId": "z", "Size": 20, "Tags": {"Tag": [{"TagKey": "a", "TagValue": "b"}]}});
+            "Encrypted": false, "ZoneId": "z", "Size": 20, "Tags": {"Tag": [{"TagKey": "a", "TagValue": "b"}]}});
         let d: Disk = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(d.details().unwrap().size, Some(20));
         assert_eq!(serde_json::to_value(&d).unwrap(), v);
-        assert!(serde_json::from_value::<Disk>(serde_json::json!({"DiskId": "d", "Type": "data", "Sise": 1})).is_err());
+        assert!(serde_json::from_value::<Disk>(
+            serde_json::json!({"DiskId": "d", "Type": "data", "Sise": 1})
+        )
+        .is_err());
     }
 
     #[test]

@@ -104,8 +104,12 @@ pub fn render(w: &World, hit: Hit<'_>, now: Millis) -> Map<String, Value> {
     let size = d.size(local_capacity);
     let (iops, throughput) = performance(&category, &pl, size);
     let text = |v: Option<&String>| v.cloned().unwrap_or_default();
-    let seconds = |t: Option<crate::ecs::model::EcsTime>| t.map(|t| format_ecs_seconds(t.0)).unwrap_or_default();
-    let created = x.and_then(|x| x.creation_time).or(inst.and_then(|i| i.creation_time));
+    let seconds = |t: Option<crate::ecs::model::EcsTime>| {
+        t.map(|t| format_ecs_seconds(t.0)).unwrap_or_default()
+    };
+    let created = x
+        .and_then(|x| x.creation_time)
+        .or(inst.and_then(|i| i.creation_time));
     let attached_time = match inst {
         Some(i) => seconds(x.and_then(|x| x.attached_time).or(i.creation_time)),
         None => String::new(),
@@ -130,10 +134,7 @@ pub fn render(w: &World, hit: Hit<'_>, now: Millis) -> Map<String, Value> {
         .unwrap_or_default();
     let (region, charge) = match inst {
         Some(i) => (i.region_id.to_string(), i.instance_charge_type.as_str()),
-        None => (
-            text(x.and_then(|x| x.region_id.as_ref())),
-            "PostPaid",
-        ),
+        None => (text(x.and_then(|x| x.region_id.as_ref())), "PostPaid"),
     };
     let tags: Vec<Value> = d
         .tags()
@@ -141,10 +142,19 @@ pub fn render(w: &World, hit: Hit<'_>, now: Millis) -> Map<String, Value> {
         .map(|t| json!({"TagKey": t.tag_key.as_str(), "TagValue": t.tag_value.as_str()}))
         .collect();
     let mut m = Map::new();
-    m.insert("DetachedTime".into(), json!(seconds(x.and_then(|x| x.detached_time))));
+    m.insert(
+        "DetachedTime".into(),
+        json!(seconds(x.and_then(|x| x.detached_time))),
+    );
     m.insert("Category".into(), json!(category));
-    m.insert("Description".into(), json!(text(x.and_then(|x| x.description.as_ref()))));
-    m.insert("KMSKeyId".into(), json!(d.kms_key_id.clone().unwrap_or_default()));
+    m.insert(
+        "Description".into(),
+        json!(text(x.and_then(|x| x.description.as_ref()))),
+    );
+    m.insert(
+        "KMSKeyId".into(),
+        json!(d.kms_key_id.clone().unwrap_or_default()),
+    );
     m.insert("ResourceGroupId".into(), json!(""));
     m.insert("Encrypted".into(), json!(d.encrypted));
     m.insert("Size".into(), json!(size));
@@ -160,7 +170,9 @@ pub fn render(w: &World, hit: Hit<'_>, now: Millis) -> Map<String, Value> {
     m.insert("Placement".into(), json!({}));
     m.insert(
         "ExpiredTime".into(),
-        json!(d.expired_time.map_or_else(|| NEVER_EXPIRES.to_string(), |t| format_ecs(t.0))),
+        json!(d
+            .expired_time
+            .map_or_else(|| NEVER_EXPIRES.to_string(), |t| format_ecs(t.0))),
     );
     m.insert("ImageId".into(), json!(image_id));
     m.insert("StorageSetId".into(), json!(""));
@@ -181,13 +193,20 @@ pub fn render(w: &World, hit: Hit<'_>, now: Millis) -> Map<String, Value> {
     m.insert("EnableAutomatedSnapshotPolicy".into(), json!(false));
     m.insert("EnableAutoSnapshot".into(), json!(true));
     m.insert("AutoSnapshotPolicyId".into(), json!(""));
-    m.insert("DiskName".into(), json!(text(x.and_then(|x| x.disk_name.as_ref()))));
+    m.insert(
+        "DiskName".into(),
+        json!(text(x.and_then(|x| x.disk_name.as_ref()))),
+    );
     m.insert("OperationLocks".into(), json!({ "OperationLock": [] }));
     m.insert("BdfId".into(), json!(""));
     m.insert("Portable".into(), json!(d.portable()));
     m.insert(
         "Type".into(),
-        json!(if d.disk_type == DiskType::System { "system" } else { "data" }),
+        json!(if d.disk_type == DiskType::System {
+            "system"
+        } else {
+            "data"
+        }),
     );
     m.insert(
         "SerialNumber".into(),
@@ -211,7 +230,12 @@ const STATUSES: [&str; 7] = [
 ];
 
 /// Local disk categories (accepted by the `Category` filter besides [`CATEGORIES`]).
-const LOCAL_CATEGORIES: [&str; 4] = ["local_ssd_pro", "local_hdd_pro", "ephemeral", "ephemeral_ssd"];
+const LOCAL_CATEGORIES: [&str; 4] = [
+    "local_ssd_pro",
+    "local_hdd_pro",
+    "ephemeral",
+    "ephemeral_ssd",
+];
 
 /// A parsed DescribeDisks request.
 #[derive(Debug, Clone, PartialEq)]
@@ -237,8 +261,8 @@ fn disk_ids(p: &Params) -> ApiResult<Option<Vec<String>>> {
     let Some(raw) = p.non_empty("DiskIds") else {
         return Ok(None);
     };
-    let ids: Vec<String> = serde_json::from_str(raw)
-        .map_err(|_| ApiError::new(Code::InvalidParameterDiskIds))?;
+    let ids: Vec<String> =
+        serde_json::from_str(raw).map_err(|_| ApiError::new(Code::InvalidParameterDiskIds))?;
     if ids.len() > 100 {
         return Err(ApiError::new(Code::InvalidDiskIdsMalformed));
     }
@@ -321,19 +345,22 @@ impl DescribeDisks {
                 .delete_with_instance
                 .is_none_or(|v| v == d.delete_with_instance(attached))
             && self.encrypted.is_none_or(|e| e == d.encrypted)
-            && self.disk_name.as_deref().is_none_or(|n| {
-                d.details().and_then(|x| x.disk_name.as_deref()) == Some(n)
-            })
+            && self
+                .disk_name
+                .as_deref()
+                .is_none_or(|n| d.details().and_then(|x| x.disk_name.as_deref()) == Some(n))
             && self.tags.iter().all(|(k, v)| {
                 d.tags().iter().any(|t| {
-                    t.tag_key.as_str() == k && v.as_deref().is_none_or(|v| t.tag_value.as_str() == v)
+                    t.tag_key.as_str() == k
+                        && v.as_deref().is_none_or(|v| t.tag_value.as_str() == v)
                 })
             })
     }
 
     /// The candidate disks in Describe order (before filters other than the scope).
     fn candidates<'w>(&self, w: &'w World, account: &str, region: &str) -> Vec<Hit<'w>> {
-        let of_instance = |i: &'w Instance| (0..i.mock_disks.len()).map(move |n| Hit::Attached(i, n));
+        let of_instance =
+            |i: &'w Instance| (0..i.mock_disks.len()).map(move |n| Hit::Attached(i, n));
         if let Some(ids) = &self.ids {
             let mut standalone = Vec::new();
             let mut attached: Vec<(u64, usize, Hit<'w>)> = Vec::new();
@@ -423,7 +450,11 @@ impl DescribeDisks {
             Paging::Token { max, .. } => (
                 1,
                 max,
-                if end < total { format!("{end:x}") } else { String::new() },
+                if end < total {
+                    format!("{end:x}")
+                } else {
+                    String::new()
+                },
             ),
         };
         let mut reply = Reply::new();

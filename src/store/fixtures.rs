@@ -413,12 +413,20 @@ fn validate_disks(source: &str, f: &Fixture) -> Result<(), FixtureError> {
         let x = d.details();
         let account = x.and_then(|x| x.account_id.as_deref()).unwrap_or_default();
         if !f.accounts.iter().any(|a| a.account_id == account) {
-            return Err(err(source, entry, format!("AccountId {account:?} is not an account")));
+            return Err(err(
+                source,
+                entry,
+                format!("AccountId {account:?} is not an account"),
+            ));
         }
         let region = x.and_then(|x| x.region_id.as_deref()).unwrap_or_default();
         let zone = x.and_then(|x| x.zone_id.as_deref()).unwrap_or_default();
         let Some(r) = f.regions.iter().find(|r| r.region_id == region) else {
-            return Err(err(source, entry, format!("RegionId {region:?} is not a region")));
+            return Err(err(
+                source,
+                entry,
+                format!("RegionId {region:?} is not a region"),
+            ));
         };
         if r.zone(zone).is_none() {
             return Err(err(

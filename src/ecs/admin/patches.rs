@@ -181,12 +181,13 @@ impl World {
                 doc.insert(k.clone(), v.clone());
             }
         }
-        let disk: Disk = serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
-            match e.path().to_string().as_str() {
-                "." => Refusal(e.inner().to_string()),
-                path => Refusal(format!("{path}: {}", e.inner())),
-            }
-        })?;
+        let disk: Disk =
+            serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
+                match e.path().to_string().as_str() {
+                    "." => Refusal(e.inner().to_string()),
+                    path => Refusal(format!("{path}: {}", e.inner())),
+                }
+            })?;
         if home == DiskHome::Standalone {
             let x = disk.details();
             let account = x.and_then(|x| x.account_id.as_deref()).unwrap_or_default();
