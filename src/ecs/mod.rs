@@ -20,6 +20,7 @@
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`stored`], [`instance_de`], [`sym`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
+//! | [`disks`], [`disk_actions`], [`disk_model`] | DescribeDisks and the Disk object; CreateDisk, AttachDisk, DetachDisk, DeleteDisk, ResizeDisk and RunInstances disks; a disk's optional fields and derived defaults |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
