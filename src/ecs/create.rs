@@ -80,7 +80,7 @@ pub struct RunInstances {
     /// Check only.
     pub dry_run: bool,
     /// `SystemDisk.*` and `DataDisk.N.*` (boxed: most requests leave them out).
-    pub disks: Box<crate::ecs::disk_actions::InstanceDisks>,
+    pub disks: Box<crate::ecs::disk_specs::InstanceDisks>,
 }
 
 fn mandatory(p: &Params, name: &str) -> ApiResult<String> {
@@ -199,7 +199,7 @@ impl RunInstances {
             deletion_protection: p.flag("DeletionProtection", false)?,
             client_token,
             dry_run: p.flag("DryRun", false)?,
-            disks: Box::new(crate::ecs::disk_actions::InstanceDisks::parse(p)?),
+            disks: Box::new(crate::ecs::disk_specs::InstanceDisks::parse(p)?),
         })
     }
 

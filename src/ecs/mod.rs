@@ -20,7 +20,7 @@
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
 //! | [`stored`], [`instance_de`], [`sym`] | an instance's stored wire fields, compact and interned; reading an instance fast |
 //! | [`regions`] | DescribeRegions / DescribeZones |
-//! | [`disks`], [`disk_actions`], [`disk_model`] | DescribeDisks and the Disk object; CreateDisk, AttachDisk, DetachDisk, DeleteDisk, ResizeDisk and RunInstances disks; a disk's optional fields and derived defaults |
+//! | [`disks`], [`disk_actions`], [`disk_attach`], [`disk_specs`], [`disk_model`] | DescribeDisks and the Disk object; CreateDisk, DeleteDisk, ResizeDisk; AttachDisk, DetachDisk; RunInstances disks; a disk's optional fields and derived defaults |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
@@ -34,7 +34,9 @@ pub mod create;
 pub mod delete;
 pub mod describe;
 pub mod disk_actions;
+pub mod disk_attach;
 pub mod disk_model;
+pub mod disk_specs;
 pub mod disks;
 pub mod filters;
 pub mod ids;

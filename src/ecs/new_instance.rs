@@ -1,5 +1,5 @@
 //! What a new instance looks like: ids, names (`[begin,bits]` sequences), network
-//! attributes, disks (built by [`InstanceDisks`](crate::ecs::disk_actions::InstanceDisks)) and the scheduled Pending → … transition.
+//! attributes, disks (built by [`InstanceDisks`](crate::ecs::disk_specs::InstanceDisks)) and the scheduled Pending → … transition.
 
 use serde_json::{json, Map};
 
