@@ -65,7 +65,8 @@ pub struct Config {
     pub timing: Profile,
 
     /// Override one transition, e.g. `starting=500,stopping=2000`
-    /// (pending, starting, stopping, force-stopping, releasing; milliseconds).
+    /// (pending, starting, stopping, force-stopping, releasing, attaching, detaching;
+    /// milliseconds).
     #[arg(long = "duration", env = "ECS_MOCK_DURATIONS", value_delimiter = ',')]
     pub durations: Vec<DurationOverride>,
 

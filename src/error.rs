@@ -289,7 +289,8 @@ codes! {
     AllocateIpInvalidInstanceBandwidth => ("AllocateIpInvalidInstanceBandwidth", "OperationDenied The InternetMaxBandwidthOut of the specified instance cannot be less than 0."),
     /// 400: ModifyInstanceSpec InstanceType on an instance that is not Stopped.
     InvalidInstanceStatusNotStopped => ("InvalidInstanceStatus.NotStopped", "The specified Instance status is not stopped."),
-    /// 403: the instance status does not allow the change (ModifyInstanceSpec bandwidth).
+    /// 403: the instance status does not allow the change (ModifyInstanceSpec bandwidth;
+    /// DescribeDisks answers an unknown `Status` with 400, see `gateway::status`).
     InvalidStatusValueNotSupported => ("InvalidStatus.ValueNotSupported", "The current status of the resource does not support this operation."),
     /// 400: ModifyInstanceSpec to the instance's own type.
     DependencyViolationInstanceType => ("DependencyViolation.InstanceType", "The current InstanceType cannot be changed to the specified InstanceType."),
@@ -390,7 +391,7 @@ codes! {
     /// 400: InvalidInstanceId.Mismatch.
     InvalidInstanceIdMismatch => ("InvalidInstanceId.Mismatch", "Specified instance and security group are not in the same VPC."),
     /// 403: DependencyViolation.
-    SgDependencyViolation => ("DependencyViolation", "There is still instance(s) in the specified security group."),
+    DependencyViolation => ("DependencyViolation", "There is still instance(s) in the specified security group."),
     /// 400: InValidParameter.NextToken.
     InValidParameterNextToken => ("InValidParameter.NextToken", "The parameter NextToken is invalid."),
     /// 400: InvalidParameter.SecurityGroupType.
@@ -415,6 +416,65 @@ codes! {
     JoinedGroupLimitExceed => ("JoinedGroupLimitExceed", "The number of security groups an instance joins exceeds the limit of 5."),
     /// 400: InvalidSecurityGroup.VpcMismatch.
     InvalidSecurityGroupVpcMismatch => ("InvalidSecurityGroup.VpcMismatch", "The specified security groups are not in the same VPC."),
+    // Disks (DescribeDisks, CreateDisk, AttachDisk, DetachDisk, DeleteDisk, ResizeDisk).
+    /// 404: the disk does not exist for this caller.
+    InvalidDiskIdNotFound => ("InvalidDiskId.NotFound", "The specified disk does not exist."),
+    /// 403: the disk status does not allow the action.
+    IncorrectDiskStatus => ("IncorrectDiskStatus", "The current disk status does not support this operation."),
+    /// 403: the disk is still `Creating`.
+    IncorrectDiskStatusInitializing => ("IncorrectDiskStatus.Initializing", "The current disk status does not support this operation."),
+    /// 403: AttachDisk: the disk and the instance are in different zones.
+    ResourcesNotInSameZone => ("ResourcesNotInSameZone", "The specified instance and disk are not in the same zone."),
+    /// 404: DetachDisk: the disk is not attached.
+    InvalidDiskAlreadyDetached => ("InvalidDisk.AlreadyDetached", "The specified disk has been detached."),
+    /// 403: the disk (a local disk) cannot be detached, attached or deleted.
+    DiskNotPortable => ("DiskNotPortable", "The specified disk is not a portable disk."),
+    /// 403: DetachDisk of a system disk.
+    DiskTypeViolation => ("DiskTypeViolation", "The specified disk is a system disk and cannot support the operation."),
+    /// 403: DetachDisk while the disk is still `Detaching` from the instance.
+    DiskDetachingFromThisEcs => ("InvalidOperation.DiskDetachingFromThisEcs", "The specified disk is detaching from this ecs."),
+    /// 403: DeleteDisk of an attached disk (the documented message, sic).
+    DiskStillAttached => ("DiskStillAttached", "The disk is still attached to the disk."),
+    /// 403: AttachDisk: no free device (`/dev/xvdb`–`/dev/xvdz`) is left.
+    InstanceDiskLimitExceeded => ("InstanceDiskLimitExceeded", "The amount of the disk on instance in question reach its limits."),
+    /// 403: AttachDisk: `Device` is used by another disk of the instance.
+    InvalidDeviceInUse => ("InvalidDevice.InUse", "The specified device has been occupied."),
+    /// 400: AttachDisk: `Device` is not `/dev/xvd[b-z]`.
+    InvalidDeviceMalformed => ("InvalidDevice.Malformed", "The specified device is not valid."),
+    /// 400: CreateDisk: `Size` is not a number.
+    InvalidSizeValueNotSupported => ("InvalidSize.ValueNotSupported", "The specified parameter Size is not valid."),
+    /// 403: a data disk size outside its category's range.
+    InvalidDataDiskSizeValueNotSupported => ("InvalidDataDiskSize.ValueNotSupported", "The specified disk size is beyond the permitted range, or the snapshot capacity exceeds the size limit for the specified disk category."),
+    /// 400: an unknown disk category (CreateDisk, RunInstances `SystemDisk.Category`).
+    InvalidDiskCategoryValueNotSupported => ("InvalidDiskCategory.ValueNotSupported", "The specified parameter \"DiskCategory\" is not valid."),
+    /// 403: RunInstances: an unknown `DataDisk.N.Category`.
+    InvalidDataDiskCategoryValueNotSupported => ("InvalidDataDiskCategory.ValueNotSupported", "The specified Category of Data Disk is not valid."),
+    /// 400: `DiskName` is not 2–128 characters starting with a letter.
+    InvalidDiskNameMalformed => ("InvalidDiskName.Malformed", "The specified disk name is wrongly formed."),
+    /// 400: `PerformanceLevel` is not PL0–PL3.
+    InvalidPerformanceLevelMalformed => ("InvalidPerformanceLevel.Malformed", "The specified parameter PerformanceLevel is not valid."),
+    /// 403: an ESSD smaller than its performance level allows.
+    PerformanceLevelNotMatch => ("OperationDenied.PerformanceLevelNotMatch", "The specified PerformanceLevel and Size do not match."),
+    /// 403: ResizeDisk: `NewSize` below the current size.
+    InvalidDiskSizeTooSmall => ("InvalidDiskSize.TooSmall", "Specified new disk size is less than the original disk size."),
+    /// 403: ResizeDisk: `NewSize` equal to the current size.
+    InvalidDiskSize => ("InvalidDiskSize", "Specified new disk size is less than or equal the original disk size."),
+    /// 403: ResizeDisk: `NewSize` above the category's maximum.
+    InvalidDiskSizeTooLarge => ("InvalidDiskSize.TooLarge", "Specified new disk size is beyond the permitted range."),
+    /// 400: ResizeDisk: `Type` is not offline or online.
+    InvalidParamType => ("InvalidParam.Type", "The specified type is not supported."),
+    /// 403: ResizeDisk online of a disk whose instance is not Running.
+    InvalidInstanceStatusNotRunning => ("InvalidInstanceStatus.NotRunning", "The status of instance to which the disk attachs must be running when resizing online."),
+    /// 403: CreateDisk with both `ZoneId` and `InstanceId`.
+    ZoneIdAndInstanceIdConflict => ("InvalidParam.ZoneIdAndInstanceId.Conflict", "The specified parameter 'ZoneId' and 'InstanceId' are not blank at the same time."),
+    /// 400: DescribeDisks: `DiskIds` is not a JSON array of ids.
+    InvalidParameterDiskIds => ("InvalidParameter.DiskIds", "The specified parameter diskIds is not valid."),
+    /// 403: DescribeDisks: more than 100 `DiskIds`.
+    InvalidDiskIdsMalformed => ("InvalidDiskIds.Malformed", "The amount of specified disk Ids exceeds the limit."),
+    /// 400: DescribeDisks: `DiskType` is not all, system or data.
+    InvalidDiskTypeValueNotSupported => ("InvalidDiskType.ValueNotSupported", "The specified disk type is not supported."),
+    /// 400: DescribeDisks: an unknown `Category`.
+    InvalidCategoryValueNotSupported => ("InvalidCategory.ValueNotSupported", "The specified disk category is not supported."),
 }
 
 /// Which entry of the error table an [`ApiError`] is: what the gateway needs to choose

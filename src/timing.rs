@@ -35,6 +35,10 @@ pub enum Transition {
     ForceStopping,
     /// From a delete request until the instance disappears.
     Releasing,
+    /// A disk `Creating` (CreateDisk) or `Attaching` (AttachDisk) before it settles.
+    Attaching,
+    /// A disk `Detaching` (DetachDisk) before it is `Available`.
+    Detaching,
 }
 
 /// Durations of every transitional status, in milliseconds.
@@ -50,6 +54,10 @@ pub struct Timing {
     pub force_stopping: Millis,
     /// Stopping (forced release of a running instance) → gone.
     pub releasing: Millis,
+    /// Disk Creating → Available and Attaching → In_use.
+    pub attaching: Millis,
+    /// Disk Detaching → Available.
+    pub detaching: Millis,
 }
 
 impl Timing {
@@ -62,6 +70,8 @@ impl Timing {
                 stopping: 1_000,
                 force_stopping: 1_000,
                 releasing: 1_000,
+                attaching: 1_000,
+                detaching: 1_000,
             },
             Profile::Instant => Timing {
                 pending: 0,
@@ -69,6 +79,8 @@ impl Timing {
                 stopping: 0,
                 force_stopping: 0,
                 releasing: 0,
+                attaching: 0,
+                detaching: 0,
             },
             Profile::Realistic => Timing {
                 pending: 4_000,
@@ -76,6 +88,8 @@ impl Timing {
                 stopping: 20_000,
                 force_stopping: 4_000,
                 releasing: 8_000,
+                attaching: 5_000,
+                detaching: 30_000,
             },
         }
     }
@@ -88,6 +102,8 @@ impl Timing {
             Transition::Stopping => &mut self.stopping,
             Transition::ForceStopping => &mut self.force_stopping,
             Transition::Releasing => &mut self.releasing,
+            Transition::Attaching => &mut self.attaching,
+            Transition::Detaching => &mut self.detaching,
         };
         *slot = ms;
     }
@@ -130,9 +146,11 @@ impl FromStr for DurationOverride {
             "stopping" => Transition::Stopping,
             "force-stopping" | "forcestopping" | "force_stopping" => Transition::ForceStopping,
             "releasing" | "deleting" => Transition::Releasing,
+            "attaching" => Transition::Attaching,
+            "detaching" => Transition::Detaching,
             other => {
                 return Err(format!(
-                "unknown transition {other:?} (pending, starting, stopping, force-stopping, releasing)"
+                "unknown transition {other:?} (pending, starting, stopping, force-stopping, releasing, attaching, detaching)"
             ))
             }
         };

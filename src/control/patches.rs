@@ -11,7 +11,12 @@
 //!       {"ecs.g7.large": 0.5}, "Closed": ["ecs.g7.large"]}  → the zone
 //! PATCH /_mock/images/{ImageId}        {"Status": "UnAvailable", "Description": "…"}
 //!                                                      → the image
+//! PATCH /_mock/disks/{DiskId}          {"Status": "Error", "ExpiredTime": "2026-01-01T00:00Z",
+//!       "Size": 80, …}                                 → the disk as /_mock/state shows it
 //! ```
+//!
+//! A disk patch works on attached disks (an instance's `MockDisks`, what StartInstance
+//! checks) and standalone ones alike; the disk's id and type cannot change.
 //!
 //! An instance patch is merged into the instance's fixture object — any field a
 //! fixture may hold, the stored DescribeInstances fields included; `null` removes a
@@ -41,6 +46,7 @@ pub(crate) fn routes(r: Router<App>) -> Router<App> {
         .route("/_mock/accounts/{account_id}", patch(patch_account))
         .route("/_mock/zones/{zone_id}", patch(patch_zone))
         .route("/_mock/images/{image_id}", patch(patch_image))
+        .route("/_mock/disks/{disk_id}", patch(patch_disk))
 }
 
 /// Answer with `value` (serialised) once saved, or the refusal.
@@ -67,6 +73,15 @@ async fn patch_instance(
     let (result, ticket) = app
         .store
         .change(|w| w.patch_instance(&instance_id, &patch, now, &timing));
+    answer(result, ticket).await
+}
+
+async fn patch_disk(State(app): State<App>, Path(disk_id): Path<String>, body: String) -> Response {
+    let patch: Map<String, Value> = match parse_body(&body) {
+        Ok(p) => p,
+        Err(message) => return bad_request(message),
+    };
+    let (result, ticket) = app.store.change(|w| w.patch_disk(&disk_id, &patch));
     answer(result, ticket).await
 }
 

@@ -6,6 +6,9 @@ use crate::ecs::batch::{Batch, BatchOp};
 use crate::ecs::create::RunInstances;
 use crate::ecs::delete::{DeleteInstance, DeleteInstances};
 use crate::ecs::describe::{DescribeInstanceAttribute, DescribeInstanceStatus, DescribeInstances};
+use crate::ecs::disk_actions::{CreateDisk, DeleteDisk, ResizeDisk};
+use crate::ecs::disk_attach::{AttachDisk, DetachDisk};
+use crate::ecs::disks::DescribeDisks;
 use crate::ecs::images::DescribeImages;
 use crate::ecs::instance_types::{DescribeInstanceTypeFamilies, DescribeInstanceTypes};
 use crate::ecs::key_pairs::{
@@ -112,6 +115,13 @@ actions!(
     DeleteSecurityGroup,
     JoinSecurityGroup,
     LeaveSecurityGroup,
+    // Disks.
+    DescribeDisks,
+    CreateDisk,
+    AttachDisk,
+    DetachDisk,
+    DeleteDisk,
+    ResizeDisk,
 );
 
 impl Choice for ChargeType {
@@ -213,6 +223,19 @@ pub enum Request {
     DeleteSecurityGroup(DeleteSecurityGroup),
     /// JoinSecurityGroup / LeaveSecurityGroup.
     SecurityGroupMembership(Membership),
+    // Disks.
+    /// DescribeDisks.
+    DescribeDisks(DescribeDisks),
+    /// CreateDisk.
+    CreateDisk(CreateDisk),
+    /// AttachDisk.
+    AttachDisk(AttachDisk),
+    /// DetachDisk.
+    DetachDisk(DetachDisk),
+    /// DeleteDisk.
+    DeleteDisk(DeleteDisk),
+    /// ResizeDisk.
+    ResizeDisk(ResizeDisk),
 }
 
 impl Request {
@@ -315,6 +338,13 @@ impl Request {
             Action::LeaveSecurityGroup => {
                 Request::SecurityGroupMembership(Membership::parse(p, true)?)
             }
+            // Disks.
+            Action::DescribeDisks => Request::DescribeDisks(DescribeDisks::parse(p)?),
+            Action::CreateDisk => Request::CreateDisk(CreateDisk::parse(p)?),
+            Action::AttachDisk => Request::AttachDisk(AttachDisk::parse(p)?),
+            Action::DetachDisk => Request::DetachDisk(DetachDisk::parse(p)?),
+            Action::DeleteDisk => Request::DeleteDisk(DeleteDisk::parse(p)?),
+            Action::ResizeDisk => Request::ResizeDisk(ResizeDisk::parse(p)?),
         })
     }
 
@@ -381,6 +411,13 @@ impl Request {
             Request::ModifySecurityGroupAttribute(r) => r.apply(w, ctx),
             Request::DeleteSecurityGroup(r) => r.apply(w, ctx),
             Request::SecurityGroupMembership(r) => r.apply(w, ctx),
+            // Disks.
+            Request::DescribeDisks(r) => r.apply(w, ctx),
+            Request::CreateDisk(r) => r.apply(w, ctx),
+            Request::AttachDisk(r) => r.apply(w, ctx),
+            Request::DetachDisk(r) => r.apply(w, ctx),
+            Request::DeleteDisk(r) => r.apply(w, ctx),
+            Request::ResizeDisk(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

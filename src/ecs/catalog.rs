@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ecs::images::Image;
 use crate::ecs::key_pairs::KeyPair;
-use crate::ecs::model::Instance;
+use crate::ecs::model::{Disk, Instance};
 
 /// An access key pair.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -370,6 +370,10 @@ pub struct Fixture {
     /// Security groups.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub security_groups: Vec<crate::ecs::network::SecurityGroup>,
+    /// Standalone disks (not attached to an instance), with their `AccountId`,
+    /// `RegionId` and `ZoneId`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disks: Vec<Disk>,
 }
 
 impl Fixture {
@@ -386,6 +390,7 @@ impl Fixture {
         self.vpcs.extend(other.vpcs);
         self.vswitches.extend(other.vswitches);
         self.security_groups.extend(other.security_groups);
+        self.disks.extend(other.disks);
     }
 }
 

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::ecs::catalog::{Account, Fixture, Zone};
 use crate::ecs::key_pairs::KeyPair;
-use crate::ecs::model::Instance;
+use crate::ecs::model::{Disk, Instance};
 
 /// An instance with its listing position (Describe* order is by this sequence).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,6 +106,12 @@ pub struct Changes {
     /// Security groups gone: (account, id).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub removed_security_groups: Vec<(String, String)>,
+    /// Standalone disks created or changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disks: Vec<Disk>,
+    /// Standalone disks gone (deleted or attached).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub removed_disks: Vec<String>,
 }
 
 /// The whole world in a form that restores it exactly (listing order, throwaway

@@ -40,3 +40,34 @@ fn replaying_changes_on_the_old_image_gives_the_new_world() {
     replayed.recount();
     assert_eq!(replayed.image(), w.image());
 }
+
+#[test]
+fn standalone_disks_are_recorded_and_replayed() {
+    use crate::ecs::model::{Disk, DiskStatus, DiskType};
+    let mut w = world();
+    let before = w.image();
+    let mut disk = Disk::new("d-new".into(), DiskType::Data, DiskStatus::Available);
+    let x = disk.details_mut();
+    x.account_id = Some("1000000000000001".into());
+    x.region_id = Some("cn-hangzhou".into());
+    x.zone_id = Some("cn-hangzhou-h".into());
+    w.insert_standalone_disk(disk);
+    // A kept disk of a released instance becomes standalone; the system disk goes.
+    w.disk_mut("d-bp1running0000000001")
+        .expect("attached")
+        .details_mut()
+        .delete_with_instance = Some(false);
+    w.remove_instance_at("i-bp1running0000000001", Some(60_000));
+    let changes = w.take_changes().expect("changes");
+    assert_eq!(changes.disks.len(), 2);
+    let text = serde_json::to_string(&changes).expect("serialise");
+    let mut replayed = World::from_image(before);
+    replayed.apply_changes(serde_json::from_str(&text).expect("parse"));
+    replayed.recount();
+    assert_eq!(replayed.image(), w.image());
+    assert!(replayed
+        .owned_disk("1000000000000001", None, "d-bp1running0000000001")
+        .is_some());
+    w.take_standalone_disk("d-new");
+    assert_eq!(w.take_changes().expect("changes").removed_disks, ["d-new"]);
+}

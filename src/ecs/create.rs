@@ -87,6 +87,8 @@ pub struct RunInstances {
     pub client_token: Option<(String, String)>,
     /// Check only.
     pub dry_run: bool,
+    /// `SystemDisk.*` and `DataDisk.N.*` (boxed: most requests leave them out).
+    pub disks: Box<crate::ecs::disk_specs::InstanceDisks>,
 }
 
 fn mandatory(p: &Params, name: &str) -> ApiResult<String> {
@@ -220,6 +222,7 @@ impl RunInstances {
             user_data,
             client_token,
             dry_run: p.flag("DryRun", false)?,
+            disks: Box::new(crate::ecs::disk_specs::InstanceDisks::parse(p)?),
         })
     }
 

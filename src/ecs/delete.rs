@@ -144,7 +144,7 @@ pub fn apply(w: &mut World, ctx: &Ctx<'_>, id: &str, o: DeleteOptions) {
         return;
     }
     if inst.status == Status::Stopped {
-        w.remove_instance(id);
+        w.remove_instance_at(id, Some(ctx.now));
         return;
     }
     let mut timing = *ctx.timing;

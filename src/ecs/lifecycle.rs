@@ -153,7 +153,8 @@ pub fn check_disks(inst: &Instance, now: Millis, init_local_disk: bool) -> ApiRe
         return Err(ApiError::new(Code::DiskInArrears));
     }
     for d in &inst.mock_disks {
-        let ok = d.status.is_in_use();
+        // An `Attaching` disk is not working yet.
+        let ok = d.status_at(now).is_in_use();
         match d.disk_type {
             DiskType::System | DiskType::Data if !ok => return Err(ApiError::new(Code::DiskError)),
             DiskType::Local if !ok && !init_local_disk => {

@@ -26,6 +26,7 @@
 //! | [`instance_types`], [`available`] | DescribeInstanceTypes / DescribeInstanceTypeFamilies, DescribeAvailableResource |
 //! | [`images`] | the Image object, built-in public images, DescribeImages, the RunInstances image check |
 //! | [`network`], [`security_groups`], [`sg_rules`] | VPCs, vSwitches, security groups, their rules and actions |
+//! | [`disks`], [`disk_actions`], [`disk_attach`], [`disk_specs`], [`disk_model`] | DescribeDisks and the Disk object; CreateDisk, DeleteDisk, ResizeDisk; AttachDisk, DetachDisk; RunInstances disks; a disk's optional fields and derived defaults |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
@@ -40,6 +41,11 @@ pub mod changes;
 pub mod create;
 pub mod delete;
 pub mod describe;
+pub mod disk_actions;
+pub mod disk_attach;
+pub mod disk_model;
+pub mod disk_specs;
+pub mod disks;
 pub mod filters;
 pub mod ids;
 pub mod images;

@@ -286,9 +286,16 @@ pub enum DiskType {
     Local,
 }
 
-/// A disk of an instance (`MockDisks`): what StartInstance checks.
+/// A disk: attached to an instance (its `MockDisks`, what StartInstance checks) or
+/// standalone (the fixture's `Disks`). Fixtures write it flat, unknown keys refused
+/// ([`DiskDoc`](crate::ecs::disk_model::DiskDoc)); the fields a Disk object has beyond
+/// these are in the boxed [`DiskDetails`](crate::ecs::disk_model::DiskDetails), absent
+/// (and derived when rendered) unless set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+#[serde(
+    from = "crate::ecs::disk_model::DiskDoc",
+    into = "crate::ecs::disk_model::DiskDoc"
+)]
 pub struct Disk {
     /// `d-…`.
     pub disk_id: String,
@@ -312,6 +319,8 @@ pub struct Disk {
     /// the disk works again, its data is gone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub mock_data_lost: bool,
+    /// Every other Disk field, when one is set (see [`crate::ecs::disk_model`]).
+    pub details: Option<Box<crate::ecs::disk_model::DiskDetails>>,
 }
 
 /// The status of a disk. Fixtures may hold any string: the documented ones are read
@@ -421,14 +430,15 @@ pub enum Step {
     StoppedAs(StoppedMode),
 }
 
-mod millis_rfc3339 {
+/// Serde for a [`Millis`] written RFC 3339.
+pub(crate) mod millis_rfc3339 {
     use super::*;
 
-    pub(super) fn serialize<S: serde::Serializer>(v: &Millis, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: serde::Serializer>(v: &Millis, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format_millis(*v))
     }
 
-    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+    pub(crate) fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
         let s = String::deserialize(d)?;
         parse_time(&s).ok_or_else(|| serde::de::Error::custom(format!("{s:?} is not a time")))
     }

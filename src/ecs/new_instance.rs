@@ -1,5 +1,5 @@
 //! What a new instance looks like: ids, names (`[begin,bits]` sequences), network
-//! attributes, system disk and the scheduled Pending → … transition.
+//! attributes, disks (built by [`InstanceDisks`](crate::ecs::disk_specs::InstanceDisks)) and the scheduled Pending → … transition.
 
 use serde_json::{json, Map};
 
@@ -7,7 +7,7 @@ use crate::clock::Millis;
 use crate::ecs::create::RunInstances;
 use crate::ecs::ids::new_id;
 use crate::ecs::model::{
-    ChargeType, Disk, DiskType, EcsTime, Instance, OperationLocks, Status, Step, StoppedMode, Tags,
+    ChargeType, EcsTime, Instance, OperationLocks, Status, Step, StoppedMode, Tags,
 };
 use crate::ecs::security_groups::RunNetwork;
 use crate::ecs::stop::economical_mode_possible;
@@ -154,15 +154,7 @@ impl RunInstances {
             tags: Tags {
                 tag: self.tags.clone(),
             },
-            mock_disks: vec![Disk {
-                disk_id: new_id(ctx.random, "d", region),
-                disk_type: DiskType::System,
-                status: "In_use".into(),
-                expired_time: None,
-                encrypted: false,
-                kms_key_id: None,
-                mock_data_lost: false,
-            }],
+            mock_disks: self.disks.build(ctx, region),
             mock_stuck: false,
             mock_transitions: Vec::new(),
             extra: Stored::from_fields(extra),

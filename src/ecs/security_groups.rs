@@ -485,7 +485,7 @@ impl DeleteSecurityGroup {
         let region = g.region_id.clone();
         let members = w.group_members(account, &region, &[self.id.as_str()]);
         if members.get(&self.id).copied().unwrap_or(0) > 0 {
-            return Err(ApiError::new(Code::SgDependencyViolation));
+            return Err(ApiError::new(Code::DependencyViolation));
         }
         let referenced = w
             .security_groups_in(account, &region)
@@ -494,7 +494,7 @@ impl DeleteSecurityGroup {
             .any(|o| o.permissions.iter().any(|r| r.refers_to(&self.id)));
         if referenced {
             return Err(ApiError::with_message(
-                Code::SgDependencyViolation,
+                Code::DependencyViolation,
                 "The specified security group has been authorized in another one.",
             ));
         }

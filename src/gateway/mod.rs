@@ -266,7 +266,8 @@ async fn process(
             return Err(err);
         }
     }
-    let mut request = Request::parse(action, params)?;
+    let mut request =
+        Request::parse(action, params).map_err(|e| WireError::of_action(action, e))?;
     if denied {
         request.show_nothing();
     }
@@ -287,7 +288,7 @@ async fn process(
         ApiError::new(Code::InternalError)
     })?;
     // Large answers (instance objects) are rendered by the caller, outside the lock.
-    Ok((action, answer?))
+    Ok((action, answer.map_err(|e| WireError::of_action(action, e))?))
 }
 
 /// Who signed the request, as far as it says: the access key id and the signature

@@ -7,6 +7,7 @@
 //! status (a rule may give any code any status), so they are built as a [`WireError`]
 //! directly.
 
+use crate::ecs::action::Action;
 use crate::error::{ApiError, Code, Kind};
 
 /// An error ready for the wire: the error and the HTTP status it is answered with.
@@ -29,6 +30,33 @@ impl From<ApiError> for WireError {
             Kind::Other => 500,
         };
         WireError { error, status }
+    }
+}
+
+impl WireError {
+    /// `error` as `action` answers it: the code's status, unless the action's own
+    /// documentation gives that code another one ([`action_status`]).
+    pub fn of_action(action: Action, error: ApiError) -> Self {
+        let mut wire = WireError::from(error);
+        if let Kind::Code(code) = wire.error.kind {
+            if let Some(status) = action_status(action, code) {
+                wire.status = status;
+            }
+        }
+        wire
+    }
+}
+
+/// The codes a few actions answer with another status than the rest of the API (each
+/// from that action's error table).
+fn action_status(action: Action, code: Code) -> Option<u16> {
+    match (action, code) {
+        (Action::AttachDisk, Code::IncorrectInstanceStatus) => Some(400),
+        (Action::AttachKeyPair | Action::DetachKeyPair, Code::InvalidKeyPairNameNotFound) => {
+            Some(400)
+        }
+        (Action::DescribeDisks, Code::InvalidStatusValueNotSupported) => Some(400),
+        _ => None,
     }
 }
 
@@ -213,7 +241,7 @@ pub fn code_status(code: Code) -> u16 {
         Code::InstanceSecurityGroupLimitExceeded => 400,
         Code::SecurityGroupInstanceLimitExceeded => 403,
         Code::InvalidInstanceIdMismatch => 400,
-        Code::SgDependencyViolation => 403,
+        Code::DependencyViolation => 403,
         Code::InValidParameterNextToken => 400,
         Code::InvalidParameterSecurityGroupType => 400,
         Code::InvalidParameterAttributeNotSupported => 400,
@@ -226,6 +254,36 @@ pub fn code_status(code: Code) -> u16 {
         Code::SecurityGroupIdRepeated => 400,
         Code::JoinedGroupLimitExceed => 400,
         Code::InvalidSecurityGroupVpcMismatch => 400,
+        // Disks.
+        Code::InvalidDiskIdNotFound => 404,
+        Code::IncorrectDiskStatus => 403,
+        Code::IncorrectDiskStatusInitializing => 403,
+        Code::ResourcesNotInSameZone => 403,
+        Code::InvalidDiskAlreadyDetached => 404,
+        Code::DiskNotPortable => 403,
+        Code::DiskTypeViolation => 403,
+        Code::DiskDetachingFromThisEcs => 403,
+        Code::DiskStillAttached => 403,
+        Code::InstanceDiskLimitExceeded => 403,
+        Code::InvalidDeviceInUse => 403,
+        Code::InvalidDeviceMalformed => 400,
+        Code::InvalidSizeValueNotSupported => 400,
+        Code::InvalidDataDiskSizeValueNotSupported => 403,
+        Code::InvalidDiskCategoryValueNotSupported => 400,
+        Code::InvalidDataDiskCategoryValueNotSupported => 403,
+        Code::InvalidDiskNameMalformed => 400,
+        Code::InvalidPerformanceLevelMalformed => 400,
+        Code::PerformanceLevelNotMatch => 403,
+        Code::InvalidDiskSizeTooSmall => 403,
+        Code::InvalidDiskSize => 403,
+        Code::InvalidDiskSizeTooLarge => 403,
+        Code::InvalidParamType => 400,
+        Code::InvalidInstanceStatusNotRunning => 403,
+        Code::ZoneIdAndInstanceIdConflict => 403,
+        Code::InvalidParameterDiskIds => 400,
+        Code::InvalidDiskIdsMalformed => 403,
+        Code::InvalidDiskTypeValueNotSupported => 400,
+        Code::InvalidCategoryValueNotSupported => 400,
     }
 }
 

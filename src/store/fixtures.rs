@@ -109,6 +109,7 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
         vpcs: doc.vpcs,
         vswitches: doc.vswitches,
         security_groups: doc.security_groups,
+        disks: doc.disks,
     })
 }
 
@@ -134,6 +135,8 @@ struct Doc<'a> {
     vswitches: Vec<crate::ecs::network::VSwitch>,
     #[serde(default)]
     security_groups: Vec<crate::ecs::network::SecurityGroup>,
+    #[serde(default)]
+    disks: Vec<crate::ecs::model::Disk>,
 }
 
 /// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
@@ -210,6 +213,12 @@ pub fn complete(f: &mut Fixture) {
     if let Some(first) = f.accounts.first().map(|a| a.account_id.clone()) {
         for inst in f.instances.iter_mut().filter(|i| i.account_id.is_empty()) {
             Arc::make_mut(inst).account_id = first.as_str().into();
+        }
+        for d in &mut f.disks {
+            let x = d.details_mut();
+            if x.account_id.is_none() {
+                x.account_id = Some(first.clone());
+            }
         }
     }
     // What loading would otherwise change in each world built from the document (the
@@ -438,6 +447,46 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
         }
         if inst.spot_price_limit < 0.0 {
             return Err(err(source, entry, "SpotPriceLimit must not be negative"));
+        }
+    }
+    validate_disks(source, f)
+}
+
+/// Standalone disks (`Disks`): unique ids, an account, a region and a zone of it.
+fn validate_disks(source: &str, f: &Fixture) -> Result<(), FixtureError> {
+    let mut ids = HashSet::new();
+    for (i, d) in f.disks.iter().enumerate() {
+        let entry = format!("Disks[{i}] ({})", d.disk_id);
+        if d.disk_id.is_empty() || !ids.insert(d.disk_id.as_str()) {
+            return Err(err(source, entry, "DiskId is empty or duplicated"));
+        }
+        if d.disk_type == DiskType::Local {
+            return Err(err(source, entry, "a local disk cannot be standalone"));
+        }
+        let x = d.details();
+        let account = x.and_then(|x| x.account_id.as_deref()).unwrap_or_default();
+        if !f.accounts.iter().any(|a| a.account_id == account) {
+            return Err(err(
+                source,
+                entry,
+                format!("AccountId {account:?} is not an account"),
+            ));
+        }
+        let region = x.and_then(|x| x.region_id.as_deref()).unwrap_or_default();
+        let zone = x.and_then(|x| x.zone_id.as_deref()).unwrap_or_default();
+        let Some(r) = f.regions.iter().find(|r| r.region_id == region) else {
+            return Err(err(
+                source,
+                entry,
+                format!("RegionId {region:?} is not a region"),
+            ));
+        };
+        if r.zone(zone).is_none() {
+            return Err(err(
+                source,
+                entry,
+                format!("ZoneId {zone:?} is not a zone of region {region}"),
+            ));
         }
     }
     Ok(())

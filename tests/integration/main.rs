@@ -15,6 +15,7 @@ mod conformance;
 mod control;
 mod describe;
 mod determinism;
+mod disks;
 mod faults;
 mod golden;
 mod journal;

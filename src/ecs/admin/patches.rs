@@ -1,5 +1,6 @@
 //! Patches in fixture field names: an instance (any stored field), an account
-//! (balance, KMS, quotas, key status), a zone (stock, spot prices).
+//! (balance, KMS, quotas, key status), a zone (stock, spot prices), a disk (any disk
+//! field: `Status`, `ExpiredTime`, `Size`, …).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -10,7 +11,8 @@ use super::{refuse, Refusal};
 use crate::clock::Millis;
 use crate::ecs::catalog::{Account, KeyStatus, Quota, Zone};
 use crate::ecs::lifecycle::normalize_loaded;
-use crate::ecs::model::{DiskType, Instance};
+use crate::ecs::model::{Disk, DiskType, Instance};
+use crate::ecs::world::DiskHome;
 use crate::ecs::world::World;
 use crate::timing::Timing;
 
@@ -143,6 +145,67 @@ impl World {
             return refuse("SpotPriceLimit: must not be negative");
         }
         Ok(())
+    }
+
+    /// Patch a disk, attached or standalone, with fixture disk fields (`null` removes
+    /// one). Its id and type cannot change; an attached disk's account, region and zone
+    /// are its instance's. Returns the disk as the state dump shows it.
+    pub fn patch_disk(&mut self, id: &str, patch: &Map<String, Value>) -> Result<Disk, Refusal> {
+        let Some(home) = self.disk_home(id) else {
+            return refuse(format!("DiskId: {id} is not a disk"));
+        };
+        let current = match &home {
+            DiskHome::Standalone => self.standalone_disks().find(|d| d.disk_id == id),
+            DiskHome::Attached(i) => self
+                .instance(i)
+                .and_then(|i| i.mock_disks.iter().find(|d| d.disk_id == id)),
+        };
+        let Some(current) = current.cloned() else {
+            return refuse(format!("DiskId: {id} is not a disk"));
+        };
+        let Ok(Value::Object(mut doc)) = serde_json::to_value(&current) else {
+            return refuse("DiskId: the disk cannot be written as JSON");
+        };
+        for (k, v) in patch {
+            if k == "DiskId" && v.as_str() != Some(id) {
+                return refuse("DiskId: a disk's id cannot change");
+            }
+            if k == "Type" && doc.get("Type") != Some(v) {
+                return refuse("Type: a disk's type cannot change");
+            }
+            let placement = ["AccountId", "RegionId", "ZoneId"].contains(&k.as_str());
+            if placement && matches!(home, DiskHome::Attached(_)) {
+                return refuse(format!("{k}: an attached disk's is its instance's"));
+            }
+            if v.is_null() {
+                doc.remove(k);
+            } else {
+                doc.insert(k.clone(), v.clone());
+            }
+        }
+        let disk: Disk =
+            serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
+                match e.path().to_string().as_str() {
+                    "." => Refusal(e.inner().to_string()),
+                    path => Refusal(format!("{path}: {}", e.inner())),
+                }
+            })?;
+        if home == DiskHome::Standalone {
+            let x = disk.details();
+            let account = x.and_then(|x| x.account_id.as_deref()).unwrap_or_default();
+            let region = x.and_then(|x| x.region_id.as_deref()).unwrap_or_default();
+            let zone = x.and_then(|x| x.zone_id.as_deref()).unwrap_or_default();
+            if self.account(account).is_none() {
+                return refuse(format!("AccountId: {account} is not an account"));
+            }
+            if self.zone(region, zone).is_none() {
+                return refuse(format!("ZoneId: {zone} is not a zone of region {region}"));
+            }
+        }
+        if let Some(slot) = self.disk_mut(id) {
+            *slot = disk.clone();
+        }
+        Ok(disk)
     }
 
     /// Patch an account: balance, KMS, quotas, key statuses. Returns the account.

@@ -87,6 +87,7 @@ impl World {
         for inst in &ids {
             self.remove_instance(inst);
         }
+        self.drop_account_disks(id);
         self.accounts.remove(id);
         self.throwaway.remove(id);
         self.unindex_keys(id);

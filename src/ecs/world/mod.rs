@@ -23,9 +23,11 @@
 //! | `images` | the image store (fixture or built-in public images, implicit custom images) |
 //! | `network` | VPCs, vSwitches (fixture, implied, defaults), private addresses |
 //! | `security_groups` | security groups by account, members counted from instances |
+//! | `disks` | standalone disks, the disk id → instance index, disks of released instances |
 
 mod accounts;
 mod attributes;
+mod disks;
 mod images;
 mod key_pairs;
 pub(crate) mod network;
@@ -46,6 +48,7 @@ use crate::ecs::render_cache::{self, Slot};
 use crate::ecs::sym::Sym;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::random::Random;
+pub use disks::DiskHome;
 use replay::Dirty;
 
 /// Who is calling: the account (and RAM user) behind a verified access key.
@@ -109,6 +112,10 @@ pub struct World {
     releasing: BTreeSet<String>,
     /// Next insertion sequence number.
     next_seq: u64,
+    /// Standalone disks (not attached to an instance) by id.
+    disks: BTreeMap<String, crate::ecs::model::Disk>,
+    /// Disk id → instance, for attached disks with details (see `disks`).
+    disk_homes: FastMap<String, Sym>,
     /// Idempotency: (account, action, ClientToken) → (parameter fingerprint, response).
     client_tokens: HashMap<TokenKey, (String, serde_json::Value)>,
     /// Accounts created through `POST /_mock/accounts` (dropped by a reset unless
@@ -167,6 +174,9 @@ impl World {
         w.set_key_pairs(fixture.key_pairs);
         w.load_network(fixture.vpcs, fixture.vswitches, &first);
         w.load_security_groups(fixture.security_groups, &first, now);
+        for disk in fixture.disks {
+            w.disks.insert(disk.disk_id.clone(), disk);
+        }
         w
     }
 
@@ -193,6 +203,7 @@ impl World {
             vpcs,
             vswitches,
             security_groups: self.security_group_entries(),
+            disks: self.disks.values().cloned().collect(),
         }
     }
 
@@ -271,6 +282,7 @@ impl World {
             self.add_usage(&Placement::of(&inst), 1);
         }
         self.track_release(&inst.instance_id, inst.is_releasing());
+        self.index_disks(&inst);
         self.instances.insert(inst.instance_id.clone(), inst);
     }
 
@@ -307,9 +319,16 @@ impl World {
         }
     }
 
-    /// Remove an instance for good, giving back stock and quota if it held them.
+    /// Remove an instance for good, giving back stock and quota if it held them. Its
+    /// disks go with it unless `DeleteWithInstance` is false (those stay, `Available`).
     pub fn remove_instance(&mut self, id: &str) -> Option<Arc<Instance>> {
+        self.remove_instance_at(id, None)
+    }
+
+    /// [`World::remove_instance`] at `now` (the kept disks' `DetachedTime`).
+    pub fn remove_instance_at(&mut self, id: &str, now: Option<Millis>) -> Option<Arc<Instance>> {
         let inst = self.instances.remove(id)?;
+        self.release_disks(&inst, now);
         self.rendered.remove(id);
         self.mark_instance(id);
         self.track_release(id, false);
@@ -372,7 +391,7 @@ impl World {
         if inst.mock_transitions.first().is_some_and(|p| p.at <= now) {
             self.rendered.remove(id);
             if Arc::make_mut(inst).settle(now) {
-                self.remove_instance(id);
+                self.remove_instance_at(id, Some(now));
                 return None;
             }
         }

@@ -17,6 +17,7 @@ pub(crate) struct Dirty {
     instances: BTreeSet<String>,
     zones: BTreeSet<String>,
     accounts: BTreeSet<String>,
+    disks: BTreeSet<String>,
     tokens: Vec<TokenKey>,
     /// Some key pair changed (all of them are recorded).
     key_pairs: bool,
@@ -29,6 +30,7 @@ impl Dirty {
         self.instances.is_empty()
             && self.zones.is_empty()
             && self.accounts.is_empty()
+            && self.disks.is_empty()
             && self.tokens.is_empty()
             && !self.key_pairs
             && self.images.is_empty()
@@ -80,6 +82,12 @@ impl World {
         }
     }
 
+    pub(super) fn mark_disk(&mut self, id: &str) {
+        if let Some(d) = &mut self.dirty {
+            d.disks.insert(id.to_string());
+        }
+    }
+
     pub(super) fn mark_token(&mut self, key: &TokenKey) {
         if let Some(d) = &mut self.dirty {
             d.tokens.push(key.clone());
@@ -126,6 +134,12 @@ impl World {
         for id in d.images {
             if let Some(img) = self.images.get(&id) {
                 c.images.push(img.clone());
+            }
+        }
+        for id in d.disks {
+            match self.disks.get(&id) {
+                Some(disk) => c.disks.push(disk.clone()),
+                None => c.removed_disks.push(id),
             }
         }
         for key in d.tokens {
@@ -187,6 +201,7 @@ impl World {
                 vpcs: self.network_entries().0,
                 vswitches: self.network_entries().1,
                 security_groups: self.security_group_entries(),
+                disks: self.disks.values().cloned().collect(),
             },
             instances,
             next_seq: self.next_seq,
@@ -211,6 +226,9 @@ impl World {
         w.load_images(image.state.images);
         w.restore_network(image.state.vpcs, image.state.vswitches);
         w.restore_security_groups(image.state.security_groups);
+        for d in image.state.disks {
+            w.disks.insert(d.disk_id.clone(), d);
+        }
         for p in image.instances {
             w.put_raw(p.seq, p.instance);
         }
@@ -233,6 +251,12 @@ impl World {
         }
         for id in c.removed_instances {
             self.drop_raw(&id);
+        }
+        for d in c.disks {
+            self.disks.insert(d.disk_id.clone(), d);
+        }
+        for id in c.removed_disks {
+            self.disks.remove(&id);
         }
         for pz in c.zones {
             if let Some(r) = self.regions.get_mut(&pz.region_id) {
@@ -304,6 +328,7 @@ impl World {
         let id = inst.instance_id.clone();
         self.listing_of(&inst).insert(seq, id.clone());
         self.track_release(&id, inst.is_releasing());
+        self.index_disks(&inst);
         self.next_seq = self.next_seq.max(seq + 1);
         self.instances.insert(id, Arc::new(inst));
     }
@@ -314,6 +339,7 @@ impl World {
         self.rendered.remove(id);
         self.track_release(id, false);
         self.unlist(&old);
+        self.unindex_disks(&old);
         Some(old)
     }
 }

@@ -25,8 +25,10 @@ impl World {
                 self.instance_mut(id).map(|i| &mut i.tags)
             }
             ResourceKind::KeyPair => self.key_pair_mut(account, region, id).map(|k| &mut k.tags),
-            // wired when disks land
-            ResourceKind::Disk => None,
+            ResourceKind::Disk => {
+                self.owned_disk(account, Some(region), id)?;
+                self.disk_tags_mut(id)
+            }
             ResourceKind::Image => {
                 self.image_by_id(id)
                     .filter(|img| owns_image(img, account, region))?;
@@ -61,8 +63,10 @@ impl World {
                     k.key_pair_name == id || (!k.key_pair_id.is_empty() && k.key_pair_id == id)
                 })
                 .map(|k| &k.tags),
-            // wired when disks land
-            ResourceKind::Disk => None,
+            ResourceKind::Disk => {
+                self.owned_disk(account, Some(region), id)?;
+                self.disk_tags(id)
+            }
             ResourceKind::Image => self
                 .image_by_id(id)
                 .filter(|img| owns_image(img, account, region))
@@ -93,8 +97,25 @@ impl World {
                 .filter(|k| !k.tags.tag.is_empty())
                 .map(|k| (k.key_pair_name.clone(), &k.tags))
                 .collect(),
-            // wired when disks land
-            ResourceKind::Disk => Vec::new(),
+            ResourceKind::Disk => {
+                let standalone = self.standalone_disks().filter(|d| {
+                    d.details().is_some_and(|x| {
+                        x.account_id.as_deref() == Some(account)
+                            && x.region_id.as_deref() == Some(region)
+                    })
+                });
+                let attached = self
+                    .listing(account, region)
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                    .filter_map(|id| self.instance(id))
+                    .flat_map(|i| i.mock_disks.iter());
+                standalone
+                    .chain(attached)
+                    .filter_map(|d| Some((d.disk_id.clone(), &d.details()?.tags)))
+                    .filter(|(_, tags)| !tags.tag.is_empty())
+                    .collect()
+            }
             ResourceKind::Image => self
                 .images()
                 .filter(|img| owns_image(img, account, region) && !img.tags.tag.is_empty())
