@@ -473,9 +473,10 @@ async fn attach_refusals() {
         403,
         "ResourcesNotInSameZone",
     );
+    // AttachDisk's own error table gives this code 400 (403 elsewhere).
     refused(
         &attach(STARTING, id.clone()).await,
-        403,
+        400,
         "IncorrectInstanceStatus",
     );
     refused(

@@ -428,7 +428,8 @@ async fn attach_and_delete_refusals() {
         &[("KeyPairName", "nope"), ("InstanceIds", &one)],
     )
     .await
-    .err(404, "InvalidKeyPairName.NotFound", None);
+    // AttachKeyPair's error table gives this code 400 (RunInstances: 404).
+    .err(400, "InvalidKeyPairName.NotFound", None);
     for bad in ["i-1", "[]", "[1]", r#"{"a":1}"#] {
         srv.call(
             "AttachKeyPair",

@@ -18,6 +18,7 @@ mod determinism;
 mod disks;
 mod faults;
 mod golden;
+mod iac_flow;
 mod journal;
 mod key_pairs;
 mod lenient;
