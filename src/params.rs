@@ -189,12 +189,24 @@ impl Params {
     /// `Tag.N.Key` / `Tag.N.Value` (also the legacy lower-case `key`/`value`), N = 1–20.
     /// A value without a key is `InvalidTag.Mismatch`; more than 20 is `InvalidTagCount`.
     pub fn tags(&self) -> ApiResult<Vec<(String, Option<String>)>> {
+        let by_n = self.tag_slots();
+        if by_n.len() > 20 || by_n.keys().any(|&n| n == 0 || n > 20) {
+            return Err(ApiError::new(Code::InvalidTagCount));
+        }
+        by_n.into_values()
+            .map(|(k, v)| match k {
+                Some(k) if !k.is_empty() => Ok((k, v)),
+                _ => Err(ApiError::new(Code::InvalidTagMismatch)),
+            })
+            .collect()
+    }
+
+    /// `Tag.N.Key` / `Tag.N.Value` (and the legacy lower-case `key` / `value`) by N, as
+    /// sent: no limits checked (see [`Params::tags`]).
+    pub fn tag_slots(&self) -> BTreeMap<u32, (Option<String>, Option<String>)> {
         let mut by_n: BTreeMap<u32, (Option<String>, Option<String>)> = BTreeMap::new();
         for (k, v) in &self.pairs {
-            let Some(rest) = k.strip_prefix("Tag.") else {
-                continue;
-            };
-            let Some((n, field)) = rest.split_once('.') else {
+            let Some((n, field)) = k.strip_prefix("Tag.").and_then(|r| r.split_once('.')) else {
                 continue;
             };
             let Ok(n) = n.parse::<u32>() else { continue };
@@ -205,15 +217,7 @@ impl Params {
                 _ => {}
             }
         }
-        if by_n.len() > 20 || by_n.keys().any(|&n| n == 0 || n > 20) {
-            return Err(ApiError::new(Code::InvalidTagCount));
-        }
-        by_n.into_values()
-            .map(|(k, v)| match k {
-                Some(k) if !k.is_empty() => Ok((k, v)),
-                _ => Err(ApiError::new(Code::InvalidTagMismatch)),
-            })
-            .collect()
+        by_n
     }
 
     /// Absent, or one of `allowed` (exact case); otherwise the given error. For values

@@ -37,14 +37,16 @@ fn starts_with_url(s: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// InstanceName: 2–128 characters, starting with a letter (any script), not a URL.
-pub fn valid_instance_name(name: &str) -> bool {
+/// A resource name (InstanceName, DiskName, SecurityGroupName): 2–128 characters,
+/// starting with a letter (any script), not a URL.
+pub fn valid_name(name: &str) -> bool {
     (2..=128).contains(&name.chars().count())
         && name.chars().next().is_some_and(char::is_alphabetic)
         && !starts_with_url(name)
 }
 
-/// Description: 2–256 characters, not a URL.
+/// A Description (of an instance, a disk, a security group): 2–256 characters, not a
+/// URL.
 pub fn valid_description(text: &str) -> bool {
     (2..=256).contains(&text.chars().count()) && !starts_with_url(text)
 }
@@ -167,7 +169,7 @@ impl ModifyInstanceAttribute {
     pub fn parse(p: &Params) -> ApiResult<Self> {
         let instance_id = p.required("InstanceId")?.to_string();
         let name = p.non_empty("InstanceName").map(str::to_string);
-        if name.as_deref().is_some_and(|n| !valid_instance_name(n)) {
+        if name.as_deref().is_some_and(|n| !valid_name(n)) {
             return Err(ApiError::new(Code::InvalidInstanceNameMalformed));
         }
         let description = p.non_empty("Description").map(str::to_string);
@@ -297,12 +299,12 @@ mod tests {
 
     #[test]
     fn names_and_descriptions() {
-        assert!(valid_instance_name("web-01"));
-        assert!(valid_instance_name("中文名字"));
-        assert!(!valid_instance_name("w"));
-        assert!(!valid_instance_name("1web"));
-        assert!(!valid_instance_name("http://x"));
-        assert!(!valid_instance_name(&"a".repeat(129)));
+        assert!(valid_name("web-01"));
+        assert!(valid_name("中文名字"));
+        assert!(!valid_name("w"));
+        assert!(!valid_name("1web"));
+        assert!(!valid_name("http://x"));
+        assert!(!valid_name(&"a".repeat(129)));
         assert!(valid_description("ok"));
         assert!(!valid_description("x"));
         assert!(!valid_description("https://example.com"));

@@ -31,6 +31,29 @@ pub enum Paging {
     },
 }
 
+impl Paging {
+    /// `NextToken` / `MaxResults` (10 to `max_results`, default 10) when either is sent,
+    /// else `PageNumber` / `PageSize` (1–100, default 10). A token ecs-mock did not
+    /// issue is `InvalidNextToken`.
+    pub fn parse(p: &Params, max_results: i64) -> ApiResult<Paging> {
+        let token = p.non_empty("NextToken");
+        if token.is_none() && p.non_empty("MaxResults").is_none() {
+            return Ok(Paging::Pages {
+                number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
+                size: p.int_in("PageSize", 1, 100)?.unwrap_or(10) as u64,
+            });
+        }
+        let from = match token {
+            None => None,
+            Some(t) => Some(
+                u64::from_str_radix(t, 16).map_err(|_| ApiError::new(Code::InvalidNextToken))?,
+            ),
+        };
+        let max = p.int("MaxResults")?.unwrap_or(10).clamp(10, max_results) as u64;
+        Ok(Paging::Token { from, max })
+    }
+}
+
 /// A parsed DescribeInstances request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DescribeInstances {
@@ -46,23 +69,7 @@ impl DescribeInstances {
     /// Parse the parameters.
     pub fn parse(p: &Params) -> ApiResult<Self> {
         p.required("RegionId")?;
-        let token = p.non_empty("NextToken");
-        let paging = if token.is_some() || p.non_empty("MaxResults").is_some() {
-            let from = match token {
-                None => None,
-                Some(t) => Some(
-                    u64::from_str_radix(t, 16)
-                        .map_err(|_| ApiError::new(Code::InvalidNextToken))?,
-                ),
-            };
-            let max = p.int("MaxResults")?.unwrap_or(10).clamp(10, 100) as u64;
-            Paging::Token { from, max }
-        } else {
-            Paging::Pages {
-                number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-                size: p.int_in("PageSize", 1, 100)?.unwrap_or(10) as u64,
-            }
-        };
+        let paging = Paging::parse(p, 100)?;
         Ok(DescribeInstances {
             filters: Filters::parse(p)?,
             paging,

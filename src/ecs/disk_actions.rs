@@ -13,6 +13,7 @@
 
 use serde_json::json;
 
+use crate::ecs::attributes::{valid_description, valid_name};
 use crate::ecs::disk_model::{
     data_size_range, essd_min_size, system_size_range, CATEGORIES, PERFORMANCE_LEVELS,
 };
@@ -27,21 +28,6 @@ use crate::params::Params;
 
 /// Most disks an instance holds (its system disk and 16 data disks).
 pub const MAX_DISKS: usize = 17;
-
-/// `DiskName`: 2–128 characters, starting with a letter, not with `http(s)://`.
-fn valid_name(name: &str) -> bool {
-    let n = name.chars().count();
-    (2..=128).contains(&n)
-        && name.chars().next().is_some_and(char::is_alphabetic)
-        && !name.starts_with("http://")
-        && !name.starts_with("https://")
-}
-
-/// `Description`: 2–256 characters, not starting with `http(s)://`.
-fn valid_description(text: &str) -> bool {
-    let n = text.chars().count();
-    (2..=256).contains(&n) && !text.starts_with("http://") && !text.starts_with("https://")
-}
 
 /// Name and description parameters, checked.
 pub(crate) fn name_and_description(

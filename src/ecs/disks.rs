@@ -296,23 +296,7 @@ impl DescribeDisks {
                 ))
             }
         };
-        let token = p.non_empty("NextToken");
-        let paging = if token.is_some() || p.non_empty("MaxResults").is_some() {
-            let from = match token {
-                None => None,
-                Some(t) => Some(
-                    u64::from_str_radix(t, 16)
-                        .map_err(|_| ApiError::new(Code::InvalidNextToken))?,
-                ),
-            };
-            let max = p.int("MaxResults")?.unwrap_or(10).clamp(10, 500) as u64;
-            Paging::Token { from, max }
-        } else {
-            Paging::Pages {
-                number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-                size: p.int_in("PageSize", 1, 100)?.unwrap_or(10) as u64,
-            }
-        };
+        let paging = Paging::parse(p, 500)?;
         Ok(DescribeDisks {
             zone: p.non_empty("ZoneId").map(str::to_string),
             ids: disk_ids(p)?,

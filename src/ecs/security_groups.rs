@@ -10,6 +10,7 @@
 use serde_json::{json, Value};
 
 use crate::clock::format_ecs_seconds;
+use crate::ecs::attributes::{valid_description, valid_name};
 use crate::ecs::lifecycle::{check_security_lock, incorrect_status};
 use crate::ecs::model::{Status, Tag, Tags};
 use crate::ecs::network::SecurityGroup;
@@ -33,21 +34,6 @@ pub(crate) fn owned_group<'w>(
         Some(g) if ctx.region.is_none_or(|r| r == g.region_id) => Ok(g),
         _ => Err(ApiError::new(code)),
     }
-}
-
-/// A name: 2–128 characters, starting with a letter, not with `http://` / `https://`.
-fn valid_name(s: &str) -> bool {
-    let len = s.chars().count();
-    (2..=128).contains(&len)
-        && s.chars().next().is_some_and(char::is_alphabetic)
-        && !s.starts_with("http://")
-        && !s.starts_with("https://")
-}
-
-/// A description: 2–256 characters, not starting with `http://` / `https://`.
-fn valid_description(s: &str) -> bool {
-    let len = s.chars().count();
-    (2..=256).contains(&len) && !s.starts_with("http://") && !s.starts_with("https://")
 }
 
 fn name_param(p: &Params) -> ApiResult<Option<String>> {

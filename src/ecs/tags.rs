@@ -108,24 +108,6 @@ impl ResourceKind {
     }
 }
 
-/// `Tag.N.Key` / `Tag.N.Value` (and the legacy lower-case `key` / `value`) by N.
-fn indexed_tags(p: &Params) -> BTreeMap<u32, (Option<String>, Option<String>)> {
-    let mut by_n: BTreeMap<u32, (Option<String>, Option<String>)> = BTreeMap::new();
-    for (k, v) in p.pairs() {
-        let Some((n, field)) = k.strip_prefix("Tag.").and_then(|r| r.split_once('.')) else {
-            continue;
-        };
-        let Ok(n) = n.parse::<u32>() else { continue };
-        let slot = by_n.entry(n).or_default();
-        match field {
-            "Key" | "key" => slot.0 = Some(v.clone()),
-            "Value" | "value" => slot.1 = Some(v.clone()),
-            _ => {}
-        }
-    }
-    by_n
-}
-
 fn has_url(s: &str) -> bool {
     s.contains("http://") || s.contains("https://")
 }
@@ -155,7 +137,7 @@ pub fn check_value(value: &str) -> ApiResult<()> {
 /// The tags to set, from `Tag.N.Key` / `Tag.N.Value` (a missing value is `""`): at most
 /// 20, keys and values valid, no key twice.
 pub fn new_tags(p: &Params) -> ApiResult<Vec<Tag>> {
-    let by_n = indexed_tags(p);
+    let by_n = p.tag_slots();
     if by_n.len() > MAX_TAGS {
         return Err(ApiError::new(Code::NumberExceedTags));
     }
@@ -349,7 +331,7 @@ impl TagFilter {
 
 /// `Tag.N.Key`/`Tag.N.Value` as filters (a key alone matches any value), at most 20.
 fn tag_filters(p: &Params) -> ApiResult<Vec<TagFilter>> {
-    let by_n = indexed_tags(p);
+    let by_n = p.tag_slots();
     if by_n.len() > MAX_TAGS {
         return Err(ApiError::new(Code::NumberExceedTags));
     }

@@ -8,17 +8,13 @@
 // The server binary comes from $ECS_MOCK_BIN, default <repo>/target/release/ecs-mock.
 // Run: cd tests/sdk/node && npm ci && node --test
 
-const { test, describe, before, after, beforeEach } = require('node:test');
+const { test, describe } = require('node:test');
+const { useServer } = require('./server');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
-const fs = require('node:fs');
-const path = require('node:path');
 
 const Ecs = require('@alicloud/ecs20140526');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
 
-const BIN = process.env.ECS_MOCK_BIN ||
-  path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'ecs-mock');
 const AK = 'test';
 const SK = 'test';
 const REGION = 'cn-hangzhou';
@@ -37,75 +33,8 @@ const MSG_SIG_PREFIX = 'Specified signature is not matched with our calculation.
 const TEST_TIMEOUT = 30_000;
 const POLL_TIMEOUT = 10_000;
 
-let server; // child process
-let hostPort; // "127.0.0.1:PORT"
-let serverLog = '';
-
-// ---------------------------------------------------------------------------------------------
-// server lifecycle
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    if (!fs.existsSync(BIN)) {
-      reject(new Error(`ecs-mock binary not found at ${BIN} (build it with cargo build --release or set ECS_MOCK_BIN)`));
-      return;
-    }
-    const child = spawn(BIN, ['--listen', '127.0.0.1:0', '--timing', 'fast'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`ecs-mock did not report its address within 15 s; stderr:\n${serverLog}`));
-    }, 15_000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      serverLog += chunk;
-      if (serverLog.length > 200_000) serverLog = serverLog.slice(-100_000);
-      const m = /listening on (\S+:\d+)/.exec(serverLog);
-      if (m && !hostPort) {
-        hostPort = m[1];
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code, signal) => {
-      if (!hostPort) {
-        clearTimeout(timer);
-        reject(new Error(`ecs-mock exited early (code ${code}, signal ${signal}); stderr:\n${serverLog}`));
-      }
-    });
-  });
-}
-
-function stopServer(child) {
-  return new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => { clearTimeout(hard); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
-
-async function control(method, p) {
-  const res = await fetch(`http://${hostPort}${p}`, { method, signal: AbortSignal.timeout(5_000) });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${p} -> HTTP ${res.status}: ${text}`);
-  return text;
-}
-
-before(async () => {
-  server = await startServer();
-  await control('GET', '/_mock/health');
-});
-
-after(async () => {
-  await stopServer(server);
-});
-
-beforeEach(async () => {
-  await control('POST', '/_mock/reset');
-});
+// One server for this file (server.js), reset before each test.
+const srv = useServer();
 
 // ---------------------------------------------------------------------------------------------
 // clients and helpers
@@ -204,11 +133,11 @@ async function ecsMockAccount(t, base = 'http://127.0.0.1:8080', settings = {}) 
 // README:node-account:end
 
 function ecsClient(extra = {}) {
-  return ecsMockClient(hostPort, { accessKeyId: AK, accessKeySecret: SK, regionId: REGION, ...extra });
+  return ecsMockClient(srv.hostPort, { accessKeyId: AK, accessKeySecret: SK, regionId: REGION, ...extra });
 }
 
 function popClient(extra = {}) {
-  return popCoreClient(hostPort, { accessKeyId: AK, accessKeySecret: SK, ...extra });
+  return popCoreClient(srv.hostPort, { accessKeyId: AK, accessKeySecret: SK, ...extra });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -384,7 +313,7 @@ describe('@alicloud/pop-core RPCClient (V1 HMAC-SHA1)', { timeout: TEST_TIMEOUT 
       { RegionId: REGION, InstanceId: RUNNING }, { timeout: 5_000 }));
     assert.equal(err.code, 'IncorrectInstanceStatus', `${err.name}: ${err.message}`);
     assert.equal(err.name, 'IncorrectInstanceStatusError');
-    assert.ok(err.message.startsWith(`${MSG_RUNNING}, URL: http://${hostPort}/?`), err.message);
+    assert.ok(err.message.startsWith(`${MSG_RUNNING}, URL: http://${srv.hostPort}/?`), err.message);
     assert.equal(err.data.Code, 'IncorrectInstanceStatus');
     assert.equal(err.data.Message, MSG_RUNNING);
     assert.match(err.data.RequestId, UUID_UPPER);
@@ -490,7 +419,7 @@ describe('test controls (ecsMockAccount)', { timeout: TEST_TIMEOUT }, () => {
   }))).body.instanceIdSets.instanceIdSet;
 
   test('each test its own account: it sees only its own instances', async (t) => {
-    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    const acc = await ecsMockAccount(t, `http://${srv.hostPort}`);
     const client = asAccount(acc);
     const ids = await run(client, 2);
     const listed = await describeInstances(client, ids);
@@ -501,7 +430,7 @@ describe('test controls (ecsMockAccount)', { timeout: TEST_TIMEOUT }, () => {
   });
 
   test('a Throttling fault surfaces as the SDK\'s ThrottlingError, once', async (t) => {
-    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    const acc = await ecsMockAccount(t, `http://${srv.hostPort}`);
     await acc.fault({ Match: { Action: 'DescribeRegions' }, Error: { Code: 'Throttling' }, Times: 1 });
     const client = asAccount(acc);
     const err = await rejection(() => client.describeRegions(new Ecs.DescribeRegionsRequest({})));
@@ -515,7 +444,7 @@ describe('test controls (ecsMockAccount)', { timeout: TEST_TIMEOUT }, () => {
   });
 
   test('the journal shows what the SDKs sent, without any secret', async (t) => {
-    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    const acc = await ecsMockAccount(t, `http://${srv.hostPort}`);
     await asAccount(acc).describeRegions(new Ecs.DescribeRegionsRequest({}));
     await popClient({ accessKeyId: acc.accessKeyId, accessKeySecret: acc.accessKeySecret })
       .request('DescribeRegions', { RegionId: REGION }, { timeout: 5_000 });
@@ -528,7 +457,7 @@ describe('test controls (ecsMockAccount)', { timeout: TEST_TIMEOUT }, () => {
   });
 
   test('patches put an instance and a zone in any situation', async (t) => {
-    const acc = await ecsMockAccount(t, `http://${hostPort}`);
+    const acc = await ecsMockAccount(t, `http://${srv.hostPort}`);
     const client = asAccount(acc);
     const [id] = await run(client, 1);
     const patched = await acc.patchInstance(id, {

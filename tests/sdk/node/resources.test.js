@@ -12,18 +12,14 @@
 // The server binary comes from $ECS_MOCK_BIN, default <repo>/target/release/ecs-mock.
 // Run: cd tests/sdk/node && npm ci && node --test resources.test.js
 
-const { test, describe, before, after, beforeEach } = require('node:test');
+const { test, describe } = require('node:test');
+const { useServer } = require('./server');
 const assert = require('node:assert/strict');
-const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
 
 const Ecs = require('@alicloud/ecs20140526');
 const { $OpenApiUtil } = require('@alicloud/openapi-core');
 
-const BIN = process.env.ECS_MOCK_BIN ||
-  path.resolve(__dirname, '..', '..', '..', 'target', 'release', 'ecs-mock');
 const REGION = 'cn-hangzhou';
 const ZONE = 'cn-hangzhou-h';
 const VPC = 'vpc-bp1demo0000000000001';
@@ -36,75 +32,8 @@ const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12
 const POLL_TIMEOUT = 15_000;
 const POLL_STEP = 200;
 
-let server; // child process
-let hostPort; // "127.0.0.1:PORT"
-let serverLog = '';
-
-// ---------------------------------------------------------------------------------------------
-// server lifecycle (the same pattern as ecs.test.js)
-
-function startServer() {
-  return new Promise((resolve, reject) => {
-    if (!fs.existsSync(BIN)) {
-      reject(new Error(`ecs-mock binary not found at ${BIN} (build it with cargo build --release or set ECS_MOCK_BIN)`));
-      return;
-    }
-    const child = spawn(BIN, ['--listen', '127.0.0.1:0', '--timing', 'fast'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    const timer = setTimeout(() => {
-      child.kill('SIGTERM');
-      reject(new Error(`ecs-mock did not report its address within 15 s; stderr:\n${serverLog}`));
-    }, 15_000);
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => {
-      serverLog += chunk;
-      if (serverLog.length > 200_000) serverLog = serverLog.slice(-100_000);
-      const m = /listening on (\S+:\d+)/.exec(serverLog);
-      if (m && !hostPort) {
-        hostPort = m[1];
-        clearTimeout(timer);
-        resolve(child);
-      }
-    });
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code, signal) => {
-      if (!hostPort) {
-        clearTimeout(timer);
-        reject(new Error(`ecs-mock exited early (code ${code}, signal ${signal}); stderr:\n${serverLog}`));
-      }
-    });
-  });
-}
-
-function stopServer(child) {
-  return new Promise((resolve) => {
-    if (!child || child.exitCode !== null || child.signalCode !== null) { resolve(); return; }
-    const hard = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => { clearTimeout(hard); resolve(); });
-    child.kill('SIGTERM');
-  });
-}
-
-async function control(method, p) {
-  const res = await fetch(`http://${hostPort}${p}`, { method, signal: AbortSignal.timeout(5_000) });
-  const text = await res.text();
-  assert.ok(res.ok, `${method} ${p} -> HTTP ${res.status}: ${text}`);
-  return text;
-}
-
-before(async () => {
-  server = await startServer();
-  await control('GET', '/_mock/health');
-});
-
-after(async () => {
-  await stopServer(server);
-});
-
-beforeEach(async () => {
-  await control('POST', '/_mock/reset');
-});
+// One server for this file (server.js), reset before each test.
+const srv = useServer();
 
 // ---------------------------------------------------------------------------------------------
 // client and helpers
@@ -114,7 +43,7 @@ function ecsClient() {
     accessKeyId: 'test',
     accessKeySecret: 'test',
     regionId: REGION,
-    endpoint: hostPort,
+    endpoint: srv.hostPort,
     protocol: 'http',
     connectTimeout: 5_000,
     readTimeout: 5_000,
