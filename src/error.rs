@@ -154,7 +154,8 @@ codes! {
     DryRunOperation => ("DryRunOperation", "Request validation has been passed with DryRun flag set."),
     /// 400: DryRun passed on a batch action.
     DryRunSuccess => ("DRYRUN.SUCCESS", "This request is a dryrun request with successful result."),
-    /// 403: the instance status does not allow the action.
+    /// 403: the instance status does not allow the action (AttachDisk answers 400, see
+    /// `gateway::status`).
     IncorrectInstanceStatus => ("IncorrectInstanceStatus", "The current status of the resource does not support this operation."),
     /// 403: the instance is still initialising (Pending) and cannot be deleted yet.
     IncorrectInstanceStatusInitializing => ("IncorrectInstanceStatus.Initializing", "The specified instance status does not support this operation."),
@@ -219,7 +220,7 @@ codes! {
     /// 404: AcceptLanguage value unknown.
     InvalidAcceptLanguageNotFound => ("InvalidAcceptLanguage.NotFound", "Only Chinese (zh-CN), English (en-US), and Japanese (ja) are allowed."),
     // Key pairs and tags.
-    /// 404: the key pair does not exist (RunInstances answers 404; the Attach/DetachKeyPair documentation lists 400, ecs-mock answers 404 there too).
+    /// 404: the key pair does not exist (RunInstances, CreateInstance; AttachKeyPair and DetachKeyPair answer 400, see `gateway::status`).
     InvalidKeyPairNameNotFound => ("InvalidKeyPairName.NotFound", "The specified KeyPairName does not exist in our records."),
     /// 400: KeyPairName is not 2–128 characters, starting with a letter, of letters, digits, `:`, `_`, `.`, `-`.
     InvalidKeyPairNameMalformed => ("InvalidKeyPairName.Malformed", "Specified Key Pair name is not valid."),
