@@ -536,7 +536,7 @@ mod tests {
 
     #[test]
     fn a_pasted_describe_instances_object_loads() {
-        // The shape SDKs parse (shared/reference/describe_instances_example.json), as is:
+        // The shape SDKs parse (a captured real DescribeInstances example), as is:
         // no AccountId, a type (ecs.g6.large) the catalog lacks.
         let pasted = r#"{"InstanceId": "i-test", "Status": "Running", "RegionId": "cn-hangzhou",
             "ZoneId": "cn-hangzhou-i", "InstanceType": "ecs.g6.large", "InstanceChargeType": "PostPaid",

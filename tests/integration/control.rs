@@ -211,7 +211,7 @@ async fn clock_control() {
 async fn a_pasted_describe_instances_body_becomes_state() {
     // The reference body the SDK models parse, pasted as is into a fixture: no
     // AccountId (first account), a type the catalog lacks (taken from Cpu/Memory).
-    // A copy of shared/reference/describe_instances_example.json.
+    // A copy of a captured real DescribeInstances example body.
     let example: Value =
         serde_json::from_str(include_str!("../reference/describe_instances_example.json")).unwrap();
     let pasted = example["Instances"]["Instance"][0].clone();
