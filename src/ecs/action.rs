@@ -26,11 +26,11 @@ use crate::ecs::security_groups::{
 use crate::ecs::sg_rules::RuleChange;
 use crate::ecs::start::StartInstance;
 use crate::ecs::stop::{StopInstance, StopOptions};
+use crate::ecs::tags::{DescribeTags, LegacyTags, ListTagResources, TagResources, UntagResources};
 use crate::ecs::terraform_reads::{
     DescribeInstanceAttachmentAttributes, DescribeInstanceMaintenanceAttributes,
     DescribeNetworkInterfaces,
 };
-use crate::ecs::tags::{DescribeTags, LegacyTags, ListTagResources, TagResources, UntagResources};
 use crate::ecs::world::World;
 use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
