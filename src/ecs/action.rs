@@ -27,6 +27,10 @@ use crate::ecs::sg_rules::RuleChange;
 use crate::ecs::start::StartInstance;
 use crate::ecs::stop::{StopInstance, StopOptions};
 use crate::ecs::tags::{DescribeTags, LegacyTags, ListTagResources, TagResources, UntagResources};
+use crate::ecs::terraform_reads::{
+    DescribeInstanceAttachmentAttributes, DescribeInstanceMaintenanceAttributes,
+    DescribeNetworkInterfaces,
+};
 use crate::ecs::world::World;
 use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
@@ -122,6 +126,10 @@ actions!(
     DetachDisk,
     DeleteDisk,
     ResizeDisk,
+    // Reads Terraform makes of an instance.
+    DescribeNetworkInterfaces,
+    DescribeInstanceMaintenanceAttributes,
+    DescribeInstanceAttachmentAttributes,
 );
 
 impl Choice for ChargeType {
@@ -236,6 +244,13 @@ pub enum Request {
     DeleteDisk(DeleteDisk),
     /// ResizeDisk.
     ResizeDisk(ResizeDisk),
+    // Reads Terraform makes of an instance.
+    /// DescribeNetworkInterfaces.
+    DescribeNetworkInterfaces(DescribeNetworkInterfaces),
+    /// DescribeInstanceMaintenanceAttributes.
+    DescribeInstanceMaintenanceAttributes(DescribeInstanceMaintenanceAttributes),
+    /// DescribeInstanceAttachmentAttributes.
+    DescribeInstanceAttachmentAttributes(DescribeInstanceAttachmentAttributes),
 }
 
 impl Request {
@@ -345,6 +360,20 @@ impl Request {
             Action::DetachDisk => Request::DetachDisk(DetachDisk::parse(p)?),
             Action::DeleteDisk => Request::DeleteDisk(DeleteDisk::parse(p)?),
             Action::ResizeDisk => Request::ResizeDisk(ResizeDisk::parse(p)?),
+            // Reads Terraform makes of an instance.
+            Action::DescribeNetworkInterfaces => {
+                Request::DescribeNetworkInterfaces(DescribeNetworkInterfaces::parse(p)?)
+            }
+            Action::DescribeInstanceMaintenanceAttributes => {
+                Request::DescribeInstanceMaintenanceAttributes(
+                    DescribeInstanceMaintenanceAttributes::parse(p)?,
+                )
+            }
+            Action::DescribeInstanceAttachmentAttributes => {
+                Request::DescribeInstanceAttachmentAttributes(
+                    DescribeInstanceAttachmentAttributes::parse(p)?,
+                )
+            }
         })
     }
 
@@ -418,6 +447,10 @@ impl Request {
             Request::DetachDisk(r) => r.apply(w, ctx),
             Request::DeleteDisk(r) => r.apply(w, ctx),
             Request::ResizeDisk(r) => r.apply(w, ctx),
+            // Reads Terraform makes of an instance.
+            Request::DescribeNetworkInterfaces(r) => r.apply(w, ctx),
+            Request::DescribeInstanceMaintenanceAttributes(r) => r.apply(w, ctx),
+            Request::DescribeInstanceAttachmentAttributes(r) => r.apply(w, ctx),
         };
         ready.map(Answer::Ready)
     }

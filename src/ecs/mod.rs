@@ -27,6 +27,7 @@
 //! | [`images`] | the Image object, built-in public images, DescribeImages, the RunInstances image check |
 //! | [`network`], [`security_groups`], [`sg_rules`] | VPCs, vSwitches, security groups, their rules and actions |
 //! | [`disks`], [`disk_actions`], [`disk_attach`], [`disk_specs`], [`disk_model`] | DescribeDisks and the Disk object; CreateDisk, DeleteDisk, ResizeDisk; AttachDisk, DetachDisk; RunInstances disks; a disk's optional fields and derived defaults |
+//! | [`terraform_reads`] | DescribeNetworkInterfaces, DescribeInstanceMaintenanceAttributes, DescribeInstanceAttachmentAttributes (the instance reads Terraform makes) |
 //! | [`admin`] | control-plane verbs: throwaway accounts, patches |
 //! | [`changes`] | records and images for persistence (the world's side of change tracking is in `world`) |
 
@@ -71,6 +72,7 @@ pub mod stop;
 pub mod stored;
 pub mod sym;
 pub mod tags;
+pub mod terraform_reads;
 pub mod world;
 
 #[cfg(test)]

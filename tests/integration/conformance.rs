@@ -110,7 +110,8 @@ fn walk(path: &str, name: &str, value: &Value, json: bool) {
                 }
             }
             check_object(path, map, recorded.as_deref());
-            if json && name == "Instance" {
+            // DescribeInstanceAttachmentAttributes' `Instance` is not the instance object.
+            if json && name == "Instance" && !map.contains_key("PrivatePoolOptionsMatchCriteria") {
                 check_instance_values(path, map);
             }
             for (k, v) in map {
@@ -287,7 +288,9 @@ fn check_document(body: &Map<String, Value>, root: Option<&str>, json: bool) {
     let action = root.map(|r| r.trim_end_matches("Response"));
     let attribute = action == Some("DescribeInstanceAttribute")
         || (root.is_none() && body.contains_key("VpcAttributes") && body.contains_key("RequestId"));
-    let recorded = if attribute {
+    let recorded = if attachment_body(body) {
+        toplevel("Paging")
+    } else if attribute {
         toplevel("DescribeInstanceAttribute")
     } else if body.contains_key("Instances") {
         toplevel("DescribeInstances")
@@ -310,7 +313,7 @@ fn check_document(body: &Map<String, Value>, root: Option<&str>, json: bool) {
     if attribute && json {
         check_attribute_values(body);
     }
-    if json && body.contains_key("Instances") {
+    if json && body.contains_key("Instances") && !attachment_body(body) {
         for k in ["TotalCount", "PageSize", "PageNumber"] {
             assert!(body[k].is_u64(), "{k} is an integer");
         }
@@ -322,6 +325,24 @@ fn check_document(body: &Map<String, Value>, root: Option<&str>, json: bool) {
     for (k, v) in body {
         walk(&format!("body.{k}"), k, v, json);
     }
+}
+
+/// A DescribeInstanceAttachmentAttributes body: `Instances.Instance[]` of
+/// `{InstanceId, PrivatePoolOptionsId, PrivatePoolOptionsMatchCriteria}` and no
+/// `NextToken` (DescribeInstances always sends one).
+fn attachment_body(body: &Map<String, Value>) -> bool {
+    let Some(instances) = body.get("Instances") else {
+        return false;
+    };
+    let items: Vec<&Value> = match instances.get("Instance") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        Some(one) => vec![one],
+        None => Vec::new(),
+    };
+    !body.contains_key("NextToken")
+        && items
+            .iter()
+            .all(|i| i.get("PrivatePoolOptionsMatchCriteria").is_some())
 }
 
 /// Check one response body (JSON or XML) against the recorded facts; panics with the

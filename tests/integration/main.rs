@@ -35,3 +35,4 @@ mod rust_sdk;
 mod security_groups;
 mod start_instance;
 mod tags;
+mod terraform_reads;
