@@ -191,6 +191,49 @@ async fn create_describe_and_tear_down_as_terraform_does() {
         json!([{"TagKey": "managed-by", "TagValue": "terraform"}]),
         "{inst}"
     );
+    // The provider's other reads of a new instance.
+    let enis = srv
+        .call("DescribeNetworkInterfaces", &[("InstanceId", &id)])
+        .await
+        .ok();
+    let eni = &list(&enis, "NetworkInterfaceSets", "NetworkInterfaceSet")[0];
+    assert_eq!(
+        (&eni["Type"], &eni["PrivateIpAddress"], &eni["VSwitchId"]),
+        (&json!("Primary"), &json!(private), &json!(VSWITCH)),
+        "{enis}"
+    );
+    assert_eq!(
+        eni["SecurityGroupIds"]["SecurityGroupId"],
+        json!([sg]),
+        "{enis}"
+    );
+    let maintenance = srv
+        .call(
+            "DescribeInstanceMaintenanceAttributes",
+            &[("InstanceId.1", &id)],
+        )
+        .await
+        .ok();
+    assert_eq!(
+        list(
+            &maintenance,
+            "MaintenanceAttributes",
+            "MaintenanceAttribute"
+        )[0]["InstanceId"],
+        json!(id)
+    );
+    let ids = format!("[\"{id}\"]");
+    let attachment = srv
+        .call(
+            "DescribeInstanceAttachmentAttributes",
+            &[("InstanceIds", &ids)],
+        )
+        .await
+        .ok();
+    assert_eq!(
+        list(&attachment, "Instances", "Instance")[0]["PrivatePoolOptionsMatchCriteria"],
+        "Open"
+    );
     let disks = srv.call("DescribeDisks", &[("InstanceId", &id)]).await.ok();
     let mut kinds: Vec<(String, String, String)> = list(&disks, "Disks", "Disk")
         .iter()

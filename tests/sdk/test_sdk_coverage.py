@@ -1,7 +1,9 @@
 """The actions no other Python SDK test calls, through the official SDK
 (alibabacloud-ecs20140526, V3 signatures): AuthorizeSecurityGroupEgress,
 RevokeSecurityGroupEgress, ModifySecurityGroupAttribute and the legacy tag actions
-AddTags, RemoveTags and DescribeTags — each one's success read back, and its documented
+AddTags, RemoveTags and DescribeTags, and the reads Terraform makes of a new instance
+(DescribeNetworkInterfaces, DescribeInstanceMaintenanceAttributes,
+DescribeInstanceAttachmentAttributes) — each one's success read back, and its documented
 refusals with their exact code and HTTP status.
 """
 
@@ -315,3 +317,33 @@ def test_describe_tags_counts_resources_per_kind(endpoint, ecs_account):
             404, "InvalidResourceType.NotFound")
     refused(describe, ecs_models.DescribeTagsRequest(region_id="xx-nowhere-1"),
             404, "InvalidRegionId.NotFound")
+
+
+RUNNING = "i-bp1running0000000001"  # fixture ENI eni-bp1ddef293259e470522
+
+
+def test_terraform_instance_reads(client):
+    """The reads Terraform's provider makes of an instance beyond DescribeInstances:
+    its primary ENI, its maintenance attributes, its attachment attributes."""
+    enis = client.describe_network_interfaces(ecs_models.DescribeNetworkInterfacesRequest(
+        region_id=REGION, instance_id=RUNNING)).body
+    assert enis.total_count == 1
+    eni = enis.network_interface_sets.network_interface_set[0]
+    assert (eni.network_interface_id, eni.type, eni.instance_id) == (
+        "eni-bp1ddef293259e470522", "Primary", RUNNING)
+    assert (eni.mac_address, eni.private_ip_address) == ("00:16:3e:b0:c2:b6", "172.16.1.13")
+    maintenance = client.describe_instance_maintenance_attributes(
+        ecs_models.DescribeInstanceMaintenanceAttributesRequest(
+            region_id=REGION, instance_id=[RUNNING])).body
+    attr = maintenance.maintenance_attributes.maintenance_attribute[0]
+    assert attr.instance_id == RUNNING
+    assert attr.action_on_maintenance.value == "AutoRecover"
+    attachment = client.describe_instance_attachment_attributes(
+        ecs_models.DescribeInstanceAttachmentAttributesRequest(
+            region_id=REGION, instance_ids=f'["{RUNNING}"]')).body
+    inst = attachment.instances.instance[0]
+    assert (inst.instance_id, inst.private_pool_options_match_criteria) == (RUNNING, "Open")
+    refused(client.describe_instance_attachment_attributes,
+            ecs_models.DescribeInstanceAttachmentAttributesRequest(
+                region_id=REGION, instance_ids="not-json"),
+            400, "InvalidInstanceIds.Malformed")
