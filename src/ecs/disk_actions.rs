@@ -75,17 +75,6 @@ pub(crate) fn check_data_size(category: &str, pl: Option<&str>, size: u64) -> Ap
     Ok(())
 }
 
-/// Tag parameters as tags.
-fn tags(p: &Params) -> ApiResult<Vec<Tag>> {
-    Ok(p.tags()?
-        .into_iter()
-        .map(|(k, v)| Tag {
-            tag_key: k.into(),
-            tag_value: v.unwrap_or_default().into(),
-        })
-        .collect())
-}
-
 /// An instance status that allows attaching or detaching a data disk.
 pub(crate) fn check_attachable(inst: &Instance) -> ApiResult<()> {
     match inst.status {
@@ -190,7 +179,7 @@ impl CreateDisk {
             description,
             encrypted: p.flag("Encrypted", false)?,
             kms_key_id: p.non_empty("KMSKeyId").map(str::to_string),
-            tags: tags(p)?,
+            tags: crate::ecs::tags::new_tags(p)?,
             dry_run: p.flag("DryRun", false)?,
         })
     }

@@ -64,16 +64,6 @@ fn group_type(p: &Params) -> ApiResult<Option<String>> {
     }
 }
 
-fn tag_list(p: &Params) -> ApiResult<Vec<Tag>> {
-    Ok(p.tags()?
-        .into_iter()
-        .map(|(k, v)| Tag {
-            tag_key: k.into(),
-            tag_value: v.unwrap_or_default().into(),
-        })
-        .collect())
-}
-
 /// CreateSecurityGroup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateSecurityGroup {
@@ -95,7 +85,7 @@ impl CreateSecurityGroup {
             description: description_param(p)?.unwrap_or_default(),
             group_type: group_type(p)?.unwrap_or_else(|| "normal".into()),
             resource_group_id: p.non_empty("ResourceGroupId").unwrap_or_default().into(),
-            tags: tag_list(p)?,
+            tags: crate::ecs::tags::new_tags(p)?,
         })
     }
 
