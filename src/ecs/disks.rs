@@ -347,7 +347,7 @@ impl DescribeDisks {
     }
 
     /// The candidate disks in Describe order (before filters other than the scope).
-    fn candidates<'w>(&self, w: &'w World, account: &str, region: &str) -> Vec<Hit<'w>> {
+    fn candidates<'w>(&self, w: &'w World, account: &'w str, region: &'w str) -> Vec<Hit<'w>> {
         let of_instance =
             |i: &'w Instance| (0..i.mock_disks.len()).map(move |n| Hit::Attached(i, n));
         if let Some(ids) = &self.ids {
@@ -382,26 +382,14 @@ impl DescribeDisks {
                 _ => Vec::new(),
             };
         }
-        let mut standalone: Vec<&Disk> = w
-            .standalone_disks()
-            .filter(|d| {
-                d.details().is_some_and(|x| {
-                    x.account_id.as_deref() == Some(account)
-                        && x.region_id.as_deref() == Some(region)
-                })
-            })
-            .collect();
+        let mut standalone: Vec<&Disk> = w.standalone_disks_in(account, region).collect();
         sort_standalone(&mut standalone);
         let mut hits: Vec<Hit<'w>> = standalone.into_iter().map(Hit::Standalone).collect();
-        if let Some(listing) = w.listing(account, region) {
-            hits.extend(
-                listing
-                    .values()
-                    .rev()
-                    .filter_map(|id| w.instance(id))
-                    .flat_map(of_instance),
-            );
-        }
+        hits.extend(
+            w.listed_instances(account, region)
+                .rev()
+                .flat_map(of_instance),
+        );
         hits
     }
 

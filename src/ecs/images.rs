@@ -264,16 +264,20 @@ impl Image {
     }
 }
 
-/// The built-in public images (a fixture document holding only `Images`).
+/// The built-in public images (a fixture document holding only `Images`), read once
+/// per process: every world built without `Images` (start-up, each reset) copies them.
 pub fn public_images() -> Vec<Image> {
     #[derive(Deserialize)]
     #[serde(rename_all = "PascalCase")]
     struct Doc {
         images: Vec<Image>,
     }
-    serde_json::from_str::<Doc>(PUBLIC_IMAGES)
-        .expect("fixtures/public-images.json parses (tested)")
-        .images
+    static PUBLIC: std::sync::LazyLock<Vec<Image>> = std::sync::LazyLock::new(|| {
+        serde_json::from_str::<Doc>(PUBLIC_IMAGES)
+            .expect("fixtures/public-images.json parses (tested)")
+            .images
+    });
+    PUBLIC.clone()
 }
 
 /// RunInstances / CreateInstance: `image_id` must be an image the caller sees in the

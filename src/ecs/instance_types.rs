@@ -18,11 +18,6 @@ use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 
-/// The family: the fixture's, else the id without its last part.
-pub fn family(t: &InstanceType) -> String {
-    t.instance_type_family.clone().unwrap_or_else(|| t.family())
-}
-
 /// The family's letters and generation: `ecs.g7` → (`g`, 7), `ecs.t6-c1m1` → (`t`, 6),
 /// `ecs.g8y` → (`gy`, 8).
 fn letters_and_generation(family: &str) -> (String, u32) {
@@ -38,7 +33,7 @@ pub fn cpu_architecture(t: &InstanceType) -> String {
     if let Some(a) = &t.cpu_architecture {
         return a.clone();
     }
-    let (letters, generation) = letters_and_generation(&family(t));
+    let (letters, generation) = letters_and_generation(&t.family());
     if generation >= 6 && letters.len() > 1 && letters.ends_with('y') {
         "ARM".into()
     } else {
@@ -99,7 +94,7 @@ fn number(v: f64) -> Value {
 
 /// The DescribeInstanceTypes object of a catalog type (inserted in the captured order).
 pub fn render(t: &InstanceType) -> Map<String, Value> {
-    let fam = family(t);
+    let fam = t.family();
     let (letters, gen) = letters_and_generation(&fam);
     let vcpu = t.cpu_core_count.max(1);
     let arch = cpu_architecture(t);
@@ -429,7 +424,7 @@ impl DescribeInstanceTypeFamilies {
             .zones
             .iter()
             .flat_map(|z| z.stock.keys())
-            .filter_map(|t| w.instance_type(t).map(family))
+            .filter_map(|t| w.instance_type(t).map(InstanceType::family))
             .collect();
         families.sort();
         families.dedup();

@@ -103,14 +103,22 @@ impl World {
         self.disks.values()
     }
 
+    /// The standalone disks `account` has in `region` (in id order).
+    pub fn standalone_disks_in<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+    ) -> impl Iterator<Item = &'a Disk> + 'a {
+        self.disks.values().filter(move |d| {
+            d.details().is_some_and(|x| {
+                x.account_id.as_deref() == Some(account) && x.region_id.as_deref() == Some(region)
+            })
+        })
+    }
+
     /// Whether a standalone or indexed disk has this id (no walk: for new ids).
     pub fn disk_id_taken(&self, id: &str) -> bool {
         self.disks.contains_key(id) || self.disk_homes.contains_key(id)
-    }
-
-    /// Whether any disk (standalone or attached) has this id.
-    pub fn disk_exists(&self, id: &str) -> bool {
-        self.disk_home(id).is_some()
     }
 
     /// Add a standalone disk.

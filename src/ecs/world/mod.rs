@@ -441,6 +441,18 @@ impl World {
         self.index.get(account)?.get(region)
     }
 
+    /// The instances an account lists in a region, oldest first (as stored, not settled).
+    pub(crate) fn listed_instances<'a>(
+        &'a self,
+        account: &'a str,
+        region: &'a str,
+    ) -> impl DoubleEndedIterator<Item = &'a Instance> + 'a {
+        self.listing(account, region)
+            .into_iter()
+            .flat_map(|l| l.values())
+            .filter_map(|id| self.instances.get(id.as_str()).map(|i| &**i))
+    }
+
     /// How many instances an account lists in a region: the unfiltered `TotalCount` of
     /// Describe* (exact once due releases are swept).
     pub(crate) fn listed_count(&self, account: &str, region: &str) -> u64 {

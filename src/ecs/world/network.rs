@@ -75,7 +75,6 @@ pub(crate) fn security_group_ids(inst: &Instance) -> Vec<String> {
 struct SeenVSwitch {
     vpc_id: String,
     zone_id: String,
-    region_id: String,
     account_id: String,
     low: Option<u32>,
     high: Option<u32>,
@@ -122,6 +121,15 @@ impl World {
         let mut seen_vpcs: Vec<(String, String, String)> = Vec::new();
         let mut seen_vpc_ids: BTreeSet<String> = BTreeSet::new();
         let mut seen_vsw: BTreeMap<String, SeenVSwitch> = BTreeMap::new();
+        // Each vSwitch's highest address in use, found in the same pass (the fixture's
+        // blocks parsed once): what `recount_addresses` computes, without reading every
+        // instance's `VpcAttributes` a second time.
+        let blocks: HashMap<String, (u32, u8)> = self
+            .vswitches
+            .iter()
+            .filter_map(|(id, s)| Some((id.clone(), parse_cidr(&s.cidr_block)?)))
+            .collect();
+        let mut marks: HashMap<String, u32> = HashMap::new();
         for id in self.instance_order() {
             let Some(inst) = self.instances.get(id.as_str()) else {
                 continue;
@@ -135,13 +143,18 @@ impl World {
                     inst.account_id.to_string(),
                 ));
             }
+            if let (Some(ip), Some(&(base, len))) = (ip, blocks.get(&vsw)) {
+                if ip & mask(len) == base {
+                    let m = marks.entry(vsw.clone()).or_insert(ip);
+                    *m = (*m).max(ip);
+                }
+            }
             if !vsw.is_empty() && !self.vswitches.contains_key(&vsw) {
                 let e = seen_vsw.entry(vsw.clone()).or_insert_with(|| {
                     vsw_order.push(vsw.clone());
                     SeenVSwitch {
                         vpc_id: vpc.clone(),
                         zone_id: inst.zone_id.to_string(),
-                        region_id: inst.region_id.to_string(),
                         account_id: inst.account_id.to_string(),
                         low: None,
                         high: None,
@@ -183,7 +196,11 @@ impl World {
                 (Some(lo), Some(hi)) => covering_cidr(lo, hi, 24),
                 _ => "172.16.0.0/24".to_string(),
             };
-            let _ = s.region_id;
+            // Every address an implied vSwitch's instances use is inside the block that
+            // covers them: its mark is the highest.
+            if let Some(high) = s.high {
+                marks.insert(vswitch_id.clone(), high);
+            }
             self.vswitches.insert(
                 vswitch_id.clone(),
                 VSwitch {
@@ -197,7 +214,7 @@ impl World {
             );
         }
         self.add_network_defaults(&vpc_order, &vsw_order, first);
-        self.recount_addresses();
+        self.ip_marks = marks;
     }
 
     /// Instance ids in listing order (oldest first).

@@ -9,6 +9,9 @@ use crate::ecs::images::Image;
 use crate::ecs::model::Tags;
 use crate::ecs::tags::ResourceKind;
 
+/// The tags of a disk without details.
+static NO_TAGS: Tags = Tags { tag: Vec::new() };
+
 impl World {
     /// The tags of resource `id` of `kind`, owned by `account` in `region`, to change.
     pub fn tags_mut(
@@ -63,10 +66,9 @@ impl World {
                     k.key_pair_name == id || (!k.key_pair_id.is_empty() && k.key_pair_id == id)
                 })
                 .map(|k| &k.tags),
-            ResourceKind::Disk => {
-                self.owned_disk(account, Some(region), id)?;
-                self.disk_tags(id)
-            }
+            ResourceKind::Disk => self
+                .owned_disk(account, Some(region), id)
+                .map(|(_, d)| d.details().map_or(&NO_TAGS, |x| &x.tags)),
             ResourceKind::Image => self
                 .image_by_id(id)
                 .filter(|img| owns_image(img, account, region))
@@ -82,7 +84,12 @@ impl World {
     /// Every resource of `kind` that `account` has in `region` and that carries a tag,
     /// with its id and tags, in listing order (call [`World::add_implicit_key_pairs`]
     /// first).
-    pub fn tagged(&self, kind: ResourceKind, account: &str, region: &str) -> Vec<(String, &Tags)> {
+    pub fn tagged<'a>(
+        &'a self,
+        kind: ResourceKind,
+        account: &'a str,
+        region: &'a str,
+    ) -> Vec<(String, &'a Tags)> {
         match kind {
             ResourceKind::Instance => self
                 .listing(account, region)
@@ -98,19 +105,10 @@ impl World {
                 .map(|k| (k.key_pair_name.clone(), &k.tags))
                 .collect(),
             ResourceKind::Disk => {
-                let standalone = self.standalone_disks().filter(|d| {
-                    d.details().is_some_and(|x| {
-                        x.account_id.as_deref() == Some(account)
-                            && x.region_id.as_deref() == Some(region)
-                    })
-                });
                 let attached = self
-                    .listing(account, region)
-                    .into_iter()
-                    .flat_map(|l| l.values())
-                    .filter_map(|id| self.instance(id))
+                    .listed_instances(account, region)
                     .flat_map(|i| i.mock_disks.iter());
-                standalone
+                self.standalone_disks_in(account, region)
                     .chain(attached)
                     .filter_map(|d| Some((d.disk_id.clone(), &d.details()?.tags)))
                     .filter(|(_, tags)| !tags.tag.is_empty())
