@@ -31,6 +31,24 @@ pub enum Paging {
     },
 }
 
+/// `PageNumber` (1-based, default 1) and `PageSize` (1 to `max`, default `default`).
+pub(crate) fn page_numbers(p: &Params, max: i64, default: u64) -> ApiResult<(u64, u64)> {
+    Ok((
+        p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
+        p.int_in("PageSize", 1, max)?.map_or(default, |s| s as u64),
+    ))
+}
+
+/// Page `number` of `size` items.
+pub(crate) fn page_of<I: IntoIterator>(items: I, number: u64, size: u64) -> Vec<I::Item> {
+    let skip = (number - 1).saturating_mul(size);
+    items
+        .into_iter()
+        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
+        .take(usize::try_from(size).unwrap_or(usize::MAX))
+        .collect()
+}
+
 impl Paging {
     /// `NextToken` / `MaxResults` (10 to `max_results`, default 10) when either is sent,
     /// else `PageNumber` / `PageSize` (1–100, default 10). A token ecs-mock did not
@@ -38,10 +56,8 @@ impl Paging {
     pub fn parse(p: &Params, max_results: i64) -> ApiResult<Paging> {
         let token = p.non_empty("NextToken");
         if token.is_none() && p.non_empty("MaxResults").is_none() {
-            return Ok(Paging::Pages {
-                number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-                size: p.int_in("PageSize", 1, 100)?.unwrap_or(10) as u64,
-            });
+            let (number, size) = page_numbers(p, 100, 10)?;
+            return Ok(Paging::Pages { number, size });
         }
         let from = match token {
             None => None,
@@ -132,11 +148,12 @@ impl DescribeInstanceStatus {
         if ids.len() > 100 {
             return Err(ApiError::new(Code::TooManyInstanceIds));
         }
+        let (number, size) = page_numbers(p, 50, 10)?;
         Ok(DescribeInstanceStatus {
             zone: p.non_empty("ZoneId").map(str::to_string),
             ids,
-            number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-            size: p.int_in("PageSize", 1, 50)?.unwrap_or(10) as u64,
+            number,
+            size,
         })
     }
 

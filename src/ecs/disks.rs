@@ -338,12 +338,7 @@ impl DescribeDisks {
                 .disk_name
                 .as_deref()
                 .is_none_or(|n| d.details().and_then(|x| x.disk_name.as_deref()) == Some(n))
-            && self.tags.iter().all(|(k, v)| {
-                d.tags().iter().any(|t| {
-                    t.tag_key.as_str() == k
-                        && v.as_deref().is_none_or(|v| t.tag_value.as_str() == v)
-                })
-            })
+            && crate::ecs::model::has_tags(d.tags(), &self.tags)
     }
 
     /// The candidate disks in Describe order (before filters other than the scope).

@@ -135,13 +135,7 @@ impl Filters {
                 return false;
             }
         }
-        let tags_ok = self.tags.iter().all(|(k, v)| {
-            inst.tags
-                .tag
-                .iter()
-                .any(|t| t.tag_key == *k && v.as_ref().is_none_or(|v| *v == t.tag_value))
-        });
-        if !tags_ok {
+        if !crate::ecs::model::has_tags(&inst.tags.tag, &self.tags) {
             return false;
         }
         self.fields

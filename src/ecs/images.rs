@@ -17,6 +17,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
+use crate::ecs::describe::{page_numbers, page_of};
 use crate::ecs::model::Tags;
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
@@ -401,6 +402,7 @@ impl DescribeImages {
             s if s.is_empty() => vec!["Available".to_string()],
             s => s,
         };
+        let (number, size) = page_numbers(p, 100, 10)?;
         Ok(DescribeImages {
             ids: comma_list(p.non_empty("ImageId")),
             aliases,
@@ -412,8 +414,8 @@ impl DescribeImages {
             tags: p.tags()?,
             created,
             instance_type: p.non_empty("InstanceType").map(str::to_string),
-            number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-            size: p.int_in("PageSize", 1, 100)?.unwrap_or(10) as u64,
+            number,
+            size,
             dry_run: p.flag("DryRun", false)?,
         })
     }
@@ -450,11 +452,7 @@ impl DescribeImages {
             && self.exact.iter().all(|(k, v)| field(k) == v)
             && self.flags.iter().all(|(k, v)| flag(k) == *v)
             && self.owner.as_ref().is_none_or(|o| *o == img.account_id)
-            && self.tags.iter().all(|(k, v)| {
-                img.tags.tag.iter().any(|t| {
-                    t.tag_key.as_str() == k && v.as_ref().is_none_or(|v| t.tag_value.as_str() == v)
-                })
-            })
+            && crate::ecs::model::has_tags(&img.tags.tag, &self.tags)
             && self
                 .created
                 .0
@@ -496,11 +494,8 @@ impl DescribeImages {
                 .then_with(|| a.image_id.cmp(&b.image_id))
         });
         let total = found.len() as u64;
-        let skip = (self.number - 1).saturating_mul(self.size);
-        let page: Vec<Value> = found
+        let page: Vec<Value> = page_of(found, self.number, self.size)
             .into_iter()
-            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .take(self.size as usize)
             .map(|img| img.to_wire(account))
             .collect();
         let mut reply = Reply::new();

@@ -17,6 +17,7 @@ use serde_json::{json, Value};
 
 use crate::clock::format_ecs;
 use crate::ecs::catalog::{Fixture, Wildcard};
+use crate::ecs::describe::{page_numbers, page_of};
 use crate::ecs::ids::new_id;
 use crate::ecs::model::{opt_time, EcsTime, Tag, Tags};
 use crate::ecs::ssh_keys::{self, NewKey};
@@ -378,14 +379,15 @@ impl DescribeKeyPairs {
     /// Parse the parameters.
     pub fn parse(p: &Params) -> ApiResult<Self> {
         p.required("RegionId")?;
+        let (number, size) = page_numbers(p, 50, 10)?;
         Ok(DescribeKeyPairs {
             name: p.non_empty("KeyPairName").map(Wildcard::new),
             fingerprint: p.non_empty("KeyPairFingerPrint").map(str::to_string),
             resource_group: p.non_empty("ResourceGroupId").map(str::to_string),
             tags: p.tags()?,
             include_public_key: p.flag("IncludePublicKey", false)?,
-            number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-            size: p.int_in("PageSize", 1, 50)?.unwrap_or(10) as u64,
+            number,
+            size,
         })
     }
 
@@ -401,11 +403,7 @@ impl DescribeKeyPairs {
                 .resource_group
                 .as_ref()
                 .is_none_or(|g| *g == k.resource_group_id)
-            && self.tags.iter().all(|(key, value)| {
-                k.tags.tag.iter().any(|t| {
-                    *t.tag_key == **key && value.as_deref().is_none_or(|v| v == &*t.tag_value)
-                })
-            })
+            && crate::ecs::model::has_tags(&k.tags.tag, &self.tags)
     }
 
     /// Apply: `TotalCount`, `PageNumber`, `PageSize`, `KeyPairs.KeyPair[]` (name order).
@@ -417,12 +415,8 @@ impl DescribeKeyPairs {
             .key_pairs_in(&ctx.caller.account_id, region)
             .filter(|k| self.matches(k))
             .collect();
-        let skip =
-            usize::try_from((self.number - 1).saturating_mul(self.size)).unwrap_or(usize::MAX);
-        let page: Vec<Value> = matched
-            .iter()
-            .skip(skip)
-            .take(self.size as usize)
+        let page: Vec<Value> = page_of(&matched, self.number, self.size)
+            .into_iter()
             .map(|k| k.wire(self.include_public_key))
             .collect();
         let mut reply = Reply::new();

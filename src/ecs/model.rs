@@ -265,6 +265,15 @@ pub struct Tag {
     pub tag_value: Sym,
 }
 
+/// Whether `have` carries every wanted tag: each `(key, value)` a tag with that key and,
+/// when a value is given, that value (the `Tag.N` filter of every Describe).
+pub fn has_tags(have: &[Tag], want: &[(String, Option<String>)]) -> bool {
+    want.iter().all(|(k, v)| {
+        have.iter()
+            .any(|t| *t.tag_key == **k && v.as_deref().is_none_or(|v| *t.tag_value == *v))
+    })
+}
+
 /// `Tags` as ECS wraps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]

@@ -212,12 +212,7 @@ impl DescribeSecurityGroups {
                 .resource_group_id
                 .as_ref()
                 .is_none_or(|r| *r == g.resource_group_id)
-            && self.tags.iter().all(|(k, v)| {
-                g.tags
-                    .tag
-                    .iter()
-                    .any(|t| *t.tag_key == **k && v.as_ref().is_none_or(|v| *t.tag_value == **v))
-            })
+            && crate::ecs::model::has_tags(&g.tags.tag, &self.tags)
     }
 
     /// Apply: `SecurityGroups.SecurityGroup[]` with the paging fields.

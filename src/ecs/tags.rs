@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use crate::ecs::describe::{page_numbers, page_of};
 use crate::ecs::model::{Tag, Tags};
 use crate::ecs::world::World;
 use crate::ecs::{Ctx, Reply};
@@ -545,12 +546,13 @@ impl DescribeTags {
                 values: v.into_iter().filter(|v| !v.is_empty()).collect(),
             })
             .collect();
+        let (number, size) = page_numbers(p, 100, 50)?;
         Ok(DescribeTags {
             kind,
             id: p.non_empty("ResourceId").map(str::to_string),
             filters,
-            number: p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-            size: p.int_in("PageSize", 1, 100)?.unwrap_or(50) as u64,
+            number,
+            size,
         })
     }
 
@@ -586,11 +588,8 @@ impl DescribeTags {
             }
         }
         let total = counts.len() as u64;
-        let skip = (self.number - 1).saturating_mul(self.size);
-        let entries: Vec<Value> = counts
+        let entries: Vec<Value> = page_of(counts, self.number, self.size)
             .into_iter()
-            .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-            .take(self.size as usize)
             .map(|((key, value), by_kind)| {
                 let mut per = serde_json::Map::new();
                 for name in COUNT_KEYS {

@@ -16,7 +16,7 @@
 use serde_json::{json, Value};
 
 use crate::clock::format_ecs_seconds;
-use crate::ecs::describe::Paging;
+use crate::ecs::describe::{page_numbers, page_of, Paging};
 use crate::ecs::model::Instance;
 use crate::ecs::world::network::security_group_ids;
 use crate::ecs::world::World;
@@ -25,28 +25,8 @@ use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 
 /// The caller's instances in the region, newest first.
-fn instances<'w>(w: &'w World, account: &str, region: &str) -> Vec<&'w Instance> {
-    w.listing(account, region)
-        .map(|l| l.values().rev().filter_map(|id| w.instance(id)).collect())
-        .unwrap_or_default()
-}
-
-/// `PageNumber` (from 1, default 1) and `PageSize` (1–`max`, default 10).
-fn pages(p: &Params, max: i64) -> ApiResult<(u64, u64)> {
-    Ok((
-        p.int_in("PageNumber", 1, i64::MAX)?.unwrap_or(1) as u64,
-        p.int_in("PageSize", 1, max)?.unwrap_or(10) as u64,
-    ))
-}
-
-/// The items of page `number` of `size`.
-fn page_of<T>(items: Vec<T>, number: u64, size: u64) -> Vec<T> {
-    let skip = (number - 1).saturating_mul(size);
-    items
-        .into_iter()
-        .skip(usize::try_from(skip).unwrap_or(usize::MAX))
-        .take(usize::try_from(size).unwrap_or(usize::MAX))
-        .collect()
+fn instances<'w>(w: &'w World, account: &'w str, region: &'w str) -> Vec<&'w Instance> {
+    w.listed_instances(account, region).rev().collect()
 }
 
 /// A primary ENI as read from an instance's stored fields.
@@ -242,7 +222,7 @@ impl DescribeInstanceMaintenanceAttributes {
         if ids.len() > 100 {
             return Err(ApiError::new(Code::TooManyInstanceIds));
         }
-        let (number, size) = pages(p, 100)?;
+        let (number, size) = page_numbers(p, 100, 10)?;
         Ok(DescribeInstanceMaintenanceAttributes { ids, number, size })
     }
 
@@ -306,7 +286,7 @@ impl DescribeInstanceAttachmentAttributes {
         if ids.len() > 100 {
             return Err(ApiError::new(Code::TooManyInstanceIds));
         }
-        let (number, size) = pages(p, 100)?;
+        let (number, size) = page_numbers(p, 100, 10)?;
         Ok(DescribeInstanceAttachmentAttributes { ids, number, size })
     }
 
