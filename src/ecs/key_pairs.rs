@@ -484,10 +484,8 @@ impl DeleteKeyPairs {
                 found.push(k.key_pair_name.clone());
             }
         }
-        for name in &found {
-            if !w.instances_with_key_pair(account, region, name).is_empty() {
-                return Err(ApiError::new(Code::KeypairAlreadyAttachedInstance));
-            }
+        if w.key_pairs_in_use(account, region, &found) {
+            return Err(ApiError::new(Code::KeypairAlreadyAttachedInstance));
         }
         for name in &found {
             w.remove_key_pair(account, region, name);

@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 
 use super::World;
 use crate::ecs::key_pairs::KeyPair;
-use crate::ecs::sym::Sym;
 
 /// (account, region, name): where a key pair is stored.
 pub(crate) type KeyPairKey = (String, String, String);
@@ -34,12 +33,13 @@ impl World {
             return;
         }
         self.key_pairs.implicit_added = true;
-        let mut found: Vec<(KeyPairKey, Option<crate::ecs::model::EcsTime>)> = Vec::new();
+        // Each named pair once, with the earliest creation time among its instances.
+        let mut found: BTreeMap<KeyPairKey, Option<crate::ecs::model::EcsTime>> = BTreeMap::new();
         for inst in self.instances.values() {
             let Some(name) = inst
                 .extra
-                .get("KeyPairName")
-                .and_then(|v| v.as_str().map(str::to_string))
+                .raw("KeyPairName")
+                .and_then(|t| serde_json::from_str::<String>(&t).ok())
                 .filter(|n| !n.is_empty())
             else {
                 continue;
@@ -48,16 +48,15 @@ impl World {
             if self.key_pairs.map.contains_key(&k) {
                 continue;
             }
-            // The earliest creation time among the instances naming it.
-            match found.iter_mut().find(|(f, _)| *f == k) {
-                Some((_, at)) => *at = (*at).min(inst.creation_time).or(inst.creation_time),
-                None => found.push((k, inst.creation_time)),
-            }
+            let at = found.entry(k).or_insert(inst.creation_time);
+            *at = match (*at, inst.creation_time) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         if found.is_empty() {
             return;
         }
-        found.sort_by(|a, b| a.0.cmp(&b.0));
         for (k, created) in found {
             let pair = KeyPair::implicit(&k.0, &k.1, &k.2, created);
             self.key_pairs.map.insert(k, pair);
@@ -124,23 +123,16 @@ impl World {
         self.key_pairs.map.remove(&key(account, region, name))
     }
 
-    /// Instances of `account` in `region` whose `KeyPairName` is `name`, in listing order.
-    pub fn instances_with_key_pair(&self, account: &str, region: &str, name: &str) -> Vec<Sym> {
-        let Some(listing) = self.listing(account, region) else {
-            return Vec::new();
-        };
-        listing
-            .values()
-            .filter(|id| {
-                self.instance(id).is_some_and(|i| {
-                    i.extra
-                        .raw("KeyPairName")
-                        .and_then(|t| serde_json::from_str::<String>(&t).ok())
-                        .is_some_and(|n| n == name)
-                })
+    /// Whether an instance of `account` in `region` uses one of the key pairs `names`
+    /// (one walk of the listing, whatever the number of names).
+    pub fn key_pairs_in_use(&self, account: &str, region: &str, names: &[String]) -> bool {
+        !names.is_empty()
+            && self.listed_instances(account, region).any(|i| {
+                i.extra
+                    .raw("KeyPairName")
+                    .and_then(|t| serde_json::from_str::<String>(&t).ok())
+                    .is_some_and(|n| names.contains(&n))
             })
-            .cloned()
-            .collect()
     }
 
     /// Every key pair (dumps and images).
