@@ -10,105 +10,394 @@ use std::collections::BTreeMap;
 use crate::error::{ApiError, ApiResult, Code};
 
 /// Request parameters in wire order (all of them, as signed) with a name index.
-#[derive(Debug, Clone, Default)]
+///
+/// Every decoded name and value sits in one string, back to back; a pair is three
+/// offsets into it. So a request's parameters are three allocations (the text, the
+/// spans, the index), not two per pair, and the journal keeps them as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
-    pairs: Vec<(String, String)>,
-    /// The index in `pairs` of the last occurrence of each name, sorted by name (byte
-    /// order): a lookup is a binary search, and no name is copied.
+    /// Decoded names and values, back to back.
+    text: String,
+    /// Per pair, in wire order: where its name starts, where its value starts (the
+    /// name's end) and where the value ends, in `text`.
+    spans: Vec<[u32; 3]>,
+    /// The index in `spans` of the last occurrence of each name, sorted by name (byte
+    /// order): a lookup is a binary search, and no name is copied. Empty while there
+    /// are at most [`SCANNED`] pairs: a lookup scans them instead.
     index: Vec<u32>,
-    /// How many of `pairs` came from the query string (the first ones).
+    /// How many of the pairs came from the query string (the first ones).
     query_len: usize,
+    /// A bit per [`name_bit`] of every name present: most names an action looks up
+    /// are absent, and most of those are known absent from this word alone.
+    present: u64,
+}
+
+/// Up to this many pairs, a lookup scans them (newest first) rather than keep a sorted
+/// index: an SDK's request has about fifteen, and a scan of those is cheaper than
+/// sorting them.
+const SCANNED: usize = 32;
+
+/// One of 64 bits for a name, from its length and its first and last bytes.
+fn name_bit(name: &[u8]) -> u64 {
+    let (first, last) = match name {
+        [] => (0, 0),
+        [first, .., last] => (*first, *last),
+        [only] => (*only, *only),
+    };
+    let mix = (name.len() as u32).wrapping_mul(7) + u32::from(first) * 3 + u32::from(last);
+    1 << (mix & 63)
 }
 
 /// Decoded `application/x-www-form-urlencoded` pairs (a query string or a form body), in
 /// order: `+` is a space, `%XX` a byte, invalid UTF-8 replaced.
 pub fn decode(raw: &[u8]) -> Vec<(String, String)> {
-    if raw.is_empty() {
-        return Vec::new();
+    let mut params = Params::default();
+    params.decode_into(raw);
+    params
+        .pairs()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The bytes [`Params::decode_into`] stops at: the separators, the escapes, and any byte
+/// outside ASCII (whose text is checked).
+static ACTS_ON: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = b >= 0x80 || matches!(b as u8, b'&' | b'=' | b'%' | b'+');
+        b += 1;
     }
-    // One pair per `&` and one more: the list is allocated once.
-    let mut pairs = Vec::with_capacity(memchr::memchr_iter(b'&', raw).count() + 1);
-    for segment in raw.split(|&b| b == b'&').filter(|s| !s.is_empty()) {
-        // Most parameters are plain text: copied as they are. One with an escape, a
-        // `+` or invalid UTF-8 is decoded by `form_urlencoded` (a segment without `&`
-        // is exactly one pair to it).
-        let plain = memchr::memchr2(b'%', b'+', segment).is_none();
-        match std::str::from_utf8(segment) {
-            Ok(text) if plain => {
-                let (name, value) = text.split_once('=').unwrap_or((text, ""));
-                pairs.push((name.to_owned(), value.to_owned()));
+    table
+};
+
+/// The value of an ASCII hex digit.
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Append one decoded name or value to `out`, as `form_urlencoded` decodes it: `+` is a
+/// space, `%XX` the byte (a `%` without two hex digits stays), then invalid UTF-8 is
+/// replaced. `scratch` holds the bytes of a component that needs decoding.
+fn decode_component(out: &mut String, raw: &[u8], scratch: &mut Vec<u8>) {
+    if memchr::memchr2(b'%', b'+', raw).is_none() {
+        match std::str::from_utf8(raw) {
+            Ok(text) => out.push_str(text),
+            Err(_) => out.push_str(&String::from_utf8_lossy(raw)),
+        }
+        return;
+    }
+    scratch.clear();
+    let mut rest = raw;
+    // Copy the runs between escapes whole.
+    while let Some(at) = memchr::memchr2(b'%', b'+', rest) {
+        scratch.extend_from_slice(&rest[..at]);
+        if rest[at] == b'+' {
+            scratch.push(b' ');
+            rest = &rest[at + 1..];
+            continue;
+        }
+        match (
+            rest.get(at + 1).and_then(|&b| hex(b)),
+            rest.get(at + 2).and_then(|&b| hex(b)),
+        ) {
+            (Some(hi), Some(lo)) => {
+                scratch.push(hi << 4 | lo);
+                rest = &rest[at + 3..];
             }
-            _ => pairs.extend(form_urlencoded::parse(segment).into_owned()),
+            _ => {
+                scratch.push(b'%');
+                rest = &rest[at + 1..];
+            }
         }
     }
-    pairs
+    scratch.extend_from_slice(rest);
+    match std::str::from_utf8(scratch) {
+        Ok(text) => out.push_str(text),
+        Err(_) => out.push_str(&String::from_utf8_lossy(scratch)),
+    }
+}
+
+/// One pair of `text`.
+fn pair_of<'a>(text: &'a str, span: &[u32; 3]) -> (&'a str, &'a str) {
+    let [a, b, c] = *span;
+    (&text[a as usize..b as usize], &text[b as usize..c as usize])
+}
+
+/// Request parameters as the journal keeps them: in wire order, without the ones it
+/// must not show, and without a name index (see [`Params::record`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Recorded {
+    text: String,
+    spans: Vec<[u32; 3]>,
+}
+
+impl Recorded {
+    /// Every pair kept, in wire order.
+    pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        self.spans.iter().map(|s| pair_of(&self.text, s))
+    }
+}
+
+/// Offsets into the text are `u32`: a request is far below 4 GiB (bodies are capped).
+fn offset(text: &str) -> u32 {
+    u32::try_from(text.len()).expect("parameters fit in 4 GiB")
 }
 
 impl Params {
-    /// Build from decoded pairs (query first, then body); all of them count as the
-    /// query until [`Params::extend_body`] adds a body's.
-    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
-        let mut params = Params {
-            query_len: pairs.len(),
-            pairs,
-            index: Vec::new(),
-        };
+    /// The parameters of a raw query string (`a=1&b=2`, undecoded).
+    pub fn from_query(raw: &[u8]) -> Self {
+        let mut params = Params::default();
+        params.decode_into(raw);
+        params.query_len = params.spans.len();
         params.reindex();
         params
     }
 
-    /// Add the pairs of a form body after the query's.
+    /// Add the pairs of a raw `application/x-www-form-urlencoded` body after the
+    /// query's.
+    pub fn extend_form(&mut self, raw: &[u8]) {
+        let before = self.spans.len();
+        self.decode_into(raw);
+        if self.spans.len() > before {
+            self.reindex();
+        }
+    }
+
+    /// Build from decoded pairs (query first, then body); all of them count as the
+    /// query until [`Params::extend_body`] adds a body's.
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut params = Params::default();
+        for (name, value) in &pairs {
+            params.push(name, value);
+        }
+        params.query_len = params.spans.len();
+        params.reindex();
+        params
+    }
+
+    /// Add decoded pairs of a form body after the query's.
     pub fn extend_body(&mut self, body: impl IntoIterator<Item = (String, String)>) {
-        self.pairs.extend(body);
+        for (name, value) in body {
+            self.push(&name, &value);
+        }
         self.reindex();
     }
 
+    fn push(&mut self, name: &str, value: &str) {
+        let start = offset(&self.text);
+        self.text.push_str(name);
+        let middle = offset(&self.text);
+        self.text.push_str(value);
+        self.spans.push([start, middle, offset(&self.text)]);
+    }
+
+    /// Decode `raw` (split at `&`, empty segments skipped, each at its first `=`) and
+    /// append its pairs: in one pass that copies the runs between the bytes it acts on;
+    /// when a name or value is not valid UTF-8 on its own, the whole input again, a
+    /// component at a time, replacing what is invalid.
+    fn decode_into(&mut self, raw: &[u8]) {
+        if raw.is_empty() {
+            return;
+        }
+        let spans_before = self.spans.len();
+        let mut bytes = std::mem::take(&mut self.text).into_bytes();
+        let text_before = bytes.len();
+        bytes.reserve(raw.len());
+        let (mut i, mut segment_start, mut high) = (0, 0, false);
+        let (mut start, mut middle) = (bytes.len(), None);
+        loop {
+            let run = raw[i..]
+                .iter()
+                .position(|&b| ACTS_ON[usize::from(b)])
+                .map_or(raw.len(), |at| i + at);
+            bytes.extend_from_slice(&raw[i..run]);
+            i = run;
+            if i == raw.len() || raw[i] == b'&' {
+                if i > segment_start {
+                    let middle = middle.unwrap_or(bytes.len());
+                    self.spans
+                        .push([start, middle, bytes.len()].map(|at| at as u32));
+                }
+                if i == raw.len() {
+                    break;
+                }
+                i += 1;
+                (segment_start, start, middle) = (i, bytes.len(), None);
+                continue;
+            }
+            match raw[i] {
+                b'=' if middle.is_none() => middle = Some(bytes.len()),
+                b'+' => bytes.push(b' '),
+                b'%' => match (raw.get(i + 1), raw.get(i + 2)) {
+                    (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                        let byte = hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0);
+                        high |= byte >= 0x80;
+                        bytes.push(byte);
+                        i += 2;
+                    }
+                    _ => bytes.push(b'%'),
+                },
+                b => {
+                    high |= b >= 0x80;
+                    bytes.push(b);
+                }
+            }
+            i += 1;
+        }
+        let each_valid = !high
+            || self.spans[spans_before..].iter().all(|&[a, b, c]| {
+                std::str::from_utf8(&bytes[a as usize..b as usize]).is_ok()
+                    && std::str::from_utf8(&bytes[b as usize..c as usize]).is_ok()
+            });
+        assert!(bytes.len() <= u32::MAX as usize, "parameters fit in 4 GiB");
+        if each_valid {
+            match String::from_utf8(bytes) {
+                Ok(text) => {
+                    self.text = text;
+                    return;
+                }
+                Err(e) => bytes = e.into_bytes(),
+            }
+        }
+        bytes.truncate(text_before);
+        self.spans.truncate(spans_before);
+        self.text = String::from_utf8(bytes).unwrap_or_default();
+        self.decode_lossy(raw);
+    }
+
+    /// [`Params::decode_into`] a component at a time, invalid UTF-8 replaced.
+    fn decode_lossy(&mut self, raw: &[u8]) {
+        let mut scratch = Vec::new();
+        for segment in raw.split(|&b| b == b'&').filter(|s| !s.is_empty()) {
+            let (name, value) = match memchr::memchr(b'=', segment) {
+                Some(at) => (&segment[..at], &segment[at + 1..]),
+                None => (segment, &segment[segment.len()..]),
+            };
+            let start = offset(&self.text);
+            decode_component(&mut self.text, name, &mut scratch);
+            let middle = offset(&self.text);
+            decode_component(&mut self.text, value, &mut scratch);
+            self.spans.push([start, middle, offset(&self.text)]);
+        }
+    }
+
     fn reindex(&mut self) {
-        let pairs = &self.pairs;
-        let mut index: Vec<u32> = (0..pairs.len() as u32).collect();
+        self.present =
+            (0..self.spans.len() as u32).fold(0, |bits, i| bits | name_bit(self.name_bytes(i)));
+        self.index = if self.spans.len() <= SCANNED {
+            Vec::new()
+        } else {
+            self.sorted_index()
+        };
+    }
+
+    /// The index in `spans` of the last occurrence of each name, sorted by name.
+    fn sorted_index(&self) -> Vec<u32> {
+        let mut index: Vec<u32> = (0..self.spans.len() as u32).collect();
         // By name, then by position: the last of a run of equal names is the one kept.
-        index.sort_unstable_by(|&a, &b| {
-            pairs[a as usize]
-                .0
-                .cmp(&pairs[b as usize].0)
-                .then(a.cmp(&b))
-        });
+        index.sort_unstable_by(|&a, &b| self.name_bytes(a).cmp(self.name_bytes(b)).then(a.cmp(&b)));
         index.dedup_by(|later, earlier| {
-            let same = pairs[*later as usize].0 == pairs[*earlier as usize].0;
+            let same = self.name_bytes(*later) == self.name_bytes(*earlier);
             if same {
                 *earlier = *later;
             }
             same
         });
-        self.index = index;
+        index
+    }
+
+    /// A name as bytes: compared without the character-boundary checks of `str`
+    /// slicing (a lookup compares several).
+    fn name_bytes(&self, i: u32) -> &[u8] {
+        let [start, end, _] = self.spans[i as usize];
+        &self.text.as_bytes()[start as usize..end as usize]
     }
 
     fn name(&self, i: u32) -> &str {
-        &self.pairs[i as usize].0
+        let [start, end, _] = self.spans[i as usize];
+        &self.text[start as usize..end as usize]
+    }
+
+    fn value(&self, i: u32) -> &str {
+        let [_, start, end] = self.spans[i as usize];
+        &self.text[start as usize..end as usize]
+    }
+
+    fn pair(&self, span: &[u32; 3]) -> (&str, &str) {
+        pair_of(&self.text, span)
     }
 
     /// Every pair, as received (the V1 signature covers these).
-    pub fn pairs(&self) -> &[(String, String)] {
-        &self.pairs
+    pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        self.spans.iter().map(|s| self.pair(s))
     }
 
     /// The pairs of the query string (the V3 canonical query covers these).
-    pub fn query(&self) -> &[(String, String)] {
-        &self.pairs[..self.query_len]
+    pub fn query(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
+        self.spans[..self.query_len].iter().map(|s| self.pair(s))
     }
 
-    /// Every pair, as received, by value.
-    pub fn into_pairs(self) -> Vec<(String, String)> {
-        self.pairs
+    /// How many pairs there are.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// No pair at all.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The pairs to record (the journal), without those whose name is one of `hidden`
+    /// (compared without regard to case). Their text is overwritten, not only unlisted.
+    pub fn record(self, hidden: &[&str]) -> Recorded {
+        let Params {
+            mut text,
+            mut spans,
+            ..
+        } = self;
+        spans.retain(|&[start, middle, end]| {
+            let name = &text[start as usize..middle as usize];
+            if !hidden.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+                return true;
+            }
+            // SAFETY: NUL bytes in place of whole characters keep the text UTF-8.
+            let bytes = unsafe { text.as_bytes_mut() };
+            bytes[start as usize..end as usize].fill(0);
+            false
+        });
+        Recorded { text, spans }
     }
 
     /// A parameter's value (the last one when repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
+        let wanted = name.as_bytes();
+        if self.present & name_bit(wanted) == 0 {
+            return None;
+        }
+        if self.index.is_empty() {
+            let at = (0..self.spans.len() as u32)
+                .rev()
+                .find(|&i| self.name_bytes(i) == wanted)?;
+            return Some(self.value(at));
+        }
         let at = self
             .index
-            .binary_search_by(|&i| self.name(i).cmp(name))
+            .binary_search_by(|&i| {
+                // Most names differ in their first byte: compare it before the rest.
+                let have = self.name_bytes(i);
+                match (have.first(), wanted.first()) {
+                    (Some(a), Some(b)) if a != b => a.cmp(b),
+                    _ => have.cmp(wanted),
+                }
+            })
             .ok()?;
-        Some(self.pairs[self.index[at] as usize].1.as_str())
+        Some(self.value(self.index[at]))
     }
 
     /// A non-empty value, or `None`.
@@ -171,14 +460,21 @@ impl Params {
     pub fn repeat(&self, name: &str) -> Vec<String> {
         // The names that start with `name` are one run of the index; those followed by
         // a `.` are the list's.
-        let from = self.index.partition_point(|&i| self.name(i) < name);
-        let mut items: Vec<(u32, &str)> = self.index[from..]
+        let built;
+        let index = if self.index.is_empty() {
+            built = self.sorted_index();
+            &built
+        } else {
+            &self.index
+        };
+        let from = index.partition_point(|&i| self.name(i) < name);
+        let mut items: Vec<(u32, &str)> = index[from..]
             .iter()
             .map(|&i| (self.name(i), i))
             .take_while(|(k, _)| k.starts_with(name))
             .filter_map(|(k, i)| {
                 let n: u32 = k[name.len()..].strip_prefix('.')?.parse().ok()?;
-                Some((n, self.pairs[i as usize].1.as_str()))
+                Some((n, self.value(i)))
             })
             .filter(|(_, v)| !v.is_empty())
             .collect();
@@ -205,15 +501,15 @@ impl Params {
     /// sent: no limits checked (see [`Params::tags`]).
     pub fn tag_slots(&self) -> BTreeMap<u32, (Option<String>, Option<String>)> {
         let mut by_n: BTreeMap<u32, (Option<String>, Option<String>)> = BTreeMap::new();
-        for (k, v) in &self.pairs {
+        for (k, v) in self.pairs() {
             let Some((n, field)) = k.strip_prefix("Tag.").and_then(|r| r.split_once('.')) else {
                 continue;
             };
             let Ok(n) = n.parse::<u32>() else { continue };
             let slot = by_n.entry(n).or_default();
             match field {
-                "Key" | "key" => slot.0 = Some(v.clone()),
-                "Value" | "value" => slot.1 = Some(v.clone()),
+                "Key" | "key" => slot.0 = Some(v.to_string()),
+                "Value" | "value" => slot.1 = Some(v.to_string()),
                 _ => {}
             }
         }
@@ -298,6 +594,23 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn get_finds_the_last_pair_of_a_name(
+            names in proptest::collection::vec("[ABS]{0,3}", 0..48),
+            wanted in proptest::collection::vec("[ABS]{0,3}", 1..8),
+        ) {
+            let pairs: Vec<(String, String)> =
+                names.iter().enumerate().map(|(i, n)| (n.clone(), i.to_string())).collect();
+            let query = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
+            let ps = Params::from_query(query.as_bytes());
+            for name in names.iter().chain(&wanted) {
+                let expected = pairs.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+                proptest::prop_assert_eq!(ps.get(name), expected);
+            }
+        }
+    }
+
     #[test]
     fn the_last_of_a_repeated_name_counts() {
         let mut ps = p(&[("B", "1"), ("A", "x"), ("B", "2"), ("Ab", "y"), ("A", "z")]);
@@ -312,6 +625,25 @@ mod tests {
         assert_eq!(ps.query().len(), 5);
         assert_eq!(ps.pairs().len(), 6);
         assert_eq!(p(&[]).get("A"), None);
+    }
+
+    #[test]
+    fn query_and_form_body_keep_their_order_and_split() {
+        let mut ps = Params::from_query(b"B=1&A=%41&Signature=s%2B&B=2");
+        ps.extend_form(b"Password=p&A=body+x&signature=t");
+        assert_eq!(ps.get("A"), Some("body x"));
+        assert_eq!(ps.get("B"), Some("2"));
+        assert_eq!(ps.query().len(), 4);
+        assert_eq!(ps.len(), 7);
+        let kept = ps.record(&["Signature", "Password"]);
+        assert_eq!(
+            kept.pairs().collect::<Vec<_>>(),
+            [("B", "1"), ("A", "A"), ("B", "2"), ("A", "body x")]
+        );
+        assert!(
+            !format!("{kept:?}").contains("s+"),
+            "hidden text is overwritten"
+        );
     }
 
     #[test]

@@ -63,8 +63,8 @@ fn query_of(uri: &Uri) -> Result<Query, String> {
 /// An entry as `GET /_mock/requests` lists it.
 pub fn entry_json(e: &Entry) -> Value {
     let mut params = Map::new();
-    for (k, v) in &e.params {
-        params.insert(k.clone(), json!(v));
+    for (k, v) in e.params.pairs() {
+        params.insert(k.to_string(), json!(v));
     }
     json!({
         "Time": format_millis(e.time),

@@ -180,9 +180,8 @@ impl RunInstances {
         let client_token = p.non_empty("ClientToken").map(|t| {
             let mut pairs: Vec<String> = p
                 .pairs()
-                .iter()
-                .filter(|(k, _)| !NOT_FINGERPRINTED.contains(&k.as_str()))
-                .map(|(k, v)| match k.as_str() {
+                .filter(|(k, _)| !NOT_FINGERPRINTED.contains(k))
+                .map(|(k, v)| match k {
                     // The password is remembered only as a digest.
                     "Password" => format!("{k}={}", sha256_hex(v)),
                     _ => format!("{k}={v}"),

@@ -103,7 +103,6 @@ impl InstanceDisks {
         }
         let mut numbers: Vec<u32> = p
             .pairs()
-            .iter()
             .filter_map(|(k, _)| k.strip_prefix("DataDisk.")?.split_once('.')?.0.parse().ok())
             .collect();
         numbers.sort_unstable();

@@ -70,6 +70,12 @@ pub(crate) fn collect(
         }
     }
     let mut skipped = fast_skipped;
+    // The first batch is what a page needs when every instance matches; later ones, as
+    // filters skip instances, are larger.
+    let mut batch_size = take
+        .saturating_add(1)
+        .saturating_add(skip - fast_skipped)
+        .clamp(1, 64) as usize;
     let mut visit = |w: &mut World, seq: u64, id: &Sym| -> bool {
         if w.settled(id, ctx.now).is_none() {
             return true;
@@ -106,7 +112,7 @@ pub(crate) fn collect(
             Some(idx) => idx
                 .range(..=cursor)
                 .rev()
-                .take(64)
+                .take(batch_size)
                 .map(|(s, id)| (*s, id.clone()))
                 .collect(),
             None => return page,
@@ -119,6 +125,7 @@ pub(crate) fn collect(
                 return page;
             }
         }
+        batch_size = 64;
         match batch.last().map(|(s, _)| *s) {
             Some(0) | None => return page,
             Some(last) => cursor = last - 1,

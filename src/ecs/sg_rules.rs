@@ -199,7 +199,7 @@ impl RuleChange {
                     numbered
                         .entry(n)
                         .or_default()
-                        .insert(field.to_string(), v.clone());
+                        .insert(field.to_string(), v.to_string());
                 }
                 _ => return Err(ApiError::invalid_param("Permissions")),
             }

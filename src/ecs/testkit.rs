@@ -97,7 +97,11 @@ impl Kit {
         p: &Params,
     ) -> Result<Reply, WireError> {
         let key = self.root_key(account);
-        self.send(&key, action.as_str(), p.pairs().to_vec())
+        let pairs = p
+            .pairs()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.send(&key, action.as_str(), pairs)
     }
 
     /// Sign `pairs` with `key_id` as a V1 GET request and run it through the gateway.

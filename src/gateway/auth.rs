@@ -49,9 +49,7 @@ pub struct SignedRequest<'a> {
     pub method: &'a str,
     /// URL path.
     pub path: &'a str,
-    /// Decoded query pairs (V3 canonical query).
-    pub query: &'a [(String, String)],
-    /// Query ∪ form body (V1).
+    /// Query ∪ form body (V1); its query pairs alone (V3 canonical query).
     pub params: &'a Params,
     /// Headers.
     pub headers: &'a HeaderMap,
@@ -153,12 +151,7 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
     }
     check_timestamp(p.required("Timestamp")?)?;
     let nonce = p.required("SignatureNonce")?;
-    let mut pairs: Vec<(&str, &str)> = p
-        .pairs()
-        .iter()
-        .filter(|(k, _)| k != "Signature")
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let mut pairs: Vec<(&str, &str)> = p.pairs().filter(|(k, _)| *k != "Signature").collect();
     let sts = sig::v1_string_to_sign_sorting(req.method, &mut pairs);
     if !sig::v1_signature_matches(&info.secret, &sts, signature) {
         return Err(mismatch(&sts));
@@ -184,11 +177,7 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str(), v)))
         .collect();
-    let query: Vec<(&str, &str)> = req
-        .query
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
+    let query: Vec<(&str, &str)> = req.params.query().collect();
     let canonical = sig::v3_canonical_request(
         req.method,
         req.path,

@@ -30,7 +30,7 @@ use crate::ecs::action::{Action, Request};
 use crate::ecs::catalog::action_allowed;
 use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
-use crate::params::{decode, Params};
+use crate::params::Params;
 use crate::store::faults::Call;
 use crate::store::journal::{without_secrets, Entry};
 use crate::store::Store;
@@ -107,7 +107,7 @@ pub(crate) async fn answer(
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(Action, Answer), WireError> {
-    let mut params = Params::from_pairs(decode(uri.query().unwrap_or("").as_bytes()));
+    let mut params = Params::from_query(uri.query().unwrap_or("").as_bytes());
     let mut seen = Seen::new(&params, headers);
     let incoming = Incoming {
         method,
@@ -139,7 +139,7 @@ pub async fn handle(
         return render::error(&err, &request_id, host, Format::Json);
     }
     // The query's parameters; the form body's join them once it is read.
-    let mut params = Params::from_pairs(decode(uri.query().unwrap_or("").as_bytes()));
+    let mut params = Params::from_query(uri.query().unwrap_or("").as_bytes());
     let mut seen = Seen::new(&params, &headers);
     let incoming = Incoming {
         method: &method,
@@ -174,7 +174,6 @@ pub async fn handle(
         }
     };
     if let Some(received) = received {
-        let pairs = params.into_pairs();
         journal.record(Entry {
             time: received,
             request_id,
@@ -182,7 +181,7 @@ pub async fn handle(
             account_id: seen.account_id,
             access_key_id: seen.access_key_id,
             signature_version: seen.signature_version,
-            params: without_secrets(pairs),
+            params: without_secrets(params),
             http_status: response.status().as_u16(),
             code,
             duration_us: started.elapsed().as_micros() as u64,
@@ -240,7 +239,6 @@ async fn process(
     let signed = SignedRequest {
         method: method.as_str(),
         path: uri.path(),
-        query: params.query(),
         params,
         headers,
         body: &body,
@@ -346,7 +344,7 @@ fn merge_params(params: &mut Params, headers: &HeaderMap, body: &[u8]) {
             .is_some_and(|start| start.eq_ignore_ascii_case(FORM))
     });
     if is_form && !body.is_empty() {
-        params.extend_body(decode(body));
+        params.extend_form(body);
     }
 }
 

@@ -73,39 +73,47 @@ pub fn percent_encode(s: &str) -> String {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Whether a byte passes [`percent_encode`] unchanged.
+/// Which bytes pass [`percent_encode`] unchanged.
+static UNRESERVED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~');
+        b += 1;
+    }
+    table
+};
+
+/// Appends `s` with each reserved byte `b` written as `escape` then `b` in hex; the runs
+/// of unreserved bytes between them are copied whole.
 #[inline]
-fn unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+fn encode_with(out: &mut Vec<u8>, s: &str, escape: &[u8]) {
+    let mut rest = s.as_bytes();
+    loop {
+        let run = rest
+            .iter()
+            .position(|&b| !UNRESERVED[usize::from(b)])
+            .unwrap_or(rest.len());
+        out.extend_from_slice(&rest[..run]);
+        let Some(&b) = rest.get(run) else {
+            return;
+        };
+        out.extend_from_slice(escape);
+        out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0F)]]);
+        rest = &rest[run + 1..];
+    }
 }
 
 /// Appends `pe(s)`.
 fn encode_into(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        if unreserved(b) {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0F)]]);
-        }
-    }
+    encode_with(out, s, b"%");
 }
 
 /// Appends `pe(pe(s))` in one pass: `pe`'s output is unreserved bytes and `%`, and the
 /// second encoding turns only the `%` into `%25`.
 fn encode_twice_into(out: &mut Vec<u8>, s: &str) {
-    for &b in s.as_bytes() {
-        if unreserved(b) {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[
-                b'%',
-                b'2',
-                b'5',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0x0F)],
-            ]);
-        }
-    }
+    encode_with(out, s, b"%25");
 }
 
 /// Text made only of ASCII (every writer here writes ASCII bytes or whole UTF-8 input).
@@ -378,7 +386,7 @@ fn write_v3_canonical_uri(out: &mut Vec<u8>, path: &str) {
         if i > 0 {
             out.push(b'/');
         }
-        if segment.bytes().all(unreserved) {
+        if segment.bytes().all(|b| UNRESERVED[usize::from(b)]) {
             out.extend_from_slice(segment.as_bytes());
         } else {
             encode_into(out, &percent_decode_segment(segment));

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use crate::clock::Millis;
+use crate::params::{Params, Recorded};
 
 /// Parameters never stored (compared without regard to case): the signature, secrets
 /// and an instance's login password (RunInstances, ModifyInstanceAttribute).
@@ -21,10 +22,9 @@ pub const HIDDEN_PARAMS: [&str; 5] = [
     "Password",
 ];
 
-/// `pairs` without the [`HIDDEN_PARAMS`].
-pub fn without_secrets(mut pairs: Vec<(String, String)>) -> Vec<(String, String)> {
-    pairs.retain(|(k, _)| !HIDDEN_PARAMS.iter().any(|h| h.eq_ignore_ascii_case(k)));
-    pairs
+/// `params` without the [`HIDDEN_PARAMS`].
+pub fn without_secrets(params: Params) -> Recorded {
+    params.record(&HIDDEN_PARAMS)
 }
 
 /// One answered request.
@@ -43,7 +43,7 @@ pub struct Entry {
     /// `1.0` (V1) or `ACS3-HMAC-SHA256` (V3), as sent.
     pub signature_version: Option<String>,
     /// Parameters in wire order, without secrets.
-    pub params: Vec<(String, String)>,
+    pub params: Recorded,
     /// HTTP status answered.
     pub http_status: u16,
     /// Error code answered (`None` on success).
@@ -141,7 +141,7 @@ mod tests {
             account_id: Some("1".into()),
             access_key_id: None,
             signature_version: None,
-            params: Vec::new(),
+            params: Recorded::default(),
             http_status: 200,
             code: None,
             duration_us: 1,
@@ -189,9 +189,7 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        assert_eq!(
-            without_secrets(pairs),
-            [("Action".to_string(), "X".to_string())]
-        );
+        let kept = without_secrets(Params::from_pairs(pairs));
+        assert_eq!(kept.pairs().collect::<Vec<_>>(), [("Action", "X")]);
     }
 }
