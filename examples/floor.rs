@@ -120,7 +120,17 @@ async fn main() {
             eprintln!("floor: cannot listen on {addr}: {e}");
             std::process::exit(1);
         });
-    axum::serve(listener, app).await.expect("serve");
+    // `FLOOR_HTTP=ecs-mock`: serve through ecs-mock's own HTTP layer (the lenient
+    // adapter, idle timer, connection cap) instead of `axum::serve`, to see what that
+    // layer costs on its own.
+    if std::env::var("FLOOR_HTTP").is_ok_and(|v| v == "ecs-mock") {
+        let settings = ecs_mock::server::Settings::default();
+        ecs_mock::server::serve(listener, app, settings, std::future::pending())
+            .await
+            .expect("serve");
+    } else {
+        axum::serve(listener, app).await.expect("serve");
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ use serde_json::{json, Map, Value};
 use crate::ecs::{Answer, Reply};
 use crate::error::ApiError;
 use crate::gateway::status::WireError;
-use crate::gateway::view::{page_body, page_json, status_body, AttributeView};
+use crate::gateway::view::{
+    json_str, page_body, page_json, status_body, status_json, AttributeView,
+};
 use crate::gateway::{order, xml};
 
 /// JSON content type, as the real gateway sends it.
@@ -70,11 +72,15 @@ pub fn error_body(err: &ApiError, request_id: &str, host: &str) -> Map<String, V
 
 /// A success response from an action's answer.
 pub fn answer(action: &str, request_id: &str, answer: Answer, format: Format) -> Response {
-    let root = format!("{action}Response");
+    let root = match format {
+        Format::Json => String::new(),
+        Format::Xml => format!("{action}Response"),
+    };
     let body = match answer {
         Answer::Ready(reply) => serialize(&success_body(action, request_id, reply), &root, format),
         Answer::Instances(page) if format == Format::Json => page_json(&page, request_id),
         Answer::Instances(page) => serialize(&page_body(&page, request_id), &root, format),
+        Answer::Statuses(page) if format == Format::Json => status_json(&page, request_id),
         Answer::Statuses(page) => serialize(&status_body(&page, request_id), &root, format),
         Answer::Attribute(pair) => serialize(
             &AttributeView {
@@ -146,12 +152,6 @@ fn error_bytes(err: &ApiError, request_id: &str, host: &str, format: Format) -> 
     out
 }
 
-/// A JSON string, escaped as `serde_json` escapes it.
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    // Writing a string into a Vec cannot fail.
-    let _ = serde_json::to_writer(out, s);
-}
-
 /// `<name>escaped text</name>`, as the XML serializer writes a string field.
 fn xml_text(out: &mut Vec<u8>, name: &str, text: &str) {
     out.push(b'<');
@@ -195,7 +195,38 @@ fn respond(status: StatusCode, body: Vec<u8>, format: Format, request_id: &str) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ecs::model::Status;
+    use crate::ecs::sym::Sym;
+    use crate::ecs::StatusPage;
     use crate::error::Code;
+
+    /// The status page written straight into the buffer is the bytes `serde_json` writes
+    /// for the typed body, with ids that need escaping too.
+    #[test]
+    fn status_json_is_the_status_body_serialized() {
+        for ids in [
+            vec![],
+            vec!["i-bp1abc", "i-bp2def"],
+            vec!["i-\"quoted\"", "i-back\\slash", "i-ctl\u{1}\u{7f}", "i-中"],
+        ] {
+            let page = StatusPage {
+                total_count: 123,
+                page_size: 10,
+                page_number: 2,
+                statuses: ids
+                    .iter()
+                    .map(|id| (Sym::unshared(id), Status::Running))
+                    .collect(),
+            };
+            for rid in ["6C2D0E37-3B46-5D0A-9B84-76A6F9D2E0B1", "r\"<id>\u{2}"] {
+                let typed = serde_json::to_vec(&status_body(&page, rid)).unwrap();
+                assert_eq!(
+                    String::from_utf8(status_json(&page, rid)).unwrap(),
+                    String::from_utf8(typed).unwrap()
+                );
+            }
+        }
+    }
 
     /// The error bodies written straight into the buffer are the bytes the field map
     /// serializes to, in both formats, with text that needs escaping.

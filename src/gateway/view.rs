@@ -505,6 +505,51 @@ pub fn status_body<'a>(page: &'a StatusPage, request_id: &'a str) -> StatusPageB
     }
 }
 
+/// A DescribeInstanceStatus page as JSON: the bytes `serde_json` writes for
+/// [`status_body`], written straight into the buffer (a page of 50 statuses is most of
+/// what a status poll costs to render).
+pub fn status_json(page: &StatusPage, request_id: &str) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::with_capacity(160 + request_id.len() + page.statuses.len() * 56);
+    // Writing into a Vec cannot fail.
+    let _ = write!(
+        out,
+        "{{\"TotalCount\":{},\"PageSize\":{},\"RequestId\":",
+        page.total_count, page.page_size
+    );
+    json_str(&mut out, request_id);
+    let _ = write!(
+        out,
+        ",\"PageNumber\":{},\"InstanceStatuses\":{{\"InstanceStatus\":[",
+        page.page_number
+    );
+    for (i, (id, status)) in page.statuses.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"Status\":\"");
+        out.extend_from_slice(status.as_str().as_bytes());
+        out.extend_from_slice(b"\",\"InstanceId\":");
+        json_str(&mut out, id);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"]}}");
+    out
+}
+
+/// A JSON string as `serde_json` writes it: as it is when nothing in it needs an
+/// escape (the common case, checked in one pass), else through `serde_json`.
+pub fn json_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        // Writing a string into a Vec cannot fail.
+        let _ = serde_json::to_writer(out, s);
+    }
+}
+
 /// An answer's fields as a map, without `RequestId` (for in-process callers; the
 /// gateway serializes typed answers directly).
 pub fn answer_fields(answer: Answer) -> Reply {
