@@ -145,22 +145,27 @@ impl Interner {
             return None;
         }
         let template = self.templates.get(&slot)?;
-        let (old, new) = (&template.tokens, tokens(text));
-        if old.len() != new.len() {
+        let old = &template.tokens;
+        let mut changes: Vec<(usize, &str)> = Vec::new();
+        let mut count = 0;
+        for (i, (from, to)) in Tokens::new(text).enumerate() {
+            let new = &text[from..to];
+            if *old.get(i)? != new {
+                changes.push((i, new));
+            }
+            count = i + 1;
+        }
+        if count != old.len() {
             return None;
         }
         let mut out = Vec::with_capacity(16);
         put_varint(&mut out, u64::from(template.id));
-        let changes = old.iter().zip(&new).filter(|(a, b)| a != b).count();
-        put_varint(&mut out, changes as u64);
+        put_varint(&mut out, changes.len() as u64);
         let mut last = 0;
-        for (i, (a, b)) in old.iter().zip(&new).enumerate() {
-            if a == b {
-                continue;
-            }
+        for (i, token) in changes {
             put_varint(&mut out, (i - last) as u64);
-            put_varint(&mut out, b.len() as u64);
-            out.extend_from_slice(b.as_bytes());
+            put_varint(&mut out, token.len() as u64);
+            out.extend_from_slice(token.as_bytes());
             last = i;
         }
         (out.len() * 4 < text.len() * 3).then_some(out)
@@ -171,37 +176,77 @@ impl Interner {
 /// Cutting the template and a value the same way lets a value be stored as the tokens
 /// that differ (an address, an id) when both have the same structure.
 fn tokens(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':') {
-            if start < i {
-                out.push(&text[start..i]);
-            }
-            out.push(&text[i..i + 1]);
-            start = i + 1;
-        }
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
+    Tokens::new(text)
+        .map(|(from, to)| &text[from..to])
+        .collect()
 }
 
-/// Rebuild a [`DELTA`] value from `bytes` at `at` (advanced past it).
+/// The byte ranges of [`tokens`], one at a time.
+struct Tokens<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(text: &'a str) -> Self {
+        Tokens {
+            bytes: text.as_bytes(),
+            at: 0,
+        }
+    }
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let start = self.at;
+        let rest = self.bytes.get(start..).filter(|r| !r.is_empty())?;
+        let is_mark = |b: &u8| matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':');
+        let len = match rest.iter().position(is_mark) {
+            Some(0) => 1,
+            Some(n) => n,
+            None => rest.len(),
+        };
+        self.at = start + len;
+        Some((start, self.at))
+    }
+}
+
+/// Rebuild a [`DELTA`] value from `bytes` at `at` (advanced past it): the template's
+/// text with the changed tokens put in, copied in runs.
 fn undelta(bytes: &[u8], at: &mut usize, frags: &[&'static str]) -> Option<String> {
     let base = *frags.get(get_varint(bytes, at) as usize)?;
-    let mut toks = tokens(base);
     let count = get_varint(bytes, at) as usize;
+    let mut out = String::with_capacity(base.len() + 8);
+    let mut toks = Tokens::new(base).enumerate();
+    let mut copied = 0;
     let mut i = 0;
-    for _ in 0..count {
-        i += get_varint(bytes, at) as usize;
+    for n in 0..count {
+        let step = get_varint(bytes, at) as usize;
+        if n > 0 && step == 0 {
+            return None;
+        }
+        i += step;
         let len = get_varint(bytes, at) as usize;
         let token = std::str::from_utf8(bytes.get(*at..*at + len)?).ok()?;
         *at += len;
-        *toks.get_mut(i)? = token;
+        let (from, to) = toks.find(|(j, _)| *j == i)?.1;
+        out.push_str(&base[copied..from]);
+        out.push_str(token);
+        copied = to;
     }
-    Some(toks.concat())
+    out.push_str(&base[copied..]);
+    Some(out)
+}
+
+/// Step past a [`DELTA`] value at `at` without rebuilding it.
+fn skip_delta(bytes: &[u8], at: &mut usize) {
+    get_varint(bytes, at);
+    for _ in 0..get_varint(bytes, at) {
+        get_varint(bytes, at);
+        *at += get_varint(bytes, at) as usize;
+    }
 }
 
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {
@@ -436,7 +481,7 @@ impl Stored {
 
     /// The JSON text stored under `key`.
     pub fn raw(&self, key: &str) -> Option<Cow<'_, str>> {
-        self.iter().find(|(k, _)| k.name() == key).map(|(_, v)| v)
+        self.iter().find_key(key)
     }
 
     /// The value stored under `key`, parsed.
@@ -512,26 +557,34 @@ pub struct Iter<'a> {
     frags: Option<RwLockReadGuard<'static, Vec<&'static str>>>,
 }
 
-impl<'a> Iterator for Iter<'a> {
-    type Item = (StoredKey, Cow<'a, str>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let bytes = self.bytes;
-        let &key = bytes.get(self.at)?;
+impl<'a> Iter<'a> {
+    /// The next entry's key.
+    fn key(&mut self) -> Option<StoredKey> {
+        let &key = self.bytes.get(self.at)?;
         self.at += 1;
-        let key = if key == OTHER_KEY {
-            let id = get_varint(bytes, &mut self.at) as usize;
+        Some(if key == OTHER_KEY {
+            let id = get_varint(self.bytes, &mut self.at) as usize;
             let names = KEY_NAMES.read().unwrap_or_else(|e| e.into_inner());
             StoredKey::Other(names.get(id).copied().unwrap_or(""))
         } else {
             StoredKey::Known(usize::from(key))
-        };
+        })
+    }
+
+    /// The value after [`Iter::key`]: its text, or nothing when `skip` (a walk looking
+    /// for another key does not rebuild the values it passes).
+    fn value(&mut self, skip: bool) -> Option<Cow<'a, str>> {
+        let bytes = self.bytes;
         let tag = *bytes.get(self.at)?;
         self.at += 1;
-        let text: Cow<'a, str> = match tag {
+        Some(match tag {
             INTERNED => {
                 let n = get_varint(bytes, &mut self.at) as usize;
                 Cow::Borrowed(self.frags.as_ref()?.get(n).copied().unwrap_or("null"))
+            }
+            DELTA if skip => {
+                skip_delta(bytes, &mut self.at);
+                Cow::Borrowed("")
             }
             DELTA => Cow::Owned(undelta(bytes, &mut self.at, self.frags.as_ref()?)?),
             _ => {
@@ -540,8 +593,27 @@ impl<'a> Iterator for Iter<'a> {
                 self.at += n;
                 Cow::Borrowed(std::str::from_utf8(raw).unwrap_or("null"))
             }
-        };
-        Some((key, text))
+        })
+    }
+
+    /// The text stored under `key`, walking past the entries before it.
+    fn find_key(mut self, key: &str) -> Option<Cow<'a, str>> {
+        loop {
+            let found = self.key()?.name() == key;
+            let value = self.value(!found)?;
+            if found {
+                return Some(value);
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (StoredKey, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let key = self.key()?;
+        Some((key, self.value(false)?))
     }
 }
 

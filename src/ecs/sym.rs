@@ -151,11 +151,11 @@ impl<'de> Deserialize<'de> for Sym {
 /// without escapes), owned otherwise. (`Cow<str>`'s own `Deserialize` always copies.)
 pub struct CowStr<'de>(pub Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for CowStr<'de> {
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = CowStr<'de>;
+        struct V<'a>(std::marker::PhantomData<&'a str>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = CowStr<'a>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string")
             }
@@ -172,7 +172,7 @@ impl<'de> Deserialize<'de> for CowStr<'de> {
                 Ok(CowStr(Cow::Owned(v)))
             }
         }
-        d.deserialize_str(V)
+        d.deserialize_str(V(std::marker::PhantomData))
     }
 }
 

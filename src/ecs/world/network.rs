@@ -14,30 +14,41 @@
 //! the top of the block is reached the lowest free address is found by scanning the
 //! vSwitch's instances.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::World;
+use super::{FastMap, World};
 use crate::ecs::model::Instance;
 use crate::ecs::network::{covering_cidr, format_ipv4, mask, parse_cidr, parse_ipv4};
 use crate::ecs::network::{VSwitch, Vpc};
+use crate::ecs::sym::CowStr;
 use crate::error::{ApiError, ApiResult, Code};
 
-/// The part of a stored `VpcAttributes` loading reads.
+/// The part of a stored `VpcAttributes` loading reads (borrowed from its text).
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
-struct VpcAttrs {
-    vpc_id: String,
-    #[serde(rename = "VSwitchId")]
-    vswitch_id: String,
-    private_ip_address: IpList,
+struct VpcAttrs<'a> {
+    #[serde(borrow)]
+    vpc_id: Cow<'a, str>,
+    #[serde(rename = "VSwitchId", borrow)]
+    vswitch_id: Cow<'a, str>,
+    #[serde(borrow)]
+    private_ip_address: IpList<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
-struct IpList {
-    ip_address: Vec<String>,
+struct IpList<'a> {
+    #[serde(borrow)]
+    ip_address: Vec<CowStr<'a>>,
+}
+
+impl Default for CowStr<'_> {
+    fn default() -> Self {
+        CowStr(Cow::Borrowed(""))
+    }
 }
 
 /// The part of a stored `SecurityGroupIds` read.
@@ -49,17 +60,22 @@ struct GroupIds {
 
 /// What an instance's stored network fields say: VPC, vSwitch, first private address.
 pub(crate) fn vpc_attributes(inst: &Instance) -> (String, String, Option<u32>) {
-    let attrs: VpcAttrs = inst
-        .extra
-        .raw("VpcAttributes")
-        .and_then(|t| serde_json::from_str(&t).ok())
+    with_vpc_attributes(inst, |vpc, vsw, ip| (vpc.to_string(), vsw.to_string(), ip))
+}
+
+/// [`vpc_attributes`] handed to `f` without copying the ids.
+fn with_vpc_attributes<R>(inst: &Instance, f: impl FnOnce(&str, &str, Option<u32>) -> R) -> R {
+    let text = inst.extra.raw("VpcAttributes");
+    let attrs: VpcAttrs<'_> = text
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
     let ip = attrs
         .private_ip_address
         .ip_address
         .first()
-        .and_then(|a| parse_ipv4(a));
-    (attrs.vpc_id, attrs.vswitch_id, ip)
+        .and_then(|a| parse_ipv4(&a.0));
+    f(&attrs.vpc_id, &attrs.vswitch_id, ip)
 }
 
 /// An instance's security groups, as stored.
@@ -124,47 +140,55 @@ impl World {
         // Each vSwitch's highest address in use, found in the same pass (the fixture's
         // blocks parsed once): what `recount_addresses` computes, without reading every
         // instance's `VpcAttributes` a second time.
-        let blocks: HashMap<String, (u32, u8)> = self
+        let blocks: FastMap<&str, (u32, u8)> = self
             .vswitches
             .iter()
-            .filter_map(|(id, s)| Some((id.clone(), parse_cidr(&s.cidr_block)?)))
+            .filter_map(|(id, s)| Some((id.as_str(), parse_cidr(&s.cidr_block)?)))
             .collect();
-        let mut marks: HashMap<String, u32> = HashMap::new();
-        for id in self.instance_order() {
-            let Some(inst) = self.instances.get(id.as_str()) else {
-                continue;
-            };
-            let (vpc, vsw, ip) = vpc_attributes(inst);
-            if !vpc.is_empty() && !self.vpcs.contains_key(&vpc) && seen_vpc_ids.insert(vpc.clone())
-            {
-                seen_vpcs.push((
-                    vpc.clone(),
-                    inst.region_id.to_string(),
-                    inst.account_id.to_string(),
-                ));
-            }
-            if let (Some(ip), Some(&(base, len))) = (ip, blocks.get(&vsw)) {
-                if ip & mask(len) == base {
-                    let m = marks.entry(vsw.clone()).or_insert(ip);
-                    *m = (*m).max(ip);
+        let mut marks: FastMap<String, u32> = FastMap::default();
+        // In listing order (oldest first).
+        let mut order: Vec<&Instance> = self.instances.values().map(|i| &**i).collect();
+        order.sort_unstable_by_key(|i| i.seq);
+        for inst in order {
+            with_vpc_attributes(inst, |vpc, vsw, ip| {
+                if !vpc.is_empty() && !self.vpcs.contains_key(vpc) && !seen_vpc_ids.contains(vpc) {
+                    seen_vpc_ids.insert(vpc.to_string());
+                    seen_vpcs.push((
+                        vpc.to_string(),
+                        inst.region_id.to_string(),
+                        inst.account_id.to_string(),
+                    ));
                 }
-            }
-            if !vsw.is_empty() && !self.vswitches.contains_key(&vsw) {
-                let e = seen_vsw.entry(vsw.clone()).or_insert_with(|| {
-                    vsw_order.push(vsw.clone());
-                    SeenVSwitch {
-                        vpc_id: vpc.clone(),
-                        zone_id: inst.zone_id.to_string(),
-                        account_id: inst.account_id.to_string(),
-                        low: None,
-                        high: None,
+                if let (Some(ip), Some(&(base, len))) = (ip, blocks.get(vsw)) {
+                    if ip & mask(len) == base {
+                        match marks.get_mut(vsw) {
+                            Some(m) => *m = (*m).max(ip),
+                            None => {
+                                marks.insert(vsw.to_string(), ip);
+                            }
+                        }
                     }
-                });
-                if let Some(ip) = ip {
-                    e.low = Some(e.low.map_or(ip, |l| l.min(ip)));
-                    e.high = Some(e.high.map_or(ip, |h| h.max(ip)));
                 }
-            }
+                if !vsw.is_empty() && !self.vswitches.contains_key(vsw) {
+                    if !seen_vsw.contains_key(vsw) {
+                        vsw_order.push(vsw.to_string());
+                        seen_vsw.insert(
+                            vsw.to_string(),
+                            SeenVSwitch {
+                                vpc_id: vpc.to_string(),
+                                zone_id: inst.zone_id.to_string(),
+                                account_id: inst.account_id.to_string(),
+                                low: None,
+                                high: None,
+                            },
+                        );
+                    }
+                    if let (Some(ip), Some(e)) = (ip, seen_vsw.get_mut(vsw)) {
+                        e.low = Some(e.low.map_or(ip, |l| l.min(ip)));
+                        e.high = Some(e.high.map_or(ip, |h| h.max(ip)));
+                    }
+                }
+            });
         }
         for (vpc_id, region_id, account_id) in seen_vpcs {
             let ranges: Vec<(u32, u32)> = seen_vsw
@@ -215,17 +239,6 @@ impl World {
         }
         self.add_network_defaults(&vpc_order, &vsw_order, first);
         self.ip_marks = marks;
-    }
-
-    /// Instance ids in listing order (oldest first).
-    fn instance_order(&self) -> Vec<crate::ecs::sym::Sym> {
-        let mut all: Vec<(u64, crate::ecs::sym::Sym)> = self
-            .instances
-            .values()
-            .map(|i| (i.seq, i.instance_id.clone()))
-            .collect();
-        all.sort_unstable_by_key(|(s, _)| *s);
-        all.into_iter().map(|(_, id)| id).collect()
     }
 
     /// One default VPC per region and one default vSwitch per zone: flag the first of
@@ -346,7 +359,7 @@ impl World {
 
     /// Recompute each vSwitch's highest address in use from the instances.
     pub(super) fn recount_addresses(&mut self) {
-        let mut marks: HashMap<String, u32> = HashMap::new();
+        let mut marks: FastMap<String, u32> = FastMap::default();
         for inst in self.instances.values() {
             let (_, vsw, ip) = vpc_attributes(inst);
             let (Some(ip), Some(s)) = (ip, self.vswitches.get(&vsw)) else {

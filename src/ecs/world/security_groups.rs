@@ -9,11 +9,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::World;
+use super::{FastMap, World};
 use crate::clock::{format_ecs_seconds, Millis};
 use crate::ecs::ids::new_id;
 use crate::ecs::model::{Instance, Tags};
 use crate::ecs::network::SecurityGroup;
+use crate::ecs::sym::Sym;
 use crate::ecs::world::network::{security_group_ids, vpc_attributes};
 use crate::random::Random;
 
@@ -41,18 +42,26 @@ impl World {
                 .insert((g.account_id.clone(), g.security_group_id.clone()), g);
         }
         let mut implied: BTreeMap<GroupKey, SecurityGroup> = BTreeMap::new();
-        let (mut last_account, mut last_text) = (String::new(), String::new());
+        // Most instances repeat other instances' groups: those are skipped quickly (the
+        // first few thousand distinct lists are remembered, with the accounts that
+        // showed them).
+        let mut read: FastMap<String, Vec<Sym>> = FastMap::default();
         for inst in self.instances.values() {
-            // Most instances repeat their neighbours' groups: skip those quickly.
             let Some(text) = inst.extra.raw("SecurityGroupIds") else {
                 continue;
             };
-            if *text == *last_text && *inst.account_id == *last_account {
-                continue;
+            let known = match read.get_mut(text.as_ref()) {
+                Some(accounts) if accounts.contains(&inst.account_id) => continue,
+                Some(accounts) => {
+                    accounts.push(inst.account_id.clone());
+                    true
+                }
+                None => false,
+            };
+            if !known && read.len() < 4096 {
+                read.insert(text.into_owned(), vec![inst.account_id.clone()]);
             }
             let account = inst.account_id.to_string();
-            last_account = account.clone();
-            last_text = text.into_owned();
             for id in security_group_ids(inst) {
                 let key = (account.clone(), id.clone());
                 if self.groups.contains_key(&key) || implied.contains_key(&key) {
