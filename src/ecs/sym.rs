@@ -35,8 +35,15 @@ pub struct Sym(Arc<str>);
 impl Sym {
     /// The shared copy of `text`.
     pub fn new(text: &str) -> Self {
-        if let Some(s) = TABLE.read().unwrap_or_else(|e| e.into_inner()).get(text) {
-            return Sym(s.clone());
+        {
+            let table = TABLE.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(s) = table.get(text) {
+                return Sym(s.clone());
+            }
+            if table.len() >= MAX_SYMBOLS {
+                // Full: a new text is not shared, and needs no exclusive lock.
+                return Sym(Arc::from(text));
+            }
         }
         let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = table.get(text) {

@@ -9,13 +9,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{FastMap, World};
+use super::network::InstanceScan;
+use super::World;
 use crate::clock::{format_ecs_seconds, Millis};
 use crate::ecs::ids::new_id;
 use crate::ecs::model::{Instance, Tags};
 use crate::ecs::network::SecurityGroup;
-use crate::ecs::sym::Sym;
-use crate::ecs::world::network::{security_group_ids, vpc_attributes};
+use crate::ecs::world::network::security_group_ids;
 use crate::random::Random;
 
 /// (account, group id): the key of a group.
@@ -29,6 +29,7 @@ impl World {
         groups: Vec<SecurityGroup>,
         first: &str,
         now: Millis,
+        scan: &mut InstanceScan,
     ) {
         let created = format_ecs_seconds(now);
         for mut g in groups {
@@ -42,49 +43,27 @@ impl World {
                 .insert((g.account_id.clone(), g.security_group_id.clone()), g);
         }
         let mut implied: BTreeMap<GroupKey, SecurityGroup> = BTreeMap::new();
-        // Most instances repeat other instances' groups: those are skipped quickly (the
-        // first few thousand distinct lists are remembered, with the accounts that
-        // showed them).
-        let mut read: FastMap<String, Vec<Sym>> = FastMap::default();
-        for inst in self.instances.values() {
-            let Some(text) = inst.extra.raw("SecurityGroupIds") else {
+        for (key, region_id, vpc_id) in std::mem::take(&mut scan.groups) {
+            if self.groups.contains_key(&key) || implied.contains_key(&key) {
                 continue;
-            };
-            let known = match read.get_mut(text.as_ref()) {
-                Some(accounts) if accounts.contains(&inst.account_id) => continue,
-                Some(accounts) => {
-                    accounts.push(inst.account_id.clone());
-                    true
-                }
-                None => false,
-            };
-            if !known && read.len() < 4096 {
-                read.insert(text.into_owned(), vec![inst.account_id.clone()]);
             }
-            let account = inst.account_id.to_string();
-            for id in security_group_ids(inst) {
-                let key = (account.clone(), id.clone());
-                if self.groups.contains_key(&key) || implied.contains_key(&key) {
-                    continue;
-                }
-                let (vpc, _, _) = vpc_attributes(inst);
-                implied.insert(
-                    key,
-                    SecurityGroup {
-                        security_group_id: id,
-                        region_id: inst.region_id.to_string(),
-                        account_id: account.clone(),
-                        vpc_id: vpc,
-                        security_group_name: String::new(),
-                        description: String::new(),
-                        security_group_type: "normal".into(),
-                        resource_group_id: String::new(),
-                        creation_time: created.clone(),
-                        tags: Tags::default(),
-                        permissions: Vec::new(),
-                    },
-                );
-            }
+            let (account_id, security_group_id) = key.clone();
+            implied.insert(
+                key,
+                SecurityGroup {
+                    security_group_id,
+                    region_id,
+                    account_id,
+                    vpc_id,
+                    security_group_name: String::new(),
+                    description: String::new(),
+                    security_group_type: "normal".into(),
+                    resource_group_id: String::new(),
+                    creation_time: created.clone(),
+                    tags: Tags::default(),
+                    permissions: Vec::new(),
+                },
+            );
         }
         self.groups.extend(implied);
     }
