@@ -290,6 +290,9 @@ pub fn complete(f: &mut Fixture) {
     }
 }
 
+/// A set of names with a fast hasher (checked once per instance).
+type StrSet<'a> = HashSet<&'a str, foldhash::fast::RandomState>;
+
 /// `Instances[i] (id)`: where an instance problem is, formatted only when reported.
 #[derive(Clone, Copy)]
 struct Entry<'a>(usize, &'a str);
@@ -304,7 +307,7 @@ impl From<Entry<'_>> for String {
 fn validate_images(
     source: &str,
     f: &Fixture,
-    accounts: &HashSet<&str>,
+    accounts: &StrSet<'_>,
     regions: &HashSet<&str>,
 ) -> Result<(), FixtureError> {
     let mut ids = HashSet::new();
@@ -351,7 +354,7 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
             return Err(err(source, entry, "CpuCoreCount must be at least 1"));
         }
     }
-    let mut accounts = HashSet::new();
+    let mut accounts = StrSet::default();
     let mut keys = HashSet::new();
     for (i, a) in f.accounts.iter().enumerate() {
         let entry = format!("Accounts[{i}] ({})", a.account_id);
@@ -415,7 +418,7 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
     crate::ecs::key_pairs::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
     validate_images(source, f, &accounts, &regions)?;
     crate::ecs::network::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
-    let mut ids: HashSet<&str, foldhash::fast::RandomState> = HashSet::default();
+    let mut ids = StrSet::default();
     ids.reserve(f.instances.len());
     for (i, inst) in f.instances.iter().enumerate() {
         // Written only when there is a problem to report.
@@ -474,9 +477,10 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
                 ),
             ));
         };
-        let mut disks = HashSet::new();
-        for d in &inst.mock_disks {
-            if d.disk_id.is_empty() || !disks.insert(d.disk_id.as_str()) {
+        for (n, d) in inst.mock_disks.iter().enumerate() {
+            // An instance has a handful of disks: a repeat is found by looking back.
+            let repeated = inst.mock_disks[..n].iter().any(|e| e.disk_id == d.disk_id);
+            if d.disk_id.is_empty() || repeated {
                 return Err(err(
                     source,
                     entry,

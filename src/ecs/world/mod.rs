@@ -197,7 +197,7 @@ impl World {
         let network = started.elapsed();
         w.load_security_groups(fixture.security_groups, &first, now, &mut scan);
         tracing::debug!(
-            instances_ms = inserted.as_millis() as u64,
+            indexed_and_scanned_ms = inserted.as_millis() as u64,
             network_ms = (network - inserted).as_millis() as u64,
             groups_ms = (started.elapsed() - network).as_millis() as u64,
             "world built"
