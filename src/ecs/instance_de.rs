@@ -9,6 +9,7 @@
 //! otherwise. Field names, defaults and error messages are those of the derived form
 //! (`missing field \`ZoneId\``, `duplicate field \`Status\``, type errors).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, Deserializer, MapAccess, Visitor};
@@ -17,45 +18,48 @@ use serde_json::{Map, Value};
 
 use crate::ecs::model::{opt_time, EcsTime, Instance, OperationLocks, Tags};
 use crate::ecs::stored::Stored;
-use crate::ecs::sym::Sym;
+use crate::ecs::sym::{CowStr, Sym};
 
 /// The token `serde_json` uses to hand over a value's raw text.
 const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 
-/// One stored field as read: its JSON text when the input is JSON text, else the value.
+/// One stored field as read: its JSON text when the input is JSON text (borrowed from
+/// the input when it can be), else the value.
 #[derive(Debug)]
-pub enum FieldValue {
+pub enum FieldValue<'a> {
     /// The raw JSON text (as written in the input, whitespace included).
-    Text(String),
+    Text(Cow<'a, str>),
     /// A value (input that is not JSON text: a `Value`, a buffered document).
     Value(Value),
 }
 
-impl<'de> Deserialize<'de> for FieldValue {
+impl<'de> Deserialize<'de> for FieldValue<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = FieldValue;
+            type Value = FieldValue<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("any JSON value")
             }
             fn visit_newtype_struct<D: Deserializer<'de>>(
                 self,
                 d: D,
-            ) -> Result<FieldValue, D::Error> {
+            ) -> Result<FieldValue<'de>, D::Error> {
                 Value::deserialize(d).map(FieldValue::Value)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue<'de>, A::Error> {
                 // serde_json hands the raw text over as a one-entry map under its token;
                 // any other map is a real object.
-                let Some(first) = map.next_key::<String>()? else {
+                let Some(CowStr(first)) = map.next_key::<CowStr<'de>>()? else {
                     return Ok(FieldValue::Value(Value::Object(Map::new())));
                 };
                 if first == RAW_TOKEN {
-                    return map.next_value::<String>().map(FieldValue::Text);
+                    return map
+                        .next_value::<CowStr<'de>>()
+                        .map(|t| FieldValue::Text(t.0));
                 }
                 let mut object = Map::new();
-                object.insert(first, map.next_value()?);
+                object.insert(first.into_owned(), map.next_value()?);
                 while let Some((k, v)) = map.next_entry::<String, Value>()? {
                     object.insert(k, v);
                 }
@@ -107,11 +111,11 @@ impl<'de> Visitor<'de> for InstanceVisitor {
         let (mut spot, mut price, mut protection, mut locks, mut tags) =
             (None, None, None, None, None);
         let (mut disks, mut stuck, mut transitions) = (None, None, None);
-        let mut stored: Vec<(String, FieldValue)> = Vec::new();
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+        let mut stored: Vec<(Cow<'de, str>, FieldValue<'de>)> = Vec::with_capacity(48);
+        while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
             match key.as_ref() {
                 "InstanceId" => {
-                    let text = map.next_value::<std::borrow::Cow<'de, str>>()?;
+                    let text = map.next_value::<CowStr<'de>>()?.0;
                     once(&mut id, "InstanceId", Sym::unshared(&text))?
                 }
                 "AccountId" => once(&mut account, "AccountId", map.next_value()?)?,
@@ -141,10 +145,9 @@ impl<'de> Visitor<'de> for InstanceVisitor {
                 "MockDisks" => once(&mut disks, "MockDisks", map.next_value()?)?,
                 "MockStuck" => once(&mut stuck, "MockStuck", map.next_value()?)?,
                 "MockTransitions" => once(&mut transitions, "MockTransitions", map.next_value()?)?,
-                other => {
-                    let other = other.to_string();
-                    let value = map.next_value::<FieldValue>()?;
-                    stored.push((other, value));
+                _ => {
+                    let value = map.next_value::<FieldValue<'de>>()?;
+                    stored.push((key, value));
                 }
             }
         }

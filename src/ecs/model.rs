@@ -149,8 +149,8 @@ pub mod opt_time {
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(
         d: D,
     ) -> Result<Option<EcsTime>, D::Error> {
-        let s: Option<String> = Option::deserialize(d)?;
-        match s.as_deref().map(str::trim) {
+        let s: Option<crate::ecs::sym::CowStr<'de>> = Option::deserialize(d)?;
+        match s.as_ref().map(|s| s.0.trim()) {
             None | Some("") => Ok(None),
             Some(t) => parse_time(t).map(|ms| Some(EcsTime(ms))).ok_or_else(|| {
                 serde::de::Error::custom(format!("{t:?} is not a time like 2017-12-10T04:04Z"))

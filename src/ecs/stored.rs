@@ -18,13 +18,13 @@
 //! The interner is process-wide and only grows, within bounds: values longer than
 //! [`MAX_INTERNED_LEN`] bytes, and every value of a key past its first
 //! [`MAX_INTERNED_PER_KEY`] distinct ones, are written inline instead. So it holds at
-//! most a few tens of megabytes whatever is loaded, and reads take a shared lock once per
-//! instance walk.
+//! most a few tens of megabytes whatever is loaded. Storing an instance reads it under a
+//! shared lock (instances are read on every core) and takes the exclusive lock only to
+//! add; reads of the fragment table take a shared lock once per instance walk.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, LazyLock, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard};
 
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -32,6 +32,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::ecs::instance_de::FieldValue;
+use crate::ecs::sym::CowStr;
+use crate::ecs::world::FastMap;
 use crate::gateway::order::INSTANCE;
 
 /// Key byte of a key outside [`INSTANCE`].
@@ -54,7 +56,7 @@ pub const MAX_INTERNED_PER_KEY: u32 = 4096;
 const _: () = assert!(INSTANCE.len() < OTHER_KEY as usize);
 
 /// Each `Instance` key's position in the captured order.
-static POSITION: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
+static POSITION: LazyLock<FastMap<&'static str, u8>> = LazyLock::new(|| {
     INSTANCE
         .iter()
         .enumerate()
@@ -62,24 +64,32 @@ static POSITION: LazyLock<HashMap<&'static str, u8>> = LazyLock::new(|| {
         .collect()
 });
 
+/// The first value interned for a key, which later unique values of the key are written
+/// as changes of, with its tokens (cut once).
+struct Template {
+    id: u32,
+    tokens: Vec<&'static str>,
+}
+
 /// The process-wide fragment and key-name tables.
 #[derive(Default)]
 struct Interner {
     /// Fragment text → id.
-    ids: HashMap<&'static str, u32>,
+    ids: FastMap<&'static str, u32>,
     /// Distinct fragments interned per key (known position, or `256 + name id`).
-    per_key: HashMap<u32, u32>,
+    per_key: FastMap<u32, u32>,
     /// Key name → id (keys outside [`INSTANCE`]).
-    key_ids: HashMap<&'static str, u32>,
+    key_ids: FastMap<&'static str, u32>,
     /// Per key: input texts already seen (as written, before preparing) → the id of
     /// their final form, so a repeated pasted value is stored without parsing it again.
-    seen: HashMap<u32, HashMap<Box<str>, u32>>,
-    /// Per key: the first value interned, which later unique values of the key are
-    /// written as changes of.
-    templates: HashMap<u32, u32>,
+    seen: FastMap<u32, FastMap<Box<str>, u32>>,
+    /// Per key: the template of its unique values.
+    templates: FastMap<u32, Template>,
 }
 
-static INTERNER: LazyLock<Mutex<Interner>> = LazyLock::new(Mutex::default);
+/// Read under the shared lock (values seen before: the common case, on every core at
+/// once while a large fixture loads); written under the exclusive one only to add.
+static INTERNER: LazyLock<RwLock<Interner>> = LazyLock::new(RwLock::default);
 /// Fragment id → text, read without the interner's lock.
 static FRAGMENTS: RwLock<Vec<&'static str>> = RwLock::new(Vec::new());
 /// Key-name id → name.
@@ -102,25 +112,30 @@ impl Interner {
         id
     }
 
+    /// Whether `text`, not interned yet, would be interned as a value of key `slot`.
+    fn may_intern(&self, slot: u32, text: &str) -> bool {
+        text.len() <= MAX_INTERNED_LEN
+            && self.per_key.get(&slot).copied().unwrap_or(0) < MAX_INTERNED_PER_KEY
+    }
+
     /// The id of `text` as a value of key `slot`, if it is (or may now be) interned.
     fn fragment_id(&mut self, slot: u32, text: &str) -> Option<u32> {
         if let Some(&id) = self.ids.get(text) {
             return Some(id);
         }
-        if text.len() > MAX_INTERNED_LEN {
+        if !self.may_intern(slot, text) {
             return None;
         }
-        let count = self.per_key.entry(slot).or_default();
-        if *count >= MAX_INTERNED_PER_KEY {
-            return None;
-        }
-        *count += 1;
+        *self.per_key.entry(slot).or_default() += 1;
         let text = leak(text);
         let mut frags = FRAGMENTS.write().unwrap_or_else(|e| e.into_inner());
         let id = frags.len() as u32;
         frags.push(text);
         self.ids.insert(text, id);
-        self.templates.entry(slot).or_insert(id);
+        self.templates.entry(slot).or_insert_with(|| Template {
+            id,
+            tokens: tokens(text),
+        });
         Some(id)
     }
 
@@ -129,24 +144,22 @@ impl Interner {
         if text.len() < MIN_DELTA_LEN {
             return None;
         }
-        let &base_id = self.templates.get(&slot)?;
-        let base = *FRAGMENTS
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(base_id as usize)?;
-        let (old, new) = (tokens(base), tokens(text));
-        if old.len() != new.len() {
+        let template = self.templates.get(&slot)?;
+        let old = &template.tokens;
+        let mut changes: Vec<(usize, &str)> = Vec::new();
+        let mut count = 0;
+        for (i, (from, to)) in Tokens::new(text).enumerate() {
+            let new = &text[from..to];
+            if *old.get(i)? != new {
+                changes.push((i, new));
+            }
+            count = i + 1;
+        }
+        if count != old.len() {
             return None;
         }
-        let changes: Vec<(usize, &str)> = old
-            .iter()
-            .zip(&new)
-            .enumerate()
-            .filter(|(_, (a, b))| a != b)
-            .map(|(i, (_, b))| (i, *b))
-            .collect();
         let mut out = Vec::with_capacity(16);
-        put_varint(&mut out, u64::from(base_id));
+        put_varint(&mut out, u64::from(template.id));
         put_varint(&mut out, changes.len() as u64);
         let mut last = 0;
         for (i, token) in changes {
@@ -163,37 +176,77 @@ impl Interner {
 /// Cutting the template and a value the same way lets a value be stored as the tokens
 /// that differ (an address, an id) when both have the same structure.
 fn tokens(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (i, b) in text.bytes().enumerate() {
-        if matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':') {
-            if start < i {
-                out.push(&text[start..i]);
-            }
-            out.push(&text[i..i + 1]);
-            start = i + 1;
-        }
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
+    Tokens::new(text)
+        .map(|(from, to)| &text[from..to])
+        .collect()
 }
 
-/// Rebuild a [`DELTA`] value from `bytes` at `at` (advanced past it).
+/// The byte ranges of [`tokens`], one at a time.
+struct Tokens<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Tokens<'a> {
+    fn new(text: &'a str) -> Self {
+        Tokens {
+            bytes: text.as_bytes(),
+            at: 0,
+        }
+    }
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        let start = self.at;
+        let rest = self.bytes.get(start..).filter(|r| !r.is_empty())?;
+        let is_mark = |b: &u8| matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':');
+        let len = match rest.iter().position(is_mark) {
+            Some(0) => 1,
+            Some(n) => n,
+            None => rest.len(),
+        };
+        self.at = start + len;
+        Some((start, self.at))
+    }
+}
+
+/// Rebuild a [`DELTA`] value from `bytes` at `at` (advanced past it): the template's
+/// text with the changed tokens put in, copied in runs.
 fn undelta(bytes: &[u8], at: &mut usize, frags: &[&'static str]) -> Option<String> {
     let base = *frags.get(get_varint(bytes, at) as usize)?;
-    let mut toks = tokens(base);
     let count = get_varint(bytes, at) as usize;
+    let mut out = String::with_capacity(base.len() + 8);
+    let mut toks = Tokens::new(base).enumerate();
+    let mut copied = 0;
     let mut i = 0;
-    for _ in 0..count {
-        i += get_varint(bytes, at) as usize;
+    for n in 0..count {
+        let step = get_varint(bytes, at) as usize;
+        if n > 0 && step == 0 {
+            return None;
+        }
+        i += step;
         let len = get_varint(bytes, at) as usize;
         let token = std::str::from_utf8(bytes.get(*at..*at + len)?).ok()?;
         *at += len;
-        *toks.get_mut(i)? = token;
+        let (from, to) = toks.find(|(j, _)| *j == i)?.1;
+        out.push_str(&base[copied..from]);
+        out.push_str(token);
+        copied = to;
     }
-    Some(toks.concat())
+    out.push_str(&base[copied..]);
+    Some(out)
+}
+
+/// Step past a [`DELTA`] value at `at` without rebuilding it.
+fn skip_delta(bytes: &[u8], at: &mut usize) {
+    get_varint(bytes, at);
+    for _ in 0..get_varint(bytes, at) {
+        get_varint(bytes, at);
+        *at += get_varint(bytes, at) as usize;
+    }
 }
 
 fn put_varint(out: &mut Vec<u8>, mut n: u64) {
@@ -247,7 +300,7 @@ impl Stored {
         Stored::from_texts(
             fields
                 .into_iter()
-                .map(|(k, v)| (k, FieldValue::Value(v)))
+                .map(|(k, v)| (Cow::Owned(k), FieldValue::Value(v)))
                 .collect(),
         )
     }
@@ -256,52 +309,76 @@ impl Stored {
     /// is a plain scalar or a text seen before; otherwise it is parsed, put in the real
     /// service's shape and order ([`prepare_field`](crate::ecs::shapes::prepare_field)) and
     /// written compactly. Known keys go in the captured order, other keys after them as
-    /// given. The interner's lock is taken twice, never while preparing.
-    pub fn from_texts(fields: Vec<(String, FieldValue)>) -> Self {
+    /// given. The interner is read under its shared lock, twice, never while preparing;
+    /// its exclusive lock is taken only when something new is interned.
+    pub fn from_texts(fields: Vec<(Cow<'_, str>, FieldValue<'_>)>) -> Self {
         if fields.is_empty() {
             return Stored(None);
         }
         /// One value on its way into the encoding.
-        enum Piece {
+        enum Piece<'a> {
             /// Interned already.
             Id(u32),
             /// Not yet in its final form.
-            Pending(FieldValue),
+            Pending(FieldValue<'a>),
             /// Final text; `seen_as` is the input text to remember it by once interned.
             Ready {
-                seen_as: Option<String>,
-                text: String,
+                seen_as: Option<Cow<'a, str>>,
+                text: Cow<'a, str>,
             },
+            /// Encoded (a delta or inline text).
+            Bytes(Vec<u8>),
         }
-        // 1. Keys, and values seen before (under the lock).
-        let mut entries: Vec<(u8, u32, u32, Piece)> = Vec::with_capacity(fields.len());
-        let mut keys: Vec<String> = Vec::with_capacity(fields.len());
+        /// One entry: key byte, key-name id, interner slot, key name, value.
+        type Entry<'a> = (u8, u32, u32, Cow<'a, str>, Piece<'a>);
+        // 1. Keys, and values seen before (under the shared lock).
+        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(fields.len());
+        let mut new_keys = false;
         {
-            let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
+            let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
             for (key, value) in fields {
-                let (pos, key_id, slot) = match POSITION.get(key.as_str()) {
+                let (pos, key_id, slot) = match POSITION.get(key.as_ref()) {
                     Some(&p) => (p, 0, u32::from(p)),
-                    None => {
-                        let id = interner.key_id(&key);
-                        (OTHER_KEY, id, 256 + id)
-                    }
+                    None => match interner.key_ids.get(key.as_ref()) {
+                        Some(&id) => (OTHER_KEY, id, 256 + id),
+                        None => {
+                            new_keys = true;
+                            (OTHER_KEY, u32::MAX, u32::MAX)
+                        }
+                    },
                 };
-                let seen = match &value {
+                let piece = match value {
                     FieldValue::Text(raw) => {
-                        interner.seen.get(&slot).and_then(|m| m.get(raw.trim()))
+                        let trimmed = raw.trim();
+                        if is_final(trimmed) {
+                            match interner.ids.get(trimmed) {
+                                Some(&id) => Piece::Id(id),
+                                None => Piece::Ready {
+                                    seen_as: None,
+                                    text: trim_cow(raw),
+                                },
+                            }
+                        } else {
+                            match interner.seen.get(&slot).and_then(|m| m.get(trimmed)) {
+                                Some(&id) => Piece::Id(id),
+                                None => Piece::Pending(FieldValue::Text(raw)),
+                            }
+                        }
                     }
-                    FieldValue::Value(_) => None,
+                    value @ FieldValue::Value(_) => Piece::Pending(value),
                 };
-                let piece = match seen {
-                    Some(&id) => Piece::Id(id),
-                    None => Piece::Pending(value),
-                };
-                entries.push((pos, key_id, slot, piece));
-                keys.push(key);
+                entries.push((pos, key_id, slot, key, piece));
+            }
+        }
+        if new_keys {
+            let mut interner = INTERNER.write().unwrap_or_else(|e| e.into_inner());
+            for (_, key_id, slot, key, _) in entries.iter_mut().filter(|e| e.2 == u32::MAX) {
+                *key_id = interner.key_id(key);
+                *slot = 256 + *key_id;
             }
         }
         // 2. Final texts of the rest (outside the lock).
-        for ((_, _, _, piece), key) in entries.iter_mut().zip(&keys) {
+        for (_, _, _, key, piece) in entries.iter_mut() {
             if !matches!(piece, Piece::Pending(_)) {
                 continue;
             }
@@ -312,53 +389,74 @@ impl Stored {
             *piece = match value {
                 FieldValue::Text(raw) if is_final(raw.trim()) => Piece::Ready {
                     seen_as: None,
-                    text: raw.trim().to_string(),
+                    text: trim_cow(raw),
                 },
                 FieldValue::Text(raw) => Piece::Ready {
-                    seen_as: Some(raw.trim().to_string()),
-                    text: prepare(serde_json::from_str(&raw).unwrap_or(Value::Null)),
+                    text: Cow::Owned(prepare(serde_json::from_str(&raw).unwrap_or(Value::Null))),
+                    seen_as: Some(trim_cow(raw)),
                 },
                 FieldValue::Value(v) => Piece::Ready {
                     seen_as: None,
-                    text: prepare(v),
+                    text: Cow::Owned(prepare(v)),
                 },
             };
         }
-        // 3. Intern, delta or inline, in the captured order (under the lock).
+        // 3. Intern, delta or inline: what is interned already, or cannot be, under the
+        // shared lock; the rest under the exclusive one.
+        let mut to_intern = false;
+        {
+            let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
+            for (_, _, slot, _, piece) in entries.iter_mut() {
+                let Piece::Ready { text, .. } = &*piece else {
+                    continue;
+                };
+                if let Some(&id) = interner.ids.get(text.as_ref()) {
+                    *piece = Piece::Id(id);
+                } else if interner.may_intern(*slot, text) {
+                    to_intern = true;
+                } else {
+                    *piece = Piece::Bytes(encode_unshared(&interner, *slot, text));
+                }
+            }
+        }
+        if to_intern {
+            let mut interner = INTERNER.write().unwrap_or_else(|e| e.into_inner());
+            for (_, _, slot, _, piece) in entries.iter_mut() {
+                let Piece::Ready { text, seen_as } = &*piece else {
+                    continue;
+                };
+                *piece = match interner.fragment_id(*slot, text) {
+                    Some(id) => {
+                        if let Some(raw) = seen_as {
+                            interner
+                                .seen
+                                .entry(*slot)
+                                .or_default()
+                                .insert(Box::from(raw.as_ref()), id);
+                        }
+                        Piece::Id(id)
+                    }
+                    None => Piece::Bytes(encode_unshared(&interner, *slot, text)),
+                };
+            }
+        }
+        // 4. The encoding, in the captured order.
         entries.sort_by_key(|(pos, ..)| *pos);
-        let mut out = Vec::with_capacity(entries.len() * 8);
-        let mut interner = INTERNER.lock().unwrap_or_else(|e| e.into_inner());
-        for (pos, key_id, slot, piece) in entries {
+        let mut out = Vec::with_capacity(entries.len() * 4 + 64);
+        for (pos, key_id, _, _, piece) in entries {
             out.push(pos);
             if pos == OTHER_KEY {
                 put_varint(&mut out, u64::from(key_id));
             }
-            let (seen_as, text) = match piece {
-                Piece::Ready { seen_as, text } => (seen_as, text),
+            match piece {
                 Piece::Id(id) => {
                     out.push(INTERNED);
                     put_varint(&mut out, u64::from(id));
-                    continue;
                 }
-                Piece::Pending(_) => unreachable!("every pending value was prepared"),
-            };
-            if let Some(id) = interner.fragment_id(slot, &text) {
-                if let Some(raw) = seen_as {
-                    interner
-                        .seen
-                        .entry(slot)
-                        .or_default()
-                        .insert(raw.into_boxed_str(), id);
+                Piece::Bytes(bytes) => out.extend_from_slice(&bytes),
+                Piece::Pending(_) | Piece::Ready { .. } => {
+                    unreachable!("every value was interned or encoded")
                 }
-                out.push(INTERNED);
-                put_varint(&mut out, u64::from(id));
-            } else if let Some(delta) = interner.delta(slot, &text) {
-                out.push(DELTA);
-                out.extend_from_slice(&delta);
-            } else {
-                out.push(INLINE);
-                put_varint(&mut out, text.len() as u64);
-                out.extend_from_slice(text.as_bytes());
             }
         }
         Stored(Some(out.into()))
@@ -383,7 +481,7 @@ impl Stored {
 
     /// The JSON text stored under `key`.
     pub fn raw(&self, key: &str) -> Option<Cow<'_, str>> {
-        self.iter().find(|(k, _)| k.name() == key).map(|(_, v)| v)
+        self.iter().find_key(key)
     }
 
     /// The value stored under `key`, parsed.
@@ -421,6 +519,30 @@ impl Stored {
     }
 }
 
+/// A value that is not interned: changes of its key's template, or its text inline.
+fn encode_unshared(interner: &Interner, slot: u32, text: &str) -> Vec<u8> {
+    if let Some(delta) = interner.delta(slot, text) {
+        let mut out = Vec::with_capacity(delta.len() + 1);
+        out.push(DELTA);
+        out.extend_from_slice(&delta);
+        return out;
+    }
+    let mut out = Vec::with_capacity(text.len() + 4);
+    out.push(INLINE);
+    put_varint(&mut out, text.len() as u64);
+    out.extend_from_slice(text.as_bytes());
+    out
+}
+
+/// `raw` without surrounding whitespace, borrowed when `raw` is.
+fn trim_cow(raw: Cow<'_, str>) -> Cow<'_, str> {
+    match raw {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) if s.trim().len() == s.len() => Cow::Owned(s),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    }
+}
+
 /// Whether an input text is already in its final form: a scalar other than a string
 /// with escapes (objects and lists are arranged; escapes are written as `serde_json`
 /// writes them).
@@ -435,26 +557,34 @@ pub struct Iter<'a> {
     frags: Option<RwLockReadGuard<'static, Vec<&'static str>>>,
 }
 
-impl<'a> Iterator for Iter<'a> {
-    type Item = (StoredKey, Cow<'a, str>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let bytes = self.bytes;
-        let &key = bytes.get(self.at)?;
+impl<'a> Iter<'a> {
+    /// The next entry's key.
+    fn key(&mut self) -> Option<StoredKey> {
+        let &key = self.bytes.get(self.at)?;
         self.at += 1;
-        let key = if key == OTHER_KEY {
-            let id = get_varint(bytes, &mut self.at) as usize;
+        Some(if key == OTHER_KEY {
+            let id = get_varint(self.bytes, &mut self.at) as usize;
             let names = KEY_NAMES.read().unwrap_or_else(|e| e.into_inner());
             StoredKey::Other(names.get(id).copied().unwrap_or(""))
         } else {
             StoredKey::Known(usize::from(key))
-        };
+        })
+    }
+
+    /// The value after [`Iter::key`]: its text, or nothing when `skip` (a walk looking
+    /// for another key does not rebuild the values it passes).
+    fn value(&mut self, skip: bool) -> Option<Cow<'a, str>> {
+        let bytes = self.bytes;
         let tag = *bytes.get(self.at)?;
         self.at += 1;
-        let text: Cow<'a, str> = match tag {
+        Some(match tag {
             INTERNED => {
                 let n = get_varint(bytes, &mut self.at) as usize;
                 Cow::Borrowed(self.frags.as_ref()?.get(n).copied().unwrap_or("null"))
+            }
+            DELTA if skip => {
+                skip_delta(bytes, &mut self.at);
+                Cow::Borrowed("")
             }
             DELTA => Cow::Owned(undelta(bytes, &mut self.at, self.frags.as_ref()?)?),
             _ => {
@@ -463,8 +593,27 @@ impl<'a> Iterator for Iter<'a> {
                 self.at += n;
                 Cow::Borrowed(std::str::from_utf8(raw).unwrap_or("null"))
             }
-        };
-        Some((key, text))
+        })
+    }
+
+    /// The text stored under `key`, walking past the entries before it.
+    fn find_key(mut self, key: &str) -> Option<Cow<'a, str>> {
+        loop {
+            let found = self.key()?.name() == key;
+            let value = self.value(!found)?;
+            if found {
+                return Some(value);
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (StoredKey, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let key = self.key()?;
+        Some((key, self.value(false)?))
     }
 }
 
@@ -522,8 +671,8 @@ impl<'de> Deserialize<'de> for Stored {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Stored, A::Error> {
                 let mut fields = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, FieldValue>()? {
-                    fields.push((k, v));
+                while let Some((k, v)) = map.next_entry::<CowStr<'de>, FieldValue<'de>>()? {
+                    fields.push((k.0, v));
                 }
                 Ok(Stored::from_texts(fields))
             }

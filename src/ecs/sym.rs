@@ -9,18 +9,24 @@
 //! [`Sym::unshared`] makes a `Sym` outside the table, for a value unique to one thing
 //! (an instance id): one allocation that the instance, its map key and its index entry
 //! share by reference count.
+//!
+//! The table is read under a shared lock (a text seen before, the common case while a
+//! large fixture loads on every core) and written under the exclusive one only for a
+//! new text. [`CowStr`] reads a string borrowed from the input when it can.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::{Arc, LazyLock, RwLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Distinct texts shared at most.
 pub const MAX_SYMBOLS: usize = 1 << 16;
 
-static TABLE: LazyLock<Mutex<HashSet<Arc<str>>>> = LazyLock::new(Mutex::default);
+static TABLE: LazyLock<RwLock<HashSet<Arc<str>, foldhash::fast::RandomState>>> =
+    LazyLock::new(RwLock::default);
 
 /// An interned string (see the module docs).
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -29,7 +35,17 @@ pub struct Sym(Arc<str>);
 impl Sym {
     /// The shared copy of `text`.
     pub fn new(text: &str) -> Self {
-        let mut table = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+        {
+            let table = TABLE.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(s) = table.get(text) {
+                return Sym(s.clone());
+            }
+            if table.len() >= MAX_SYMBOLS {
+                // Full: a new text is not shared, and needs no exclusive lock.
+                return Sym(Arc::from(text));
+            }
+        }
+        let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = table.get(text) {
             return Sym(s.clone());
         }
@@ -133,8 +149,37 @@ impl Serialize for Sym {
 
 impl<'de> Deserialize<'de> for Sym {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-        Ok(Sym::new(&s))
+        let s = CowStr::deserialize(d)?;
+        Ok(Sym::new(&s.0))
+    }
+}
+
+/// A string read from the input: borrowed when the input has it as is (JSON text
+/// without escapes), owned otherwise. (`Cow<str>`'s own `Deserialize` always copies.)
+pub struct CowStr<'de>(pub Cow<'de, str>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a str>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = CowStr<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(
+                self,
+                v: &'de str,
+            ) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Self::Value, E> {
+                Ok(CowStr(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(V(std::marker::PhantomData))
     }
 }
 

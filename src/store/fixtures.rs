@@ -45,9 +45,42 @@ fn err(source: &str, entry: impl Into<String>, problem: impl Into<String>) -> Fi
     }
 }
 
+/// Documents from this size on are read with [`split`](crate::store::split) first.
+const SPLIT_FROM: usize = 1 << 20;
+
 /// Parse one document; a type error names its JSON path. Instances are read on every
 /// core (a million pasted objects are most of a large document).
 pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    parse_on(source, text, threads, SPLIT_FROM)
+}
+
+/// [`parse`] on `threads` cores; a document of `split_from` bytes or more is first
+/// read by [`split::read`](crate::store::split::read), which reads a well-formed one
+/// without scanning it whole first (and gives up on anything else, read below).
+fn parse_on(
+    source: &str,
+    text: &str,
+    threads: usize,
+    split_from: usize,
+) -> Result<Fixture, FixtureError> {
+    if text.len() >= split_from {
+        let started = std::time::Instant::now();
+        if let Some((instances, rest)) = crate::store::split::read(text, threads) {
+            if let Ok(doc) = serde_json::from_str::<Doc<'_>>(&rest) {
+                if doc.instances.is_empty() {
+                    tracing::debug!(
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "instances read in pieces"
+                    );
+                    return Ok(doc.into_fixture(instances));
+                }
+            }
+        }
+        tracing::debug!("reading the document whole");
+    }
     let path_error = |prefix: &str, e: serde_path_to_error::Error<serde_json::Error>| {
         let path = e.path().to_string();
         let entry = match (prefix, path.as_str()) {
@@ -65,9 +98,6 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
         elapsed_ms = started.elapsed().as_millis() as u64,
         "document scanned"
     );
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
     let chunk = doc.instances.len().div_ceil(threads).max(1);
     let decoded: Vec<Result<Vec<Arc<Instance>>, FixtureError>> =
         std::thread::scope(|scope| {
@@ -99,18 +129,7 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
     for part in decoded {
         instances.extend(part?);
     }
-    Ok(Fixture {
-        accounts: doc.accounts,
-        regions: doc.regions,
-        instance_types: doc.instance_types,
-        instances,
-        key_pairs: doc.key_pairs,
-        images: doc.images,
-        vpcs: doc.vpcs,
-        vswitches: doc.vswitches,
-        security_groups: doc.security_groups,
-        disks: doc.disks,
-    })
+    Ok(doc.into_fixture(instances))
 }
 
 /// A fixture document with its instances still as text (read on every core by
@@ -137,6 +156,24 @@ struct Doc<'a> {
     security_groups: Vec<crate::ecs::network::SecurityGroup>,
     #[serde(default)]
     disks: Vec<crate::ecs::model::Disk>,
+}
+
+impl Doc<'_> {
+    /// The document with its instances read.
+    fn into_fixture(self, instances: Vec<Arc<Instance>>) -> Fixture {
+        Fixture {
+            accounts: self.accounts,
+            regions: self.regions,
+            instance_types: self.instance_types,
+            instances,
+            key_pairs: self.key_pairs,
+            images: self.images,
+            vpcs: self.vpcs,
+            vswitches: self.vswitches,
+            security_groups: self.security_groups,
+            disks: self.disks,
+        }
+    }
 }
 
 /// Load `--fixtures`: a file, or a folder of `*.json` merged in name order.
@@ -253,11 +290,24 @@ pub fn complete(f: &mut Fixture) {
     }
 }
 
+/// A set of names with a fast hasher (checked once per instance).
+type StrSet<'a> = HashSet<&'a str, foldhash::fast::RandomState>;
+
+/// `Instances[i] (id)`: where an instance problem is, formatted only when reported.
+#[derive(Clone, Copy)]
+struct Entry<'a>(usize, &'a str);
+
+impl From<Entry<'_>> for String {
+    fn from(e: Entry<'_>) -> String {
+        format!("Instances[{}] ({})", e.0, e.1)
+    }
+}
+
 /// Images: unique ids, known statuses and aliases, owners and regions that exist.
 fn validate_images(
     source: &str,
     f: &Fixture,
-    accounts: &HashSet<&str>,
+    accounts: &StrSet<'_>,
     regions: &HashSet<&str>,
 ) -> Result<(), FixtureError> {
     let mut ids = HashSet::new();
@@ -304,7 +354,7 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
             return Err(err(source, entry, "CpuCoreCount must be at least 1"));
         }
     }
-    let mut accounts = HashSet::new();
+    let mut accounts = StrSet::default();
     let mut keys = HashSet::new();
     for (i, a) in f.accounts.iter().enumerate() {
         let entry = format!("Accounts[{i}] ({})", a.account_id);
@@ -368,9 +418,11 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
     crate::ecs::key_pairs::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
     validate_images(source, f, &accounts, &regions)?;
     crate::ecs::network::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
-    let mut ids = HashSet::new();
+    let mut ids = StrSet::default();
+    ids.reserve(f.instances.len());
     for (i, inst) in f.instances.iter().enumerate() {
-        let entry = format!("Instances[{i}] ({})", inst.instance_id);
+        // Written only when there is a problem to report.
+        let entry = Entry(i, &inst.instance_id);
         if !inst.instance_id.starts_with("i-") || inst.instance_id.len() < 3 {
             return Err(err(
                 source,
@@ -425,9 +477,10 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
                 ),
             ));
         };
-        let mut disks = HashSet::new();
-        for d in &inst.mock_disks {
-            if d.disk_id.is_empty() || !disks.insert(d.disk_id.as_str()) {
+        for (n, d) in inst.mock_disks.iter().enumerate() {
+            // An instance has a handful of disks: a repeat is found by looking back.
+            let repeated = inst.mock_disks[..n].iter().any(|e| e.disk_id == d.disk_id);
+            if d.disk_id.is_empty() || repeated {
                 return Err(err(
                     source,
                     entry,
@@ -514,6 +567,39 @@ mod tests {
         let f = parse("x.json", &ok).unwrap();
         let ids: Vec<&str> = f.instances.iter().map(|i| i.instance_id.as_str()).collect();
         assert_eq!(ids, (0..37).map(|n| format!("i-{n}")).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_document_read_in_pieces_is_the_document_read_whole() {
+        let f = default_fixture();
+        let mut big = f.clone();
+        big.instances = (0..60)
+            .flat_map(|_| f.instances.iter().cloned())
+            .enumerate()
+            .map(|(n, i)| {
+                let mut i = (*i).clone();
+                i.instance_id = format!("i-{n}").as_str().into();
+                Arc::new(i)
+            })
+            .collect();
+        let text = serde_json::to_string_pretty(&big).unwrap();
+        let whole = parse_on("x.json", &text, 3, usize::MAX).unwrap();
+        for threads in [1, 2, 3, 8] {
+            let pieces = parse_on("x.json", &text, threads, 0).unwrap();
+            assert_eq!(pieces, whole, "{threads} threads");
+        }
+        // Errors are the whole reader's, with their place.
+        let at = text.rfind("\"Status\": \"Stopped\"").unwrap();
+        let bad = format!("{}\"Status\": 7{}", &text[..at], &text[at + 19..]);
+        let e = parse_on("x.json", &bad, 3, 0).unwrap_err();
+        assert_eq!(e, parse_on("x.json", &bad, 3, usize::MAX).unwrap_err());
+        assert!(e.entry.starts_with("Instances["), "{e}");
+        // Whatever follows the document is read as the whole reader reads it.
+        let odd = format!("{text}x");
+        assert_eq!(
+            parse_on("x.json", &odd, 3, 0),
+            parse_on("x.json", &odd, 3, usize::MAX)
+        );
     }
 
     #[test]

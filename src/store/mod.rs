@@ -17,6 +17,7 @@ pub mod fixtures;
 pub mod journal;
 pub mod nonces;
 pub mod persist;
+pub mod split;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -139,7 +139,7 @@ pub struct World {
     /// vSwitches by id (shared by every account).
     vswitches: BTreeMap<String, crate::ecs::network::VSwitch>,
     /// Highest private address in use per vSwitch (derived from the instances).
-    ip_marks: HashMap<String, u32>,
+    ip_marks: FastMap<String, u32>,
     /// Security groups by (account, id).
     groups: BTreeMap<security_groups::GroupKey, crate::ecs::network::SecurityGroup>,
 }
@@ -165,15 +165,43 @@ impl World {
             w.types.insert(t.instance_type_id.clone(), t);
         }
         w.load_images(fixture.images);
-        for mut inst in fixture.instances {
-            if crate::ecs::lifecycle::needs_normalizing(&inst) {
-                crate::ecs::lifecycle::normalize_loaded(Arc::make_mut(&mut inst), now, timing);
+        let started = std::time::Instant::now();
+        // What the instances say about the network and security groups is read on
+        // another core (for a large fixture) while they are indexed here.
+        let index = |w: &mut World| {
+            w.instances.reserve(fixture.instances.len());
+            for inst in &fixture.instances {
+                let mut inst = inst.clone();
+                if crate::ecs::lifecycle::needs_normalizing(&inst) {
+                    crate::ecs::lifecycle::normalize_loaded(Arc::make_mut(&mut inst), now, timing);
+                }
+                w.insert_shared(inst);
             }
-            w.insert_shared(inst);
-        }
+        };
+        let scan =
+            || network::scan_instances(&fixture.instances, &fixture.vpcs, &fixture.vswitches);
+        let mut scan = if fixture.instances.len() >= 10_000 {
+            std::thread::scope(|s| {
+                let scanning = s.spawn(scan);
+                index(&mut w);
+                scanning.join().expect("the instance scan panicked")
+            })
+        } else {
+            index(&mut w);
+            scan()
+        };
+        drop(fixture.instances);
+        let inserted = started.elapsed();
         w.set_key_pairs(fixture.key_pairs);
-        w.load_network(fixture.vpcs, fixture.vswitches, &first);
-        w.load_security_groups(fixture.security_groups, &first, now);
+        w.load_network(fixture.vpcs, fixture.vswitches, &first, &mut scan);
+        let network = started.elapsed();
+        w.load_security_groups(fixture.security_groups, &first, now, &mut scan);
+        tracing::debug!(
+            indexed_and_scanned_ms = inserted.as_millis() as u64,
+            network_ms = (network - inserted).as_millis() as u64,
+            groups_ms = (started.elapsed() - network).as_millis() as u64,
+            "world built"
+        );
         for disk in fixture.disks {
             w.disks.insert(disk.disk_id.clone(), disk);
         }

@@ -1,10 +1,13 @@
 //! VPCs and vSwitches in the world: loading them from the fixture, the ones fixture
 //! instances imply, the defaults every region and zone gets, and private addresses.
 //!
-//! Loading takes the fixture's `Vpcs` and `VSwitches`, then reads each instance's
-//! stored `VpcAttributes` once (no per-instance state is kept): a VPC or vSwitch an
-//! instance names but the fixture lacks is added, its CIDR the smallest block (at most
-//! a `/24` for a vSwitch, a `/16` for a VPC) holding its instances' addresses. Every
+//! Loading takes the fixture's `Vpcs` and `VSwitches`, then what one walk of the
+//! instances read from each one's stored `VpcAttributes` and `SecurityGroupIds`
+//! ([`scan_instances`], on another core while the world indexes the instances; no
+//! per-instance state is kept): a VPC or vSwitch an instance names but the fixture
+//! lacks is added, its CIDR the smallest block (at most a `/24` for a vSwitch, a `/16`
+//! for a VPC) holding its instances' addresses; so is a security group (see
+//! `security_groups`), first seen first in listing order. Every
 //! region then has a default VPC and every zone a default vSwitch (added, with ids
 //! derived from the region or zone, when the fixture has none), so RunInstances without
 //! a `VSwitchId` always has somewhere to go.
@@ -14,30 +17,41 @@
 //! the top of the block is reached the lowest free address is found by scanning the
 //! vSwitch's instances.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::World;
+use super::{FastMap, World};
 use crate::ecs::model::Instance;
 use crate::ecs::network::{covering_cidr, format_ipv4, mask, parse_cidr, parse_ipv4};
 use crate::ecs::network::{VSwitch, Vpc};
+use crate::ecs::sym::CowStr;
 use crate::error::{ApiError, ApiResult, Code};
 
-/// The part of a stored `VpcAttributes` loading reads.
+/// The part of a stored `VpcAttributes` loading reads (borrowed from its text).
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
-struct VpcAttrs {
-    vpc_id: String,
-    #[serde(rename = "VSwitchId")]
-    vswitch_id: String,
-    private_ip_address: IpList,
+struct VpcAttrs<'a> {
+    #[serde(borrow)]
+    vpc_id: Cow<'a, str>,
+    #[serde(rename = "VSwitchId", borrow)]
+    vswitch_id: Cow<'a, str>,
+    #[serde(borrow)]
+    private_ip_address: IpList<'a>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "PascalCase", default)]
-struct IpList {
-    ip_address: Vec<String>,
+struct IpList<'a> {
+    #[serde(borrow)]
+    ip_address: Vec<CowStr<'a>>,
+}
+
+impl Default for CowStr<'_> {
+    fn default() -> Self {
+        CowStr(Cow::Borrowed(""))
+    }
 }
 
 /// The part of a stored `SecurityGroupIds` read.
@@ -49,17 +63,22 @@ struct GroupIds {
 
 /// What an instance's stored network fields say: VPC, vSwitch, first private address.
 pub(crate) fn vpc_attributes(inst: &Instance) -> (String, String, Option<u32>) {
-    let attrs: VpcAttrs = inst
-        .extra
-        .raw("VpcAttributes")
-        .and_then(|t| serde_json::from_str(&t).ok())
+    with_vpc_attributes(inst, |vpc, vsw, ip| (vpc.to_string(), vsw.to_string(), ip))
+}
+
+/// [`vpc_attributes`] handed to `f` without copying the ids.
+fn with_vpc_attributes<R>(inst: &Instance, f: impl FnOnce(&str, &str, Option<u32>) -> R) -> R {
+    let text = inst.extra.raw("VpcAttributes");
+    let attrs: VpcAttrs<'_> = text
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
     let ip = attrs
         .private_ip_address
         .ip_address
         .first()
-        .and_then(|a| parse_ipv4(a));
-    (attrs.vpc_id, attrs.vswitch_id, ip)
+        .and_then(|a| parse_ipv4(&a.0));
+    f(&attrs.vpc_id, &attrs.vswitch_id, ip)
 }
 
 /// An instance's security groups, as stored.
@@ -96,11 +115,127 @@ fn derived_id(kind: &str, region: &str, name: &str, len: usize) -> String {
     out
 }
 
+/// What a fixture's instances say about the network and their security groups, read in
+/// one walk in listing order (by [`scan_instances`], on a core of its own while the
+/// world indexes the instances) and taken by `load_network` and `load_security_groups`.
+#[derive(Default)]
+pub(super) struct InstanceScan {
+    /// VPCs instances name that the fixture lacks, first seen first: (id, region,
+    /// account).
+    vpcs: Vec<(String, String, String)>,
+    /// vSwitches instances name that the fixture lacks, with their addresses in use.
+    vswitches: BTreeMap<String, SeenVSwitch>,
+    /// Those vSwitches' ids, first seen first.
+    vswitch_order: Vec<String>,
+    /// The highest address in use in each fixture vSwitch (inside its block).
+    marks: FastMap<String, u32>,
+    /// Security groups instances name, first seen first: (account, id), region, VPC.
+    pub(super) groups: Vec<(super::security_groups::GroupKey, String, String)>,
+}
+
+/// Read what `instances` (in listing order) say about VPCs, vSwitches and security
+/// groups, given the fixture's own VPCs and vSwitches.
+pub(super) fn scan_instances(
+    instances: &[std::sync::Arc<Instance>],
+    vpcs: &[Vpc],
+    vswitches: &[VSwitch],
+) -> InstanceScan {
+    let mut scan = InstanceScan::default();
+    let known_vpcs: FastMap<&str, ()> = vpcs.iter().map(|v| (v.vpc_id.as_str(), ())).collect();
+    // Each fixture vSwitch's block (the last entry of an id, as the world keeps it).
+    let mut blocks: FastMap<&str, Option<(u32, u8)>> = FastMap::default();
+    for v in vswitches {
+        blocks.insert(v.vswitch_id.as_str(), parse_cidr(&v.cidr_block));
+    }
+    let mut seen_vpc_ids: FastMap<String, ()> = FastMap::default();
+    let mut seen_groups: FastMap<super::security_groups::GroupKey, ()> = FastMap::default();
+    // Most instances repeat other instances' groups: those are skipped quickly (the
+    // first few thousand distinct lists are remembered, with the accounts that showed
+    // them).
+    let mut read: FastMap<String, Vec<crate::ecs::sym::Sym>> = FastMap::default();
+    for inst in instances {
+        with_vpc_attributes(inst, |vpc, vsw, ip| {
+            if !vpc.is_empty() && !known_vpcs.contains_key(vpc) && !seen_vpc_ids.contains_key(vpc) {
+                seen_vpc_ids.insert(vpc.to_string(), ());
+                scan.vpcs.push((
+                    vpc.to_string(),
+                    inst.region_id.to_string(),
+                    inst.account_id.to_string(),
+                ));
+            }
+            match blocks.get(vsw) {
+                Some(block) => {
+                    if let (Some(ip), Some((base, len))) = (ip, *block) {
+                        if ip & mask(len) == base {
+                            match scan.marks.get_mut(vsw) {
+                                Some(m) => *m = (*m).max(ip),
+                                None => {
+                                    scan.marks.insert(vsw.to_string(), ip);
+                                }
+                            }
+                        }
+                    }
+                }
+                None if !vsw.is_empty() => {
+                    if !scan.vswitches.contains_key(vsw) {
+                        scan.vswitch_order.push(vsw.to_string());
+                        scan.vswitches.insert(
+                            vsw.to_string(),
+                            SeenVSwitch {
+                                vpc_id: vpc.to_string(),
+                                zone_id: inst.zone_id.to_string(),
+                                account_id: inst.account_id.to_string(),
+                                low: None,
+                                high: None,
+                            },
+                        );
+                    }
+                    if let (Some(ip), Some(e)) = (ip, scan.vswitches.get_mut(vsw)) {
+                        e.low = Some(e.low.map_or(ip, |l| l.min(ip)));
+                        e.high = Some(e.high.map_or(ip, |h| h.max(ip)));
+                    }
+                }
+                None => {}
+            }
+            let Some(text) = inst.extra.raw("SecurityGroupIds") else {
+                return;
+            };
+            let known = match read.get_mut(text.as_ref()) {
+                Some(accounts) if accounts.contains(&inst.account_id) => return,
+                Some(accounts) => {
+                    accounts.push(inst.account_id.clone());
+                    true
+                }
+                None => false,
+            };
+            if !known && read.len() < 4096 {
+                read.insert(text.into_owned(), vec![inst.account_id.clone()]);
+            }
+            for id in security_group_ids(inst) {
+                let key = (inst.account_id.to_string(), id);
+                if !seen_groups.contains_key(&key) {
+                    seen_groups.insert(key.clone(), ());
+                    scan.groups
+                        .push((key, inst.region_id.to_string(), vpc.to_string()));
+                }
+            }
+        });
+    }
+    scan
+}
+
 impl World {
     /// Take the fixture's VPCs and vSwitches, add the ones instances imply and the
     /// defaults, and compute the address marks. `first_account` owns entries that name
     /// no account.
-    pub(super) fn load_network(&mut self, vpcs: Vec<Vpc>, vswitches: Vec<VSwitch>, first: &str) {
+    /// `scan` is what the instances say ([`scan_instances`] of the same fixture).
+    pub(super) fn load_network(
+        &mut self,
+        vpcs: Vec<Vpc>,
+        vswitches: Vec<VSwitch>,
+        first: &str,
+        scan: &mut InstanceScan,
+    ) {
         let mut vpc_order: Vec<String> = Vec::new();
         for mut v in vpcs {
             if v.account_id.is_empty() {
@@ -117,55 +252,10 @@ impl World {
             vsw_order.push(s.vswitch_id.clone());
             self.vswitches.insert(s.vswitch_id.clone(), s);
         }
-        // What the instances refer to, in the order first seen.
-        let mut seen_vpcs: Vec<(String, String, String)> = Vec::new();
-        let mut seen_vpc_ids: BTreeSet<String> = BTreeSet::new();
-        let mut seen_vsw: BTreeMap<String, SeenVSwitch> = BTreeMap::new();
-        // Each vSwitch's highest address in use, found in the same pass (the fixture's
-        // blocks parsed once): what `recount_addresses` computes, without reading every
-        // instance's `VpcAttributes` a second time.
-        let blocks: HashMap<String, (u32, u8)> = self
-            .vswitches
-            .iter()
-            .filter_map(|(id, s)| Some((id.clone(), parse_cidr(&s.cidr_block)?)))
-            .collect();
-        let mut marks: HashMap<String, u32> = HashMap::new();
-        for id in self.instance_order() {
-            let Some(inst) = self.instances.get(id.as_str()) else {
-                continue;
-            };
-            let (vpc, vsw, ip) = vpc_attributes(inst);
-            if !vpc.is_empty() && !self.vpcs.contains_key(&vpc) && seen_vpc_ids.insert(vpc.clone())
-            {
-                seen_vpcs.push((
-                    vpc.clone(),
-                    inst.region_id.to_string(),
-                    inst.account_id.to_string(),
-                ));
-            }
-            if let (Some(ip), Some(&(base, len))) = (ip, blocks.get(&vsw)) {
-                if ip & mask(len) == base {
-                    let m = marks.entry(vsw.clone()).or_insert(ip);
-                    *m = (*m).max(ip);
-                }
-            }
-            if !vsw.is_empty() && !self.vswitches.contains_key(&vsw) {
-                let e = seen_vsw.entry(vsw.clone()).or_insert_with(|| {
-                    vsw_order.push(vsw.clone());
-                    SeenVSwitch {
-                        vpc_id: vpc.clone(),
-                        zone_id: inst.zone_id.to_string(),
-                        account_id: inst.account_id.to_string(),
-                        low: None,
-                        high: None,
-                    }
-                });
-                if let Some(ip) = ip {
-                    e.low = Some(e.low.map_or(ip, |l| l.min(ip)));
-                    e.high = Some(e.high.map_or(ip, |h| h.max(ip)));
-                }
-            }
-        }
+        let seen_vpcs = std::mem::take(&mut scan.vpcs);
+        let seen_vsw = std::mem::take(&mut scan.vswitches);
+        let mut marks = std::mem::take(&mut scan.marks);
+        vsw_order.append(&mut scan.vswitch_order);
         for (vpc_id, region_id, account_id) in seen_vpcs {
             let ranges: Vec<(u32, u32)> = seen_vsw
                 .values()
@@ -215,17 +305,6 @@ impl World {
         }
         self.add_network_defaults(&vpc_order, &vsw_order, first);
         self.ip_marks = marks;
-    }
-
-    /// Instance ids in listing order (oldest first).
-    fn instance_order(&self) -> Vec<crate::ecs::sym::Sym> {
-        let mut all: Vec<(u64, crate::ecs::sym::Sym)> = self
-            .instances
-            .values()
-            .map(|i| (i.seq, i.instance_id.clone()))
-            .collect();
-        all.sort_unstable_by_key(|(s, _)| *s);
-        all.into_iter().map(|(_, id)| id).collect()
     }
 
     /// One default VPC per region and one default vSwitch per zone: flag the first of
@@ -346,7 +425,7 @@ impl World {
 
     /// Recompute each vSwitch's highest address in use from the instances.
     pub(super) fn recount_addresses(&mut self) {
-        let mut marks: HashMap<String, u32> = HashMap::new();
+        let mut marks: FastMap<String, u32> = FastMap::default();
         for inst in self.instances.values() {
             let (_, vsw, ip) = vpc_attributes(inst);
             let (Some(ip), Some(s)) = (ip, self.vswitches.get(&vsw)) else {

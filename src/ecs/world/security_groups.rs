@@ -9,12 +9,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::network::InstanceScan;
 use super::World;
 use crate::clock::{format_ecs_seconds, Millis};
 use crate::ecs::ids::new_id;
 use crate::ecs::model::{Instance, Tags};
 use crate::ecs::network::SecurityGroup;
-use crate::ecs::world::network::{security_group_ids, vpc_attributes};
+use crate::ecs::world::network::security_group_ids;
 use crate::random::Random;
 
 /// (account, group id): the key of a group.
@@ -28,6 +29,7 @@ impl World {
         groups: Vec<SecurityGroup>,
         first: &str,
         now: Millis,
+        scan: &mut InstanceScan,
     ) {
         let created = format_ecs_seconds(now);
         for mut g in groups {
@@ -41,41 +43,27 @@ impl World {
                 .insert((g.account_id.clone(), g.security_group_id.clone()), g);
         }
         let mut implied: BTreeMap<GroupKey, SecurityGroup> = BTreeMap::new();
-        let (mut last_account, mut last_text) = (String::new(), String::new());
-        for inst in self.instances.values() {
-            // Most instances repeat their neighbours' groups: skip those quickly.
-            let Some(text) = inst.extra.raw("SecurityGroupIds") else {
-                continue;
-            };
-            if *text == *last_text && *inst.account_id == *last_account {
+        for (key, region_id, vpc_id) in std::mem::take(&mut scan.groups) {
+            if self.groups.contains_key(&key) || implied.contains_key(&key) {
                 continue;
             }
-            let account = inst.account_id.to_string();
-            last_account = account.clone();
-            last_text = text.into_owned();
-            for id in security_group_ids(inst) {
-                let key = (account.clone(), id.clone());
-                if self.groups.contains_key(&key) || implied.contains_key(&key) {
-                    continue;
-                }
-                let (vpc, _, _) = vpc_attributes(inst);
-                implied.insert(
-                    key,
-                    SecurityGroup {
-                        security_group_id: id,
-                        region_id: inst.region_id.to_string(),
-                        account_id: account.clone(),
-                        vpc_id: vpc,
-                        security_group_name: String::new(),
-                        description: String::new(),
-                        security_group_type: "normal".into(),
-                        resource_group_id: String::new(),
-                        creation_time: created.clone(),
-                        tags: Tags::default(),
-                        permissions: Vec::new(),
-                    },
-                );
-            }
+            let (account_id, security_group_id) = key.clone();
+            implied.insert(
+                key,
+                SecurityGroup {
+                    security_group_id,
+                    region_id,
+                    account_id,
+                    vpc_id,
+                    security_group_name: String::new(),
+                    description: String::new(),
+                    security_group_type: "normal".into(),
+                    resource_group_id: String::new(),
+                    creation_time: created.clone(),
+                    tags: Tags::default(),
+                    permissions: Vec::new(),
+                },
+            );
         }
         self.groups.extend(implied);
     }
