@@ -60,7 +60,7 @@ fn mix_request(mix: &str, n: u64, ids: &[String]) -> String {
         "describe" => {
             let page = ("PageNumber", (n % 2 + 1).to_string());
             let size = ("PageSize", "10".to_string());
-            let action = if n % 2 == 0 {
+            let action = if n.is_multiple_of(2) {
                 "DescribeInstances"
             } else {
                 "DescribeInstanceStatus"
@@ -69,7 +69,7 @@ fn mix_request(mix: &str, n: u64, ids: &[String]) -> String {
         }
         _ => {
             let id = ("InstanceId", ids[(n / 2) as usize % ids.len()].clone());
-            let action = if n % 2 == 0 {
+            let action = if n.is_multiple_of(2) {
                 "StartInstance"
             } else {
                 "StopInstance"
