@@ -1,6 +1,7 @@
-//! Parameter parsing as the gateway does it: decode the query string (and a form body)
-//! into pairs with `params::decode`, then index them with `Params::from_pairs` (and
-//! `Params::extend_body`).
+//! Parameter parsing as the gateway does it: decode the raw query string into `Params`
+//! (`Params::from_query`), then a form body's pairs after it (`Params::extend_form`);
+//! and, for comparison, building `Params` from pairs already decoded
+//! (`Params::from_pairs`, what in-process callers do).
 //!
 //! Inputs are requests captured from the official SDKs (tests/vectors): a V1
 //! DescribeInstances query of aliyun-python-sdk-core, and a RunInstances whose
@@ -30,13 +31,13 @@ fn bench(c: &mut Criterion) {
     let form_query = request_part(V1_FORM, "raw_query");
     let form_body = request_part(V1_FORM, "body");
     assert_eq!(
-        Params::from_pairs(decode(query.as_bytes())).get("Action"),
+        Params::from_query(query.as_bytes()).get("Action"),
         Some("DescribeInstances")
     );
 
     let mut g = c.benchmark_group("params");
     g.bench_function("v1_query_decode_and_index", |b| {
-        b.iter(|| Params::from_pairs(decode(black_box(query.as_bytes()))))
+        b.iter(|| Params::from_query(black_box(query.as_bytes())))
     });
     g.bench_function("from_pairs", |b| {
         b.iter_batched(|| pairs.clone(), Params::from_pairs, BatchSize::SmallInput)
@@ -44,8 +45,8 @@ fn bench(c: &mut Criterion) {
     g.bench_function("form_body_decode_and_index", |b| {
         b.iter(|| {
             // The gateway's order: the query first, the body's pairs once it is read.
-            let mut params = Params::from_pairs(decode(black_box(form_query.as_bytes())));
-            params.extend_body(decode(black_box(form_body.as_bytes())));
+            let mut params = Params::from_query(black_box(form_query.as_bytes()));
+            params.extend_form(black_box(form_body.as_bytes()));
             params
         })
     });
