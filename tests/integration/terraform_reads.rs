@@ -361,3 +361,53 @@ async fn refusals_and_xml() {
         assert!(xml.body.contains(&part), "{part} in {}", xml.body);
     }
 }
+
+/// Reads that name instances look each one up: another account's, an unknown and a
+/// repeated id are left out, and what remains comes newest first, as the listing has it.
+#[tokio::test]
+async fn named_instances_newest_first() {
+    let srv = TestServer::start().await;
+    let listed = crate::common::instance_ids(
+        &srv.call("DescribeInstances", &[("PageSize", "100")])
+            .await
+            .ok(),
+    );
+    assert!(listed.len() >= 3, "{listed:?}");
+    let (newest, older) = (listed[0].as_str(), listed[2].as_str());
+    let named = [older, OTHER, "i-bp1nothere0000000001", newest, older];
+    let keys: Vec<String> = (1..=named.len())
+        .map(|n| format!("InstanceId.{n}"))
+        .collect();
+    let pairs: Vec<(&str, &str)> = keys.iter().map(String::as_str).zip(named).collect();
+    let maintenance = srv
+        .call("DescribeInstanceMaintenanceAttributes", &pairs)
+        .await
+        .ok();
+    assert_eq!(maintenance["TotalCount"], 2);
+    let ids: Vec<&Value> = maintenance["MaintenanceAttributes"]["MaintenanceAttribute"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| &a["InstanceId"])
+        .collect();
+    assert_eq!(ids, [newest, older]);
+    let attachments = srv
+        .call(
+            "DescribeInstanceAttachmentAttributes",
+            &[("InstanceIds", &serde_json::to_string(&named).unwrap())],
+        )
+        .await
+        .ok();
+    assert_eq!(attachments["TotalCount"], 2);
+    let ids: Vec<&Value> = attachments["Instances"]["Instance"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|a| &a["InstanceId"])
+        .collect();
+    assert_eq!(ids, [newest, older]);
+    assert_eq!(enis(&srv, &[("InstanceId", OTHER)]).await.len(), 0);
+    let own = enis(&srv, &[("InstanceId", older)]).await;
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["InstanceId"], older);
+}

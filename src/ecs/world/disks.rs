@@ -5,11 +5,12 @@
 //! Finding a disk by id: the standalone map; then `disk_homes`, an index disk id →
 //! instance id holding only disks that have a [`DiskDetails`] box (those the emulator
 //! created, attached or changed, and fixture disks given extra fields) — a plain fixture
-//! disk costs nothing; then, as a last resort, a walk over the account's instances.
-//! That walk is what a by-id lookup of a plain fixture disk costs (DeleteDisk,
-//! ResizeDisk, DescribeDisks with `DiskIds` and no `InstanceId`): linear in the
-//! account's instances, a fraction of a second even at a million. DescribeDisks with
-//! `InstanceId`, the common case, reads one instance.
+//! disk costs nothing; then, as a last resort, a walk over every instance (a disk id
+//! is unique across accounts, and the owner is checked once it is found). That walk is
+//! what a by-id lookup of a plain fixture disk costs (DeleteDisk, ResizeDisk,
+//! DescribeDisks with `DiskIds` and no `InstanceId`): linear in the instances, a
+//! fraction of a second even at a million. DescribeDisks with `InstanceId`, the common
+//! case, reads one instance.
 
 use super::World;
 use crate::clock::Millis;
