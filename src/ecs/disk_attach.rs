@@ -3,9 +3,10 @@
 //! durations (see [`disk_actions`](crate::ecs::disk_actions)).
 
 use crate::ecs::disk_actions::{attach, check_attachable, MAX_DISKS};
+use crate::ecs::disk_model::LeftFrom;
 use crate::ecs::disks::{devices, free_device};
 use crate::ecs::lifecycle::check_security_lock;
-use crate::ecs::model::{Disk, DiskStatus, DiskType, EcsTime};
+use crate::ecs::model::{Disk, DiskStatus, DiskType};
 use crate::ecs::world::{DiskHome, World};
 use crate::ecs::{Ctx, Reply};
 use crate::error::{ApiError, ApiResult, Code};
@@ -166,12 +167,7 @@ impl DetachDisk {
             return Err(ApiError::new(Code::IncorrectDiskStatus));
         }
         check_attachable(inst)?;
-        let (account_id, region, zone, created) = (
-            inst.account_id.to_string(),
-            inst.region_id.to_string(),
-            inst.zone_id.to_string(),
-            inst.creation_time,
-        );
+        let from = LeftFrom::of(inst);
         let Some(mut disk) = w.detach_disk(&self.instance, &self.disk) else {
             return Err(ApiError::new(Code::InvalidDiskIdNotFound));
         };
@@ -182,16 +178,7 @@ impl DetachDisk {
             DiskStatus::Available,
             Some(self.instance.clone()),
         );
-        let x = disk.details_mut();
-        x.device = None;
-        x.attached_time = None;
-        x.detached_time = Some(EcsTime(ctx.now));
-        x.account_id = Some(account_id);
-        x.region_id = Some(region);
-        x.zone_id = Some(zone);
-        if x.creation_time.is_none() {
-            x.creation_time = created;
-        }
+        disk.make_standalone(from, Some(ctx.now));
         w.insert_standalone_disk(disk);
         Ok(Reply::new())
     }

@@ -18,7 +18,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
-use crate::ecs::model::{opt_time, Disk, DiskStatus, DiskType, EcsTime, Tags};
+use crate::ecs::model::{opt_time, Disk, DiskStatus, DiskType, EcsTime, Instance, Tags};
 
 /// A transitional status a disk shows until a time, before its stored status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,7 +257,48 @@ pub const DATA_SIZE: u64 = 100;
 /// Default category of a cloud disk given without one.
 pub const DEFAULT_CATEGORY: &str = "cloud_essd";
 
+/// The instance a disk leaves (DetachDisk, or the instance released): the disk stays in
+/// its account, region and zone, and takes its creation time when it has none.
+#[derive(Debug, Clone)]
+pub struct LeftFrom {
+    /// The instance's account.
+    pub account_id: String,
+    /// The instance's region.
+    pub region_id: String,
+    /// The instance's zone.
+    pub zone_id: String,
+    /// The instance's creation time.
+    pub creation_time: Option<EcsTime>,
+}
+
+impl LeftFrom {
+    /// Where `inst`'s disks stay.
+    pub fn of(inst: &Instance) -> Self {
+        LeftFrom {
+            account_id: inst.account_id.to_string(),
+            region_id: inst.region_id.to_string(),
+            zone_id: inst.zone_id.to_string(),
+            creation_time: inst.creation_time,
+        }
+    }
+}
+
 impl Disk {
+    /// The disk as it is once off `from`, detached at `at`: no device, no attach time,
+    /// kept in `from`'s account, region and zone (the standalone disks' fields).
+    pub fn make_standalone(&mut self, from: LeftFrom, at: Option<Millis>) {
+        let x = self.details_mut();
+        x.device = None;
+        x.attached_time = None;
+        x.detached_time = at.map(EcsTime);
+        x.account_id = Some(from.account_id);
+        x.region_id = Some(from.region_id);
+        x.zone_id = Some(from.zone_id);
+        if x.creation_time.is_none() {
+            x.creation_time = from.creation_time;
+        }
+    }
+
     /// A disk with only the fields StartInstance reads.
     pub fn new(disk_id: String, disk_type: DiskType, status: DiskStatus) -> Self {
         Disk {

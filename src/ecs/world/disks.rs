@@ -14,8 +14,8 @@
 
 use super::World;
 use crate::clock::Millis;
-use crate::ecs::disk_model::DiskDetails;
-use crate::ecs::model::{Disk, DiskStatus, EcsTime, Instance, Tags};
+use crate::ecs::disk_model::LeftFrom;
+use crate::ecs::model::{Disk, DiskStatus, Instance, Tags};
 use crate::ecs::sym::Sym;
 
 /// Where a disk is.
@@ -222,17 +222,8 @@ impl World {
             }
             let mut kept = d.clone();
             kept.status = DiskStatus::Available;
-            let x: &mut DiskDetails = kept.details_mut();
-            x.mock_phase = None;
-            x.device = None;
-            x.attached_time = None;
-            x.detached_time = now.map(EcsTime);
-            x.account_id = Some(inst.account_id.to_string());
-            x.region_id = Some(inst.region_id.to_string());
-            x.zone_id = Some(inst.zone_id.to_string());
-            if x.creation_time.is_none() {
-                x.creation_time = inst.creation_time;
-            }
+            kept.details_mut().mock_phase = None;
+            kept.make_standalone(LeftFrom::of(inst), now);
             self.insert_standalone_disk(kept);
         }
     }
