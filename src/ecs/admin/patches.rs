@@ -52,6 +52,38 @@ pub struct ZonePatch {
     pub closed: Option<Vec<String>>,
 }
 
+/// `current` in its fixture form, for a patch; `what` names it in the refusal.
+pub(crate) fn fixture_doc<T: serde::Serialize>(
+    current: &T,
+    what: &str,
+) -> Result<Map<String, Value>, Refusal> {
+    match serde_json::to_value(current) {
+        Ok(Value::Object(doc)) => Ok(doc),
+        _ => refuse(format!("{what}: cannot be written as JSON")),
+    }
+}
+
+/// `doc` with `patch` applied (`null` removes a field), read back as a `T`; a type error
+/// names the field's path.
+pub(crate) fn merged<T: serde::de::DeserializeOwned>(
+    mut doc: Map<String, Value>,
+    patch: &Map<String, Value>,
+) -> Result<T, Refusal> {
+    for (k, v) in patch {
+        if v.is_null() {
+            doc.remove(k);
+        } else {
+            doc.insert(k.clone(), v.clone());
+        }
+    }
+    serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
+        match e.path().to_string().as_str() {
+            "." => Refusal(e.inner().to_string()),
+            path => Refusal(format!("{path}: {}", e.inner())),
+        }
+    })
+}
+
 /// Mock-only instance fields; any other `Mock*` key is a typo, not a stored field.
 const MOCK_FIELDS: [&str; 3] = ["MockDisks", "MockStuck", "MockTransitions"];
 
@@ -81,23 +113,7 @@ impl World {
                 ));
             }
         }
-        let Ok(Value::Object(mut doc)) = serde_json::to_value(&current) else {
-            return refuse("InstanceId: the instance cannot be written as JSON");
-        };
-        for (k, v) in patch {
-            if v.is_null() {
-                doc.remove(k);
-            } else {
-                doc.insert(k.clone(), v.clone());
-            }
-        }
-        let mut inst: Instance =
-            serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
-                match e.path().to_string().as_str() {
-                    "." => Refusal(e.inner().to_string()),
-                    path => Refusal(format!("{path}: {}", e.inner())),
-                }
-            })?;
+        let mut inst: Instance = merged(fixture_doc(&current, "InstanceId")?, patch)?;
         inst.seq = current.seq;
         let restarts = patch.contains_key("Status") || patch.contains_key("MockStuck");
         if restarts && !patch.contains_key("MockTransitions") {
@@ -163,9 +179,7 @@ impl World {
         let Some(current) = current.cloned() else {
             return refuse(format!("DiskId: {id} is not a disk"));
         };
-        let Ok(Value::Object(mut doc)) = serde_json::to_value(&current) else {
-            return refuse("DiskId: the disk cannot be written as JSON");
-        };
+        let doc = fixture_doc(&current, "DiskId")?;
         for (k, v) in patch {
             if k == "DiskId" && v.as_str() != Some(id) {
                 return refuse("DiskId: a disk's id cannot change");
@@ -177,19 +191,8 @@ impl World {
             if placement && matches!(home, DiskHome::Attached(_)) {
                 return refuse(format!("{k}: an attached disk's is its instance's"));
             }
-            if v.is_null() {
-                doc.remove(k);
-            } else {
-                doc.insert(k.clone(), v.clone());
-            }
         }
-        let disk: Disk =
-            serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
-                match e.path().to_string().as_str() {
-                    "." => Refusal(e.inner().to_string()),
-                    path => Refusal(format!("{path}: {}", e.inner())),
-                }
-            })?;
+        let disk: Disk = merged(doc, patch)?;
         if home == DiskHome::Standalone {
             let x = disk.details();
             let account = x.and_then(|x| x.account_id.as_deref()).unwrap_or_default();

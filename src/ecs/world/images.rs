@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use super::World;
+use crate::ecs::admin::patches::{fixture_doc, merged};
 use crate::ecs::admin::{refuse, Refusal};
 use crate::ecs::images::{public_images, Image, STATUSES};
 use crate::ecs::model::Tags;
@@ -117,23 +118,7 @@ impl World {
         if patch.get("ImageId").is_some_and(|v| v.as_str() != Some(id)) {
             return refuse("ImageId: an image's id cannot change");
         }
-        let Ok(Value::Object(mut doc)) = serde_json::to_value(&current) else {
-            return refuse("ImageId: the image cannot be written as JSON");
-        };
-        for (k, v) in patch {
-            if v.is_null() {
-                doc.remove(k);
-            } else {
-                doc.insert(k.clone(), v.clone());
-            }
-        }
-        let img: Image =
-            serde_path_to_error::deserialize(Value::Object(doc)).map_err(|e| {
-                match e.path().to_string().as_str() {
-                    "." => Refusal(e.inner().to_string()),
-                    path => Refusal(format!("{path}: {}", e.inner())),
-                }
-            })?;
+        let img: Image = merged(fixture_doc(&current, "ImageId")?, patch)?;
         if !STATUSES.contains(&img.status.as_str()) {
             return refuse(format!(
                 "Status: {} is not one of {}",
