@@ -244,20 +244,10 @@ impl DescribeSecurityGroups {
                 (page, String::new())
             }
             Paging::Token { token, max } => {
-                let start = match token {
-                    None => 0,
-                    Some(t) => all
-                        .iter()
-                        .position(|g| g.security_group_id == *t)
-                        .ok_or_else(|| ApiError::new(Code::InValidParameterNextToken))?,
-                };
-                let end = (start + *max as usize).min(all.len());
-                let next = all
-                    .get(end)
-                    .map(|g| g.security_group_id.clone())
-                    .unwrap_or_default();
+                let (range, next) =
+                    token_page(&all, token.as_deref(), *max, |g| &g.security_group_id)?;
                 reply.insert("PageSize".into(), json!(max));
-                (all[start..end].to_vec(), next)
+                (all[range].to_vec(), next)
             }
         };
         let ids: Vec<&str> = page.iter().map(|g| g.security_group_id.as_str()).collect();
@@ -274,6 +264,27 @@ impl DescribeSecurityGroups {
         reply.insert("RegionId".into(), json!(region));
         Ok(reply)
     }
+}
+
+/// `NextToken` paging over `items`, where a token is the id of the page's first item:
+/// the page's range and the next page's token (empty after the last page). A token that
+/// names no item is `InValidParameter.NextToken`.
+fn token_page<T>(
+    items: &[T],
+    token: Option<&str>,
+    max: u64,
+    id: impl Fn(&T) -> &str,
+) -> ApiResult<(std::ops::Range<usize>, String)> {
+    let start = match token {
+        None => 0,
+        Some(t) => items
+            .iter()
+            .position(|item| id(item) == t)
+            .ok_or_else(|| ApiError::new(Code::InValidParameterNextToken))?,
+    };
+    let end = start.saturating_add(max as usize).min(items.len());
+    let next = items.get(end).map(|item| id(item).to_string());
+    Ok((start..end, next.unwrap_or_default()))
 }
 
 /// A DescribeSecurityGroups `SecurityGroup` (the 14-key form).
@@ -352,21 +363,16 @@ impl DescribeSecurityGroupAttribute {
             .filter(|r| self.nic_type.as_ref().is_none_or(|n| *n == r.nic_type))
             .collect();
         let paged = self.max_results.is_some() || self.next_token.is_some();
-        let (start, end) = if paged {
-            let start = match &self.next_token {
-                None => 0,
-                Some(t) => rules
-                    .iter()
-                    .position(|r| r.security_group_rule_id == *t)
-                    .ok_or_else(|| ApiError::new(Code::InValidParameterNextToken))?,
-            };
-            let max = self.max_results.unwrap_or(500) as usize;
-            (start, (start + max).min(rules.len()))
+        let (range, next) = if paged {
+            let max = self.max_results.unwrap_or(500);
+            token_page(&rules, self.next_token.as_deref(), max, |r| {
+                &r.security_group_rule_id
+            })?
         } else {
-            (0, rules.len())
+            (0..rules.len(), String::new())
         };
         let account = ctx.caller.account_id.as_str();
-        let permissions: Vec<Value> = rules[start..end]
+        let permissions: Vec<Value> = rules[range]
             .iter()
             .map(|r| crate::ecs::sg_rules::render_rule(w, account, r))
             .collect();
@@ -379,10 +385,6 @@ impl DescribeSecurityGroupAttribute {
         reply.insert("InnerAccessPolicy".into(), json!(g.inner_access_policy()));
         reply.insert("RegionId".into(), json!(region));
         if paged {
-            let next = rules
-                .get(end)
-                .map(|r| r.security_group_rule_id.clone())
-                .unwrap_or_default();
             reply.insert("NextToken".into(), json!(next));
         }
         Ok(reply)
