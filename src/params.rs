@@ -209,6 +209,8 @@ impl Params {
         let mut bytes = std::mem::take(&mut self.text).into_bytes();
         let text_before = bytes.len();
         bytes.reserve(raw.len());
+        self.spans
+            .reserve(memchr::memchr_iter(b'&', raw).count() + 1);
         let (mut i, mut segment_start, mut high) = (0, 0, false);
         let (mut start, mut middle) = (bytes.len(), None);
         loop {

@@ -112,7 +112,8 @@ impl DescribeInstances {
             (Paging::Token { .. }, false) => page.ids.len() as u64,
             (Paging::Pages { .. }, false) => count(w, ctx, &region, &self.filters),
         };
-        let instances: Vec<_> = page.ids.iter().filter_map(|id| w.page_entry(id)).collect();
+        let mut instances = Vec::with_capacity(page.ids.len());
+        instances.extend(page.ids.iter().filter_map(|id| w.page_entry(id)));
         let (number, size) = match self.paging {
             Paging::Pages { number, size } => (number, size),
             Paging::Token { max, .. } => (1, max),

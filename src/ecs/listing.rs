@@ -29,7 +29,7 @@ pub(crate) fn collect(
     from: Option<u64>,
 ) -> Page {
     let mut page = Page {
-        ids: Vec::new(),
+        ids: Vec::with_capacity(take.min(64) as usize),
         next: None,
     };
     if f.ids.as_ref().is_some_and(Vec::is_empty) {

@@ -151,7 +151,8 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
     }
     check_timestamp(p.required("Timestamp")?)?;
     let nonce = p.required("SignatureNonce")?;
-    let mut pairs: Vec<(&str, &str)> = p.pairs().filter(|(k, _)| *k != "Signature").collect();
+    let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(p.len());
+    pairs.extend(p.pairs().filter(|(k, _)| *k != "Signature"));
     let sts = sig::v1_string_to_sign_sorting(req.method, &mut pairs);
     if !sig::v1_signature_matches(&info.secret, &sts, signature) {
         return Err(mismatch(&sts));

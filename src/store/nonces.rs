@@ -1,8 +1,8 @@
 //! Replay protection: the signature nonces seen in the last 30 minutes, bounded in time
 //! per request and in memory.
 //!
-//! Each (access key, nonce) pair is remembered as a 128-bit keyed hash (so a long nonce
-//! costs no more than a short one) with the time it was first seen. Entries expire in
+//! Each (access key, nonce) pair is remembered as a 128-bit keyed hash (two foldhash
+//! passes with random seeds, so a long nonce costs no more than a short one) with the time it was first seen. Entries expire in
 //! arrival order from a queue, a few per request, so expiry is O(1) amortized and no
 //! request ever scans the whole set. The set is split into shards by hash, each behind
 //! its own short lock. When a shard is full, its oldest entry is forgotten early: replay
@@ -10,7 +10,7 @@
 //! window (documented in the README's limits table).
 
 use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, Hasher, RandomState};
+use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 
 use crate::clock::Millis;
@@ -28,8 +28,8 @@ const SHARDS: usize = 16;
 
 #[derive(Default)]
 struct Shard {
-    /// Hash → when first seen.
-    seen: HashMap<u128, Millis>,
+    /// Hash → when first seen (the keys are keyed hashes already: a fast hasher).
+    seen: HashMap<u128, Millis, foldhash::fast::RandomState>,
     /// Hashes in arrival order, for expiry.
     order: VecDeque<(Millis, u128)>,
 }
@@ -53,21 +53,24 @@ impl Shard {
 /// The nonce cache.
 pub struct Nonces {
     shards: Vec<Mutex<Shard>>,
-    keys: (RandomState, RandomState),
+    keys: (
+        foldhash::quality::RandomState,
+        foldhash::quality::RandomState,
+    ),
 }
 
 impl Default for Nonces {
     fn default() -> Self {
         Nonces {
             shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
-            keys: (RandomState::new(), RandomState::new()),
+            keys: Default::default(),
         }
     }
 }
 
 impl Nonces {
     fn hash(&self, key_id: &str, nonce: &str) -> u128 {
-        let half = |state: &RandomState| {
+        let half = |state: &foldhash::quality::RandomState| {
             let mut h = state.build_hasher();
             h.write(key_id.as_bytes());
             h.write_u8(0xff);
