@@ -383,14 +383,16 @@ async fn named_instances_newest_first() {
         .call("DescribeInstanceMaintenanceAttributes", &pairs)
         .await
         .ok();
+    // The `InstanceId` of each entry of a list.
+    let ids_of = |list: &Value| -> Vec<String> {
+        let entries = list.as_array().expect("a list").iter();
+        entries
+            .map(|a| a["InstanceId"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
     assert_eq!(maintenance["TotalCount"], 2);
-    let ids: Vec<&Value> = maintenance["MaintenanceAttributes"]["MaintenanceAttribute"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|a| &a["InstanceId"])
-        .collect();
-    assert_eq!(ids, [newest, older]);
+    let maintained = ids_of(&maintenance["MaintenanceAttributes"]["MaintenanceAttribute"]);
+    assert_eq!(maintained, [newest, older]);
     let attachments = srv
         .call(
             "DescribeInstanceAttachmentAttributes",
@@ -399,13 +401,10 @@ async fn named_instances_newest_first() {
         .await
         .ok();
     assert_eq!(attachments["TotalCount"], 2);
-    let ids: Vec<&Value> = attachments["Instances"]["Instance"]
-        .as_array()
-        .expect("a list")
-        .iter()
-        .map(|a| &a["InstanceId"])
-        .collect();
-    assert_eq!(ids, [newest, older]);
+    assert_eq!(
+        ids_of(&attachments["Instances"]["Instance"]),
+        [newest, older]
+    );
     assert_eq!(enis(&srv, &[("InstanceId", OTHER)]).await.len(), 0);
     let own = enis(&srv, &[("InstanceId", older)]).await;
     assert_eq!(own.len(), 1);
