@@ -10,6 +10,8 @@
 
 const { test, describe } = require('node:test');
 const { useServer } = require('./server');
+const helpers = require('./helpers');
+const { UUID_UPPER, sleep, rejection } = helpers;
 const assert = require('node:assert/strict');
 
 const Ecs = require('@alicloud/ecs20140526');
@@ -24,7 +26,6 @@ const SECLOCK = 'i-bp1seclock0000000001';
 const MISSING = 'i-bp1doesnotexist00001';
 const IMAGE = 'aliyun_3_x64_20G_alibase_20250101.vhd';
 
-const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 const MSG_RUNNING = 'The specified instance is in an incorrect status for the requested action; ' +
   'Status of the specified instance is Running but the expected status is in (Stopped).';
 const MSG_NOT_FOUND = 'The specified InstanceId does not exist.';
@@ -140,7 +141,6 @@ function popClient(extra = {}) {
   return popCoreClient(srv.hostPort, { accessKeyId: AK, accessKeySecret: SK, ...extra });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function describeInstances(client, ids) {
   const resp = await client.describeInstances(new Ecs.DescribeInstancesRequest({
@@ -162,40 +162,13 @@ async function statusOf(client, id) {
 }
 
 // Poll until the instance reports `want`; fail with the observed history after `timeoutMs`.
-async function waitForStatus(client, id, want, timeoutMs = POLL_TIMEOUT) {
-  const deadline = Date.now() + timeoutMs;
-  const seen = [];
-  for (;;) {
-    const st = await statusOf(client, id);
-    if (seen[seen.length - 1] !== st) seen.push(st);
-    if (st === want) return seen;
-    if (Date.now() > deadline) {
-      assert.fail(`${id} did not reach ${want} within ${timeoutMs} ms; statuses seen: ${seen.join(' -> ')}`);
-    }
-    await sleep(200);
-  }
+function waitForStatus(client, id, want, timeoutMs = POLL_TIMEOUT) {
+  return helpers.waitFor(id, () => statusOf(client, id), want, timeoutMs, 200);
 }
 
-// Run `fn`, expect it to reject, return the error.
-async function rejection(fn) {
-  let err;
-  try {
-    const res = await fn();
-    assert.fail(`expected the call to reject, it resolved with ${JSON.stringify(res && (res.body || res))}`);
-  } catch (e) {
-    if (e instanceof assert.AssertionError) throw e;
-    err = e;
-  }
-  return err;
-}
-
+// helpers.assertOpenApiError, and the rest of the error as the SDK shows it.
 function assertOpenApiError(err, { code, status, message }) {
-  assert.equal(err.code, code, `code (error: ${err.name}: ${err.message})`);
-  assert.equal(err.statusCode, status, `statusCode (error: ${err.name}: ${err.message})`);
-  assert.equal(err.name, status >= 500 ? 'ServerError' : 'ClientError');
-  assert.ok(err.data, 'error has .data');
-  assert.equal(err.data.Code, code);
-  assert.match(err.data.RequestId, UUID_UPPER);
+  helpers.assertOpenApiError(err, { code, status });
   assert.equal(err.requestId, err.data.RequestId);
   assert.equal(typeof err.data.HostId, 'string');
   assert.equal(err.data.Recommend,

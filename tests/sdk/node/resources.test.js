@@ -14,6 +14,8 @@
 
 const { test, describe } = require('node:test');
 const { useServer } = require('./server');
+const helpers = require('./helpers');
+const { UUID_UPPER, rejection, assertOpenApiError } = helpers;
 const assert = require('node:assert/strict');
 const crypto = require('node:crypto');
 
@@ -28,7 +30,6 @@ const IMAGE = 'aliyun_3_x64_20G_alibase_20250101.vhd';
 const TYPE = 'ecs.g7.large';
 const KEY_PAIR = 'sdk-node-deploy';
 
-const UUID_UPPER = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;
 const POLL_TIMEOUT = 15_000;
 const POLL_STEP = 200;
 
@@ -50,8 +51,6 @@ function ecsClient() {
   }));
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 // A successful SDK response: HTTP 200 and an upper-case UUID request id; returns the body.
 function ok(resp) {
   assert.equal(resp.statusCode, 200);
@@ -60,39 +59,8 @@ function ok(resp) {
 }
 
 // Poll `read` every POLL_STEP ms until it returns `want`; fail with the values seen.
-async function waitFor(what, read, want, timeoutMs = POLL_TIMEOUT) {
-  const deadline = Date.now() + timeoutMs;
-  const seen = [];
-  for (;;) {
-    const value = await read();
-    if (seen[seen.length - 1] !== value) seen.push(value);
-    if (value === want) return seen;
-    if (Date.now() > deadline) {
-      assert.fail(`${what} did not become ${want} within ${timeoutMs} ms; seen: ${seen.join(' -> ')}`);
-    }
-    await sleep(POLL_STEP);
-  }
-}
-
-// Run `fn`, expect it to reject, return the error.
-async function rejection(fn) {
-  let err;
-  try {
-    const res = await fn();
-    assert.fail(`expected the call to reject, it resolved with ${JSON.stringify(res && (res.body || res))}`);
-  } catch (e) {
-    if (e instanceof assert.AssertionError) throw e;
-    err = e;
-  }
-  return err;
-}
-
-function assertOpenApiError(err, { code, status }) {
-  assert.equal(err.code, code, `code (error: ${err.name}: ${err.message})`);
-  assert.equal(err.statusCode, status, `statusCode (error: ${err.name}: ${err.message})`);
-  assert.equal(err.name, status >= 500 ? 'ServerError' : 'ClientError');
-  assert.equal(err.data.Code, code);
-  assert.match(err.data.RequestId, UUID_UPPER);
+function waitFor(what, read, want, timeoutMs = POLL_TIMEOUT) {
+  return helpers.waitFor(what, read, want, timeoutMs, POLL_STEP);
 }
 
 // An OpenSSH `ssh-rsa <base64 wire blob> comment` line for a fresh 2048-bit RSA key,
