@@ -42,6 +42,18 @@ async fn disk_status(srv: &TestServer, disk: &str) -> Option<String> {
         .map(|d| d["Status"].as_str().unwrap_or_default().to_string())
 }
 
+/// The rule the flow authorizes and then revokes: SSH from 10.0.0.0/8 into `sg`.
+fn ssh_rule(sg: &str) -> [(&str, &str); 6] {
+    [
+        ("SecurityGroupId", sg),
+        ("Permissions.1.IpProtocol", "tcp"),
+        ("Permissions.1.PortRange", "22/22"),
+        ("Permissions.1.SourceCidrIp", "10.0.0.0/8"),
+        ("Permissions.1.Policy", "accept"),
+        ("Permissions.1.Priority", "1"),
+    ]
+}
+
 #[tokio::test]
 async fn create_describe_and_tear_down_as_terraform_does() {
     let srv = TestServer::start().await;
@@ -61,19 +73,9 @@ async fn create_describe_and_tear_down_as_terraform_does() {
         .as_str()
         .expect("a group id")
         .to_string();
-    srv.call(
-        "AuthorizeSecurityGroup",
-        &[
-            ("SecurityGroupId", &sg),
-            ("Permissions.1.IpProtocol", "tcp"),
-            ("Permissions.1.PortRange", "22/22"),
-            ("Permissions.1.SourceCidrIp", "10.0.0.0/8"),
-            ("Permissions.1.Policy", "accept"),
-            ("Permissions.1.Priority", "1"),
-        ],
-    )
-    .await
-    .ok();
+    srv.call("AuthorizeSecurityGroup", &ssh_rule(&sg))
+        .await
+        .ok();
     let rules = srv
         .call(
             "DescribeSecurityGroupAttribute",
@@ -313,19 +315,7 @@ async fn create_describe_and_tear_down_as_terraform_does() {
     srv.call("DeleteKeyPairs", &[("KeyPairNames", "[\"tf-deploy\"]")])
         .await
         .ok();
-    srv.call(
-        "RevokeSecurityGroup",
-        &[
-            ("SecurityGroupId", &sg),
-            ("Permissions.1.IpProtocol", "tcp"),
-            ("Permissions.1.PortRange", "22/22"),
-            ("Permissions.1.SourceCidrIp", "10.0.0.0/8"),
-            ("Permissions.1.Policy", "accept"),
-            ("Permissions.1.Priority", "1"),
-        ],
-    )
-    .await
-    .ok();
+    srv.call("RevokeSecurityGroup", &ssh_rule(&sg)).await.ok();
     let rules = srv
         .call(
             "DescribeSecurityGroupAttribute",
