@@ -875,34 +875,16 @@ async fn a_disk_patched_to_error_stops_start_instance() {
         .ok();
 
     // Refusals name the field.
-    srv.control_refused(
-        "PATCH",
-        "/_mock/disks/d-nope",
-        Some(json!({"Status": "Error"})),
-        "DiskId",
-    )
-    .await;
-    srv.control_refused(
-        "PATCH",
-        "/_mock/disks/d-bp1stopped0000000001",
-        Some(json!({"Type": "data"})),
-        "Type",
-    )
-    .await;
-    srv.control_refused(
-        "PATCH",
-        "/_mock/disks/d-bp1stopped0000000001",
-        Some(json!({"ZoneId": "x"})),
-        "ZoneId",
-    )
-    .await;
-    srv.control_refused(
-        "PATCH",
-        "/_mock/disks/d-bp1stopped0000000001",
-        Some(json!({"Size": "big"})),
-        "Size",
-    )
-    .await;
+    for (disk, patch, field) in [
+        ("d-nope", json!({"Status": "Error"}), "DiskId"),
+        ("d-bp1stopped0000000001", json!({"Type": "data"}), "Type"),
+        ("d-bp1stopped0000000001", json!({"ZoneId": "x"}), "ZoneId"),
+        ("d-bp1stopped0000000001", json!({"Size": "big"}), "Size"),
+    ] {
+        let path = format!("/_mock/disks/{disk}");
+        srv.control_refused("PATCH", &path, Some(patch), field)
+            .await;
+    }
     // A standalone disk can be patched too.
     let id = create_available(&srv).await;
     srv.control_ok(

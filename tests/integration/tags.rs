@@ -555,46 +555,34 @@ async fn legacy_add_remove_and_describe_tags() {
         json!({"Tag": [{"TagKey": "env", "TagValue": "prod"}]})
     );
 
-    srv.call(
-        "AddTags",
-        &[
-            ("ResourceType", "instance"),
-            ("ResourceId", "i-bp1nosuchinstance001"),
-            ("Tag.1.Key", "a"),
-        ],
-    )
-    .await
-    .err(404, "InvalidResourceId.NotFound", None);
-    srv.call(
-        "AddTags",
-        &[
-            ("ResourceType", "volcano"),
-            ("ResourceId", STOPPED),
-            ("Tag.1.Key", "a"),
-        ],
-    )
-    .await
-    .err(404, "InvalidResourceType.NotFound", None);
-    srv.call(
-        "AddTags",
-        &[
-            ("ResourceType", "instance"),
-            ("ResourceId", STOPPED),
-            ("Tag.1.Value", "a"),
-        ],
-    )
-    .await
-    .err(400, "InvalidTag.Mismatch", None);
-    srv.call(
-        "AddTags",
-        &[
-            ("ResourceType", "instance"),
-            ("ResourceId", STOPPED),
-            ("Tag.21.Key", "a"),
-        ],
-    )
-    .await
-    .err(400, "InvalidTagCount", None);
+    // Refusals: (resource type, resource id, tag parameter) → status and code.
+    for (kind, id, tag, status, code) in [
+        (
+            "instance",
+            "i-bp1nosuchinstance001",
+            "Tag.1.Key",
+            404,
+            "InvalidResourceId.NotFound",
+        ),
+        (
+            "volcano",
+            STOPPED,
+            "Tag.1.Key",
+            404,
+            "InvalidResourceType.NotFound",
+        ),
+        (
+            "instance",
+            STOPPED,
+            "Tag.1.Value",
+            400,
+            "InvalidTag.Mismatch",
+        ),
+        ("instance", STOPPED, "Tag.21.Key", 400, "InvalidTagCount"),
+    ] {
+        let params = [("ResourceType", kind), ("ResourceId", id), (tag, "a")];
+        srv.call("AddTags", &params).await.err(status, code, None);
+    }
     srv.call("DescribeTags", &[("ResourceType", "volcano")])
         .await
         .err(404, "InvalidResourceType.NotFound", None);
