@@ -9,8 +9,9 @@
 //! type, `x-acs-request-id` (the recorded one, so the same length) and body. A request
 //! for an action without a recording gets 500, so a wrong mix shows in wrk's errors.
 //!
-//! It runs on the same HTTP stack as ecs-mock's server: `axum::serve` with its defaults
-//! on tokio's multi-threaded runtime, mimalloc as the allocator.
+//! It runs on the stack ecs-mock's server is built on: `axum::serve` with its defaults
+//! on tokio's multi-threaded runtime, mimalloc as the allocator (ecs-mock adds its own
+//! HTTP adapter in front of hyper; `FLOOR_HTTP=ecs-mock` puts the floor behind it too).
 //!
 //! `cargo run --release --example floor -- recordings.json 127.0.0.1:18090`
 

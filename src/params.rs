@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 
 use crate::error::{ApiError, ApiResult, Code};
 
-/// Request parameters in wire order (all of them, as signed) with a name index.
+/// Request parameters in wire order (all of them, as signed), looked up by name.
 ///
 /// Every decoded name and value sits in one string, back to back; a pair is three
-/// offsets into it. So a request's parameters are three allocations (the text, the
-/// spans, the index), not two per pair, and the journal keeps them as they are.
+/// offsets into it. So an SDK's request is two allocations (the text, the spans; a
+/// request of more than [`SCANNED`] pairs adds a sorted name index), not two per pair,
+/// and the journal keeps them as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     /// Decoded names and values, back to back.
@@ -81,48 +82,6 @@ fn hex(b: u8) -> Option<u8> {
     }
 }
 
-/// Append one decoded name or value to `out`, as `form_urlencoded` decodes it: `+` is a
-/// space, `%XX` the byte (a `%` without two hex digits stays), then invalid UTF-8 is
-/// replaced. `scratch` holds the bytes of a component that needs decoding.
-fn decode_component(out: &mut String, raw: &[u8], scratch: &mut Vec<u8>) {
-    if memchr::memchr2(b'%', b'+', raw).is_none() {
-        match std::str::from_utf8(raw) {
-            Ok(text) => out.push_str(text),
-            Err(_) => out.push_str(&String::from_utf8_lossy(raw)),
-        }
-        return;
-    }
-    scratch.clear();
-    let mut rest = raw;
-    // Copy the runs between escapes whole.
-    while let Some(at) = memchr::memchr2(b'%', b'+', rest) {
-        scratch.extend_from_slice(&rest[..at]);
-        if rest[at] == b'+' {
-            scratch.push(b' ');
-            rest = &rest[at + 1..];
-            continue;
-        }
-        match (
-            rest.get(at + 1).and_then(|&b| hex(b)),
-            rest.get(at + 2).and_then(|&b| hex(b)),
-        ) {
-            (Some(hi), Some(lo)) => {
-                scratch.push(hi << 4 | lo);
-                rest = &rest[at + 3..];
-            }
-            _ => {
-                scratch.push(b'%');
-                rest = &rest[at + 1..];
-            }
-        }
-    }
-    scratch.extend_from_slice(rest);
-    match std::str::from_utf8(scratch) {
-        Ok(text) => out.push_str(text),
-        Err(_) => out.push_str(&String::from_utf8_lossy(scratch)),
-    }
-}
-
 /// One pair of `text`.
 fn pair_of<'a>(text: &'a str, span: &[u32; 3]) -> (&'a str, &'a str) {
     let [a, b, c] = *span;
@@ -169,8 +128,8 @@ impl Params {
         }
     }
 
-    /// Build from decoded pairs (query first, then body); all of them count as the
-    /// query until [`Params::extend_body`] adds a body's.
+    /// Build from decoded pairs (in-process callers: tests, fuzzing); all of them count
+    /// as the query.
     pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
         let mut params = Params::default();
         for (name, value) in &pairs {
@@ -179,14 +138,6 @@ impl Params {
         params.query_len = params.spans.len();
         params.reindex();
         params
-    }
-
-    /// Add decoded pairs of a form body after the query's.
-    pub fn extend_body(&mut self, body: impl IntoIterator<Item = (String, String)>) {
-        for (name, value) in body {
-            self.push(&name, &value);
-        }
-        self.reindex();
     }
 
     fn push(&mut self, name: &str, value: &str) {
@@ -198,9 +149,8 @@ impl Params {
     }
 
     /// Decode `raw` (split at `&`, empty segments skipped, each at its first `=`) and
-    /// append its pairs: in one pass that copies the runs between the bytes it acts on;
-    /// when a name or value is not valid UTF-8 on its own, the whole input again, a
-    /// component at a time, replacing what is invalid.
+    /// append its pairs, in one pass that copies the runs between the bytes it acts on
+    /// (`+` is a space, `%XX` a byte, a `%` without two hex digits stays).
     fn decode_into(&mut self, raw: &[u8]) {
         if raw.is_empty() {
             return;
@@ -236,9 +186,12 @@ impl Params {
             match raw[i] {
                 b'=' if middle.is_none() => middle = Some(bytes.len()),
                 b'+' => bytes.push(b' '),
-                b'%' => match (raw.get(i + 1), raw.get(i + 2)) {
-                    (Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
-                        let byte = hex(h).unwrap_or(0) << 4 | hex(l).unwrap_or(0);
+                b'%' => match (
+                    raw.get(i + 1).and_then(|&h| hex(h)),
+                    raw.get(i + 2).and_then(|&l| hex(l)),
+                ) {
+                    (Some(h), Some(l)) => {
+                        let byte = h << 4 | l;
                         high |= byte >= 0x80;
                         bytes.push(byte);
                         i += 2;
@@ -252,13 +205,13 @@ impl Params {
             }
             i += 1;
         }
-        let each_valid = !high
-            || self.spans[spans_before..].iter().all(|&[a, b, c]| {
-                std::str::from_utf8(&bytes[a as usize..b as usize]).is_ok()
-                    && std::str::from_utf8(&bytes[b as usize..c as usize]).is_ok()
+        let invalid = |part: &[u8]| std::str::from_utf8(part).is_err();
+        let lossy = high
+            && self.spans[spans_before..].iter().any(|&[a, b, c]| {
+                invalid(&bytes[a as usize..b as usize]) || invalid(&bytes[b as usize..c as usize])
             });
         assert!(bytes.len() <= u32::MAX as usize, "parameters fit in 4 GiB");
-        if each_valid {
+        if !lossy {
             match String::from_utf8(bytes) {
                 Ok(text) => {
                     self.text = text;
@@ -267,26 +220,18 @@ impl Params {
                 Err(e) => bytes = e.into_bytes(),
             }
         }
-        bytes.truncate(text_before);
-        self.spans.truncate(spans_before);
-        self.text = String::from_utf8(bytes).unwrap_or_default();
-        self.decode_lossy(raw);
-    }
-
-    /// [`Params::decode_into`] a component at a time, invalid UTF-8 replaced.
-    fn decode_lossy(&mut self, raw: &[u8]) {
-        let mut scratch = Vec::new();
-        for segment in raw.split(|&b| b == b'&').filter(|s| !s.is_empty()) {
-            let (name, value) = match memchr::memchr(b'=', segment) {
-                Some(at) => (&segment[..at], &segment[at + 1..]),
-                None => (segment, &segment[segment.len()..]),
-            };
-            let start = offset(&self.text);
-            decode_component(&mut self.text, name, &mut scratch);
-            let middle = offset(&self.text);
-            decode_component(&mut self.text, value, &mut scratch);
-            self.spans.push([start, middle, offset(&self.text)]);
+        // A name or value that is not UTF-8 on its own: each one made text apart, what
+        // is invalid replaced (as `form_urlencoded` decodes).
+        let decoded: Vec<[u32; 3]> = self.spans.drain(spans_before..).collect();
+        let mut text = String::from_utf8_lossy(&bytes[..text_before]).into_owned();
+        for [a, b, c] in decoded {
+            let start = offset(&text);
+            text.push_str(&String::from_utf8_lossy(&bytes[a as usize..b as usize]));
+            let middle = offset(&text);
+            text.push_str(&String::from_utf8_lossy(&bytes[b as usize..c as usize]));
+            self.spans.push([start, middle, offset(&text)]);
         }
+        self.text = text;
     }
 
     fn reindex(&mut self) {
@@ -346,13 +291,8 @@ impl Params {
     }
 
     /// How many pairs there are.
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.spans.len()
-    }
-
-    /// No pair at all.
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
     }
 
     /// The pairs to record (the journal), without those whose name is one of `hidden`
@@ -460,28 +400,37 @@ impl Params {
 
     /// A `RepeatList`: `Name.1`, `Name.2`, … in index order (gaps allowed).
     pub fn repeat(&self, name: &str) -> Vec<String> {
-        // The names that start with `name` are one run of the index; those followed by
-        // a `.` are the list's.
-        let built;
-        let index = if self.index.is_empty() {
-            built = self.sorted_index();
-            &built
+        let number =
+            |k: &str| -> Option<u32> { k.strip_prefix(name)?.strip_prefix('.')?.parse().ok() };
+        // Each `Name.N` once (its last value), as (N, name, value).
+        let mut items: Vec<(u32, &str, &str)> = Vec::new();
+        if self.index.is_empty() {
+            // A small request: scanned newest first, so a name's first sight is its last
+            // value.
+            for i in (0..self.spans.len() as u32).rev() {
+                let k = self.name(i);
+                if let Some(n) = number(k) {
+                    if !items.iter().any(|(_, seen, _)| *seen == k) {
+                        items.push((n, k, self.value(i)));
+                    }
+                }
+            }
         } else {
-            &self.index
-        };
-        let from = index.partition_point(|&i| self.name(i) < name);
-        let mut items: Vec<(u32, &str)> = index[from..]
-            .iter()
-            .map(|&i| (self.name(i), i))
-            .take_while(|(k, _)| k.starts_with(name))
-            .filter_map(|(k, i)| {
-                let n: u32 = k[name.len()..].strip_prefix('.')?.parse().ok()?;
-                Some((n, self.value(i)))
-            })
-            .filter(|(_, v)| !v.is_empty())
-            .collect();
-        items.sort_by_key(|(n, _)| *n);
-        items.into_iter().map(|(_, v)| v.to_string()).collect()
+            // The names that start with `name` are one run of the index.
+            let from = self.index.partition_point(|&i| self.name(i) < name);
+            for &i in &self.index[from..] {
+                let k = self.name(i);
+                if !k.starts_with(name) {
+                    break;
+                }
+                if let Some(n) = number(k) {
+                    items.push((n, k, self.value(i)));
+                }
+            }
+        }
+        items.retain(|(_, _, v)| !v.is_empty());
+        items.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        items.into_iter().map(|(_, _, v)| v.to_string()).collect()
     }
 
     /// `Tag.N.Key` / `Tag.N.Value` (also the legacy lower-case `key`/`value`), N = 1–20.
@@ -613,6 +562,33 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn repeat_lists_each_name_once_in_number_order(
+            pairs in proptest::collection::vec(
+                (proptest::sample::select(vec!["L.1", "L.01", "L.2", "L.10", "L.x", "Lx.1", "L", "M.1"]),
+                 proptest::sample::select(vec!["", "a", "b", "c"])),
+                0..48),
+        ) {
+            let ps = Params::from_pairs(
+                pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            );
+            // The model: each name's last value, empty ones dropped, by N then name.
+            let mut last: BTreeMap<&str, &str> = BTreeMap::new();
+            for (k, v) in &pairs {
+                last.insert(k, v);
+            }
+            let mut want: Vec<(u32, &str, &str)> = last
+                .iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix("L.")?.parse().ok()?, *k, *v)))
+                .filter(|(_, _, v)| !v.is_empty())
+                .collect();
+            want.sort();
+            let want: Vec<String> = want.into_iter().map(|(_, _, v)| v.to_string()).collect();
+            proptest::prop_assert_eq!(ps.repeat("L"), want);
+        }
+    }
+
     #[test]
     fn the_last_of_a_repeated_name_counts() {
         let mut ps = p(&[("B", "1"), ("A", "x"), ("B", "2"), ("Ab", "y"), ("A", "z")]);
@@ -622,7 +598,7 @@ mod tests {
         assert_eq!(ps.get("a"), None);
         assert_eq!(ps.get(""), None);
         assert_eq!(ps.query().len(), 5);
-        ps.extend_body([("A".to_string(), "body".to_string())]);
+        ps.extend_form(b"A=body");
         assert_eq!(ps.get("A"), Some("body"));
         assert_eq!(ps.query().len(), 5);
         assert_eq!(ps.pairs().len(), 6);

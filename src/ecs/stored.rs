@@ -11,8 +11,10 @@
 //! [`INSTANCE`]); other keys (fields the model does not know) are interned names.
 //!
 //! Layout of one entry: a key byte (`0..59`: position in [`INSTANCE`]; [`OTHER_KEY`]:
-//! followed by a LEB128 key-name id), then either [`INTERNED`] and a LEB128 fragment id
-//! or [`INLINE`], a LEB128 length and the JSON text. Entries are in the captured order,
+//! followed by a LEB128 key-name id), then [`INTERNED`] and a LEB128 fragment id, or
+//! [`INLINE`], a LEB128 length and the JSON text, or [`DELTA`] and the changes from the
+//! key's template (a value of the same structure that differs in a few tokens, such as
+//! a network interface's id and addresses). Entries are in the captured order,
 //! other keys last in the order given, so rendering reads them in one walk.
 //!
 //! The interner is process-wide and only grows, within bounds: values longer than
@@ -386,11 +388,8 @@ impl Stored {
                 unreachable!("matched above");
             };
             let prepare = |v: Value| crate::ecs::shapes::prepare_field(key, v).to_string();
+            // Final texts were settled in step 1: a pending text needs preparing.
             *piece = match value {
-                FieldValue::Text(raw) if is_final(raw.trim()) => Piece::Ready {
-                    seen_as: None,
-                    text: trim_cow(raw),
-                },
                 FieldValue::Text(raw) => Piece::Ready {
                     text: Cow::Owned(prepare(serde_json::from_str(&raw).unwrap_or(Value::Null))),
                     seen_as: Some(trim_cow(raw)),

@@ -15,7 +15,6 @@
 //! new text. [`CowStr`] reads a string borrowed from the input when it can.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, LazyLock, RwLock};
@@ -25,7 +24,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// Distinct texts shared at most.
 pub const MAX_SYMBOLS: usize = 1 << 16;
 
-static TABLE: LazyLock<RwLock<HashSet<Arc<str>, foldhash::fast::RandomState>>> =
+static TABLE: LazyLock<RwLock<crate::ecs::world::FastSet<Arc<str>>>> =
     LazyLock::new(RwLock::default);
 
 /// An interned string (see the module docs).
@@ -156,6 +155,7 @@ impl<'de> Deserialize<'de> for Sym {
 
 /// A string read from the input: borrowed when the input has it as is (JSON text
 /// without escapes), owned otherwise. (`Cow<str>`'s own `Deserialize` always copies.)
+#[derive(Default)]
 pub struct CowStr<'de>(pub Cow<'de, str>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for CowStr<'a> {

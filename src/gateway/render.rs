@@ -3,9 +3,11 @@
 //! One serializer per format: `serde_json` for JSON and [`xml`]
 //! for the ECS XML convention (root `<{Action}Response>` or `<Error>`, a list under key
 //! `K` as repeated `<K>` elements). Typed answers (DescribeInstances pages,
-//! DescribeInstanceAttribute) are written straight from the state into the buffer in the
-//! real service's key order; the other actions' field maps are put in that order by
-//! [`order`] first.
+//! DescribeInstanceStatus, DescribeInstanceAttribute) are written straight from the state
+//! into the buffer in the real service's key order; the other actions' field maps are put
+//! in that order by [`order`] first. The hottest bodies skip the serializer in JSON: a
+//! DescribeInstanceStatus page ([`status_json`]) and an error (`error_bytes`) are
+//! written by hand, with tests that they are the bytes the serializer writes.
 
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};

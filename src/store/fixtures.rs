@@ -291,7 +291,7 @@ pub fn complete(f: &mut Fixture) {
 }
 
 /// A set of names with a fast hasher (checked once per instance).
-type StrSet<'a> = HashSet<&'a str, foldhash::fast::RandomState>;
+type StrSet<'a> = crate::ecs::world::FastSet<&'a str>;
 
 /// `Instances[i] (id)`: where an instance problem is, formatted only when reported.
 #[derive(Clone, Copy)]

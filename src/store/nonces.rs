@@ -2,8 +2,9 @@
 //! per request and in memory.
 //!
 //! Each (access key, nonce) pair is remembered as a 128-bit keyed hash (two foldhash
-//! passes with random seeds, so a long nonce costs no more than a short one) with the time it was first seen. Entries expire in
-//! arrival order from a queue, a few per request, so expiry is O(1) amortized and no
+//! passes with random seeds, so a long nonce costs no more than a short one) with the
+//! time it was first seen. Entries expire in arrival order from a queue, a few per
+//! request, so expiry is O(1) amortized and no
 //! request ever scans the whole set. The set is split into shards by hash, each behind
 //! its own short lock. When a shard is full, its oldest entry is forgotten early: replay
 //! protection then covers the most recent [`MAX_NONCES`] nonces rather than the whole

@@ -9,9 +9,10 @@
 //! a guess inside an element (a tag list, a string) is never taken for a boundary. The
 //! rest of the document (accounts, regions …) is read as it is, with `Instances: []`.
 //!
-//! Anything unexpected (a syntax or type error anywhere, a guess that did not line up,
-//! a repeated `Instances` key) gives up with `None`, and the caller reads the document
-//! the ordinary way, which reports the problem with its exact place. So this reader
+//! Anything unexpected gives up: a syntax or type error in the instances or a guess
+//! that did not line up makes this reader return `None`; an error in the rest of the
+//! document or a repeated `Instances` key makes its caller (`store::fixtures`) drop
+//! what it read. Either way the caller reads the document the ordinary way, which reports the problem with its exact place. So this reader
 //! decides nothing: it only reads well-formed documents faster.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -199,12 +200,12 @@ pub fn read(text: &str, threads: usize) -> Option<(Vec<Arc<Instance>>, String)> 
     let span = (b.len() - open) / wanted;
     let mut starts: Vec<Start> = vec![(open + 1, None)];
     for k in 1..wanted {
-        let from = (open + k * span).max(starts.last().map_or(0, |s| s.0) + 1);
+        let last = starts.last().map_or(open, |s| s.0);
+        let from = (open + k * span).max(last + 1);
         let limit = (open + (k + 1) * span).min(b.len());
+        // A guess is at or after `from`, so the starts stay in order.
         if let Some((at, inst, end)) = guess(text, from, limit) {
-            if at > starts.last().map_or(0, |s| s.0) {
-                starts.push((at, Some((inst, end))));
-            }
+            starts.push((at, Some((inst, end))));
         }
     }
     let stops: Vec<Option<usize>> = (0..starts.len())

@@ -79,6 +79,13 @@ pub struct KeyInfo {
 /// to fear.
 pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
+/// From this many fixture instances, the network scan runs on a core of its own while
+/// the instances are indexed (below it, a thread costs more than it saves).
+const SCAN_APART_FROM: usize = 10_000;
+
+/// A hash set with the hasher of [`FastMap`].
+pub(crate) type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
+
 /// One account's listing in one region: seq → instance id, newest last.
 pub(crate) type Listing = BTreeMap<u64, Sym>;
 
@@ -165,7 +172,6 @@ impl World {
             w.types.insert(t.instance_type_id.clone(), t);
         }
         w.load_images(fixture.images);
-        let started = std::time::Instant::now();
         // What the instances say about the network and security groups is read on
         // another core (for a large fixture) while they are indexed here.
         let index = |w: &mut World| {
@@ -180,7 +186,7 @@ impl World {
         };
         let scan =
             || network::scan_instances(&fixture.instances, &fixture.vpcs, &fixture.vswitches);
-        let mut scan = if fixture.instances.len() >= 10_000 {
+        let mut scan = if fixture.instances.len() >= SCAN_APART_FROM {
             std::thread::scope(|s| {
                 let scanning = s.spawn(scan);
                 index(&mut w);
@@ -191,17 +197,9 @@ impl World {
             scan()
         };
         drop(fixture.instances);
-        let inserted = started.elapsed();
         w.set_key_pairs(fixture.key_pairs);
         w.load_network(fixture.vpcs, fixture.vswitches, &first, &mut scan);
-        let network = started.elapsed();
         w.load_security_groups(fixture.security_groups, &first, now, &mut scan);
-        tracing::debug!(
-            indexed_and_scanned_ms = inserted.as_millis() as u64,
-            network_ms = (network - inserted).as_millis() as u64,
-            groups_ms = (started.elapsed() - network).as_millis() as u64,
-            "world built"
-        );
         for disk in fixture.disks {
             w.disks.insert(disk.disk_id.clone(), disk);
         }

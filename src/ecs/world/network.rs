@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use super::{FastMap, World};
+use super::{FastMap, FastSet, World};
 use crate::ecs::model::Instance;
 use crate::ecs::network::{covering_cidr, format_ipv4, mask, parse_cidr, parse_ipv4};
 use crate::ecs::network::{VSwitch, Vpc};
@@ -46,12 +46,6 @@ struct VpcAttrs<'a> {
 struct IpList<'a> {
     #[serde(borrow)]
     ip_address: Vec<CowStr<'a>>,
-}
-
-impl Default for CowStr<'_> {
-    fn default() -> Self {
-        CowStr(Cow::Borrowed(""))
-    }
 }
 
 /// The part of a stored `SecurityGroupIds` read.
@@ -85,7 +79,13 @@ fn with_vpc_attributes<R>(inst: &Instance, f: impl FnOnce(&str, &str, Option<u32
 pub(crate) fn security_group_ids(inst: &Instance) -> Vec<String> {
     inst.extra
         .raw("SecurityGroupIds")
-        .and_then(|t| serde_json::from_str::<GroupIds>(&t).ok())
+        .map(|t| group_ids(&t))
+        .unwrap_or_default()
+}
+
+/// The group ids of a stored `SecurityGroupIds` text.
+fn group_ids(text: &str) -> Vec<String> {
+    serde_json::from_str::<GroupIds>(text)
         .map(|g| g.security_group_id)
         .unwrap_or_default()
 }
@@ -141,22 +141,22 @@ pub(super) fn scan_instances(
     vswitches: &[VSwitch],
 ) -> InstanceScan {
     let mut scan = InstanceScan::default();
-    let known_vpcs: FastMap<&str, ()> = vpcs.iter().map(|v| (v.vpc_id.as_str(), ())).collect();
+    let known_vpcs: FastSet<&str> = vpcs.iter().map(|v| v.vpc_id.as_str()).collect();
     // Each fixture vSwitch's block (the last entry of an id, as the world keeps it).
     let mut blocks: FastMap<&str, Option<(u32, u8)>> = FastMap::default();
     for v in vswitches {
         blocks.insert(v.vswitch_id.as_str(), parse_cidr(&v.cidr_block));
     }
-    let mut seen_vpc_ids: FastMap<String, ()> = FastMap::default();
-    let mut seen_groups: FastMap<super::security_groups::GroupKey, ()> = FastMap::default();
+    let mut seen_vpc_ids: FastSet<String> = FastSet::default();
+    let mut seen_groups: FastSet<super::security_groups::GroupKey> = FastSet::default();
     // Most instances repeat other instances' groups: those are skipped quickly (the
     // first few thousand distinct lists are remembered, with the accounts that showed
     // them).
     let mut read: FastMap<String, Vec<crate::ecs::sym::Sym>> = FastMap::default();
     for inst in instances {
         with_vpc_attributes(inst, |vpc, vsw, ip| {
-            if !vpc.is_empty() && !known_vpcs.contains_key(vpc) && !seen_vpc_ids.contains_key(vpc) {
-                seen_vpc_ids.insert(vpc.to_string(), ());
+            if !vpc.is_empty() && !known_vpcs.contains(vpc) && !seen_vpc_ids.contains(vpc) {
+                seen_vpc_ids.insert(vpc.to_string());
                 scan.vpcs.push((
                     vpc.to_string(),
                     inst.region_id.to_string(),
@@ -208,16 +208,15 @@ pub(super) fn scan_instances(
                 }
                 None => false,
             };
-            if !known && read.len() < 4096 {
-                read.insert(text.into_owned(), vec![inst.account_id.clone()]);
-            }
-            for id in security_group_ids(inst) {
+            for id in group_ids(&text) {
                 let key = (inst.account_id.to_string(), id);
-                if !seen_groups.contains_key(&key) {
-                    seen_groups.insert(key.clone(), ());
+                if seen_groups.insert(key.clone()) {
                     scan.groups
                         .push((key, inst.region_id.to_string(), vpc.to_string()));
                 }
+            }
+            if !known && read.len() < 4096 {
+                read.insert(text.into_owned(), vec![inst.account_id.clone()]);
             }
         });
     }
