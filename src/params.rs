@@ -28,9 +28,12 @@ pub struct Params {
     index: Vec<u32>,
     /// How many of the pairs came from the query string (the first ones).
     query_len: usize,
-    /// A bit per [`name_bit`] of every name present: most names an action looks up
+    /// A bit per [`name_mix`] (its low six bits) of every name present: most names an action looks up
     /// are absent, and most of those are known absent from this word alone.
     present: u64,
+    /// While the pairs are scanned: each name's tag (the low byte of [`name_mix`]), so
+    /// that a scan compares the bytes of the few names with the wanted tag only.
+    name_tags: [u8; SCANNED],
 }
 
 /// Up to this many pairs, a lookup scans them (newest first) rather than keep a sorted
@@ -38,15 +41,15 @@ pub struct Params {
 /// sorting them.
 const SCANNED: usize = 32;
 
-/// One of 64 bits for a name, from its length and its first and last bytes.
-fn name_bit(name: &[u8]) -> u64 {
+/// A name's mix of its length and its first and last bytes: its low six bits pick its
+/// bit in [`Params::present`], its low byte is its tag in a scan.
+fn name_mix(name: &[u8]) -> u32 {
     let (first, last) = match name {
         [] => (0, 0),
         [first, .., last] => (*first, *last),
         [only] => (*only, *only),
     };
-    let mix = (name.len() as u32).wrapping_mul(7) + u32::from(first) * 3 + u32::from(last);
-    1 << (mix & 63)
+    (name.len() as u32).wrapping_mul(7) + u32::from(first) * 3 + u32::from(last)
 }
 
 /// Decoded `application/x-www-form-urlencoded` pairs (a query string or a form body), in
@@ -235,8 +238,14 @@ impl Params {
     }
 
     fn reindex(&mut self) {
-        self.present =
-            (0..self.spans.len() as u32).fold(0, |bits, i| bits | name_bit(self.name_bytes(i)));
+        self.present = 0;
+        for i in 0..self.spans.len() as u32 {
+            let mix = name_mix(self.name_bytes(i));
+            self.present |= 1 << (mix & 63);
+            if let Some(tag) = self.name_tags.get_mut(i as usize) {
+                *tag = mix as u8;
+            }
+        }
         self.index = if self.spans.len() <= SCANNED {
             Vec::new()
         } else {
@@ -319,13 +328,15 @@ impl Params {
     /// A parameter's value (the last one when repeated).
     pub fn get(&self, name: &str) -> Option<&str> {
         let wanted = name.as_bytes();
-        if self.present & name_bit(wanted) == 0 {
+        let mix = name_mix(wanted);
+        if self.present & (1 << (mix & 63)) == 0 {
             return None;
         }
         if self.index.is_empty() {
+            let tag = mix as u8;
             let at = (0..self.spans.len() as u32)
                 .rev()
-                .find(|&i| self.name_bytes(i) == wanted)?;
+                .find(|&i| self.name_tags[i as usize] == tag && self.name_bytes(i) == wanted)?;
             return Some(self.value(at));
         }
         let at = self

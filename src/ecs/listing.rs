@@ -77,7 +77,7 @@ pub(crate) fn collect(
         .saturating_add(skip - fast_skipped)
         .clamp(1, 64) as usize;
     let mut visit = |w: &mut World, seq: u64, id: &Sym| -> bool {
-        if w.settled(id, ctx.now).is_none() {
+        if !w.settle(id, ctx.now) {
             return true;
         }
         let w: &World = w;
@@ -158,7 +158,7 @@ pub(crate) fn count(w: &mut World, ctx: &Ctx<'_>, region: &str, f: &Filters) -> 
     };
     let mut n = 0;
     for id in ids {
-        if w.settled(&id, ctx.now).is_some() {
+        if w.settle(&id, ctx.now) {
             let w: &World = w;
             if w.instance(&id).is_some_and(|inst| f.matches(w, inst)) {
                 n += 1;

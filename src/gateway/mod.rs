@@ -21,7 +21,7 @@ pub mod xml;
 use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request as HttpRequest, State};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::json;
@@ -118,13 +118,15 @@ pub(crate) async fn answer(
 }
 
 /// The RPC handler for `/`.
-pub async fn handle(
-    State(app): State<App>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Body,
-) -> Response {
+pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
+    // The request taken apart, not its head cloned piece by piece by extractors.
+    let (head, body) = request.into_parts();
+    let axum::http::request::Parts {
+        method,
+        uri,
+        headers,
+        ..
+    } = head;
     let started = Instant::now();
     let journal = app.store.journal();
     let received = journal.is_enabled().then(|| app.store.now());

@@ -48,8 +48,8 @@ pub(crate) struct IdleTimer {
     in_flight: InFlight,
     /// The last read or write of at least one byte.
     last: Instant,
-    /// Wakes the connection's task at `last + timeout` or later; moved on lazily, so a
-    /// byte costs one clock read, not a timer update.
+    /// Wakes the connection's task at `last + timeout` or earlier; moved on lazily when
+    /// it fires early, so a request costs clock reads, not timer updates.
     sleep: Pin<Box<Sleep>>,
 }
 
@@ -84,13 +84,12 @@ impl IdleTimer {
             // starts again once it is written; until then the task is woken once per
             // timeout to look again (hyper may not read again by itself).
             self.last = Instant::now();
-            self.sleep.as_mut().reset(self.last + self.timeout);
-            let _ = self.sleep.as_mut().poll(cx);
-            return false;
         }
         loop {
             let deadline = self.last + self.timeout;
-            if self.sleep.deadline() != deadline {
+            // The sleep only ever lags behind the deadline (`last` only moves on): it
+            // is moved when it fires early, not on every request.
+            if self.sleep.deadline() > deadline {
                 self.sleep.as_mut().reset(deadline);
             }
             if self.sleep.as_mut().poll(cx).is_pending() {
@@ -99,6 +98,7 @@ impl IdleTimer {
             if deadline <= Instant::now() {
                 return true;
             }
+            self.sleep.as_mut().reset(deadline);
         }
     }
 }

@@ -424,6 +424,16 @@ impl World {
         self.instances.get(id).map(|i| &**i)
     }
 
+    /// Settle `id`'s due transitions in place; whether it still exists. One lookup when
+    /// nothing is due (a listing walk then reads it with [`World::instance`]).
+    pub fn settle(&mut self, id: &str, now: Millis) -> bool {
+        match self.instances.get(id) {
+            None => false,
+            Some(inst) if !inst.mock_transitions.first().is_some_and(|p| p.at <= now) => true,
+            Some(_) => self.settled(id, now).is_some(),
+        }
+    }
+
     /// The instance `id` as `caller` may see it: it must exist, belong to the caller's
     /// account and, when the request names a region, be in that region. Otherwise
     /// `InvalidInstanceId.NotFound` (spec §1.4).
