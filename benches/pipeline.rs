@@ -1,4 +1,4 @@
-//! One signed request through the whole handler, in process: the router that serves
+//! One signed request through the whole handler, in process: the service that serves
 //! `/` (parameters, V1 signature and nonce check, action, typed request, the world under
 //! its lock, rendering, the journal) for the two mixes `scripts/bench` drives over the
 //! network — DescribeInstances and DescribeInstanceStatus pages of 10, and
@@ -84,7 +84,7 @@ fn mix_request(mix: &str, n: u64, ids: &[String]) -> String {
 /// function and exits without criterion; e.g. `valgrind --tool=callgrind
 /// --collect-atstart=no --toggle-collect='pipeline::run_all*'`).
 #[inline(never)]
-fn run_all(rt: &tokio::runtime::Runtime, router: &axum::Router, paths: Vec<String>) -> usize {
+fn run_all(rt: &tokio::runtime::Runtime, router: &ecs_mock::Service, paths: Vec<String>) -> usize {
     rt.block_on(async {
         let mut bytes = 0;
         for path in paths {
@@ -112,7 +112,7 @@ fn main() {
         .map(|i| i.instance_id.to_string())
         .collect();
     let app = App::new(Store::new(fixture, Clock::real(), Timing::default()));
-    let router = ecs_mock::router(app);
+    let router = ecs_mock::Service::new(app);
     if let Some(n) = std::env::var("PIPELINE_ITERS")
         .ok()
         .and_then(|n| n.parse::<u64>().ok())

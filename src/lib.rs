@@ -21,8 +21,9 @@
 //! | [`params`] | decoded request parameters with typed accessors |
 //! | [`error`] | the one error type: code and message, without HTTP (the statuses are [`gateway::status`]'s) |
 //!
-//! [`run`] serves a [`router`] on a listener until a shutdown future completes; `main`
-//! and the integration tests both call it.
+//! [`run`] serves a [`Service`] (the gateway, and the [`router`] for the control plane)
+//! on a listener until a shutdown future completes; `main` and the integration tests
+//! both call it.
 
 pub mod clock;
 pub mod config;
@@ -37,13 +38,19 @@ pub mod server;
 pub mod store;
 pub mod timing;
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
+use futures_util::future::{BoxFuture, FutureExt};
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use crate::error::Code;
@@ -96,6 +103,55 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     resp.into_response()
 }
 
+/// The whole HTTP surface as the server serves it: a request whose path starts with
+/// `/_mock/` goes through [`router`] (the control plane); every other one is an ECS API
+/// request and goes straight to the gateway, as the router would send it, without the
+/// router's per-request work. A panic answers 500 `InternalError` on both paths.
+#[derive(Clone)]
+pub struct Service {
+    app: Arc<App>,
+    router: Router,
+}
+
+impl Service {
+    /// The service over `app`.
+    pub fn new(app: App) -> Self {
+        Service {
+            router: router(app.clone()),
+            app: Arc::new(app),
+        }
+    }
+}
+
+impl<B> tower::Service<axum::http::Request<B>> for Service
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
+        if request.uri().path().starts_with("/_mock/") {
+            return Box::pin(self.router.clone().oneshot(request));
+        }
+        let app = self.app.clone();
+        let request = request.map(axum::body::Body::new);
+        Box::pin(async move { unless_panic(gateway::serve(&app, request)).await })
+    }
+}
+
+/// `answer`, or 500 `InternalError` if it panics.
+async fn unless_panic(answer: impl Future<Output = Response>) -> Result<Response, Infallible> {
+    let answer = AssertUnwindSafe(answer).catch_unwind().await;
+    Ok(answer.unwrap_or_else(panic_response))
+}
+
 /// The whole HTTP surface: the ECS API on `/` and the control plane on `/_mock/`.
 pub fn router(app: App) -> Router {
     Router::new()
@@ -113,5 +169,28 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let settings = app.server;
-    server::serve(listener, router(app), settings, shutdown).await
+    server::serve(listener, Service::new(app), settings, shutdown).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_answers_internal_error_in_the_ecs_format() {
+        let answer = unless_panic(async {
+            if true {
+                panic!("boom");
+            }
+            Response::default()
+        });
+        let resp = answer.await.unwrap();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["Code"], "InternalError");
+        assert_eq!(v["HostId"], "ecs.aliyuncs.com");
+    }
 }

@@ -119,6 +119,12 @@ pub(crate) async fn answer(
 
 /// The RPC handler for `/`.
 pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
+    serve(&app, request).await
+}
+
+/// The RPC answer to `request` (what [`handle`] answers; [`crate::Service`] calls it
+/// without the router).
+pub async fn serve(app: &App, request: HttpRequest) -> Response {
     // The request taken apart, not its head cloned piece by piece by extractors.
     let (head, body) = request.into_parts();
     let axum::http::request::Parts {
@@ -148,7 +154,7 @@ pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
         uri: &uri,
         headers: &headers,
     };
-    let result = process(&app, incoming, body, &mut seen, &mut params).await;
+    let result = process(app, incoming, body, &mut seen, &mut params).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
     let code = match &result {
         Err(e) if received.is_some() => Some(e.error.code.to_string()),

@@ -33,7 +33,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
+use std::convert::Infallible;
+
+use axum::response::Response;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
@@ -102,12 +105,40 @@ struct Shared {
     abort: watch::Receiver<bool>,
 }
 
+/// What the server serves: any tower service answering every request (an axum
+/// [`Router`](axum::Router), or ecs-mock's [`Service`](crate::Service)).
+pub trait Serves:
+    tower::Service<
+        axum::http::Request<Incoming>,
+        Response = Response,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<S> Serves for S where
+    S: tower::Service<
+            axum::http::Request<Incoming>,
+            Response = Response,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// Serve `router` on `listener` until `shutdown` completes, then let requests in flight
 /// finish for at most [`Settings::shutdown_timeout`]. Accept errors are logged and
 /// retried; they never end the loop.
 pub async fn serve(
     listener: TcpListener,
-    router: Router,
+    router: impl Serves,
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
@@ -163,7 +194,7 @@ fn serve_connection(
     shared: &Shared,
     stream: TcpStream,
     peer: SocketAddr,
-    router: Router,
+    router: impl Serves,
     permit: OwnedSemaphorePermit,
 ) {
     if let Err(e) = stream.set_nodelay(true) {
@@ -202,7 +233,7 @@ fn serve_connection(
 /// A connection beyond the cap: answered 503 `ServiceUnavailable` as soon as the client
 /// has sent something (hyper reads the refusal's request, not the client's), then
 /// closed; it lives at most [`OVER_CAP_LIFETIME`] and is not counted.
-fn refuse_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, router: Router) {
+fn refuse_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, router: impl Serves) {
     tracing::warn!(%peer, max_connections = shared.settings.max_connections, "connection refused: too many connections");
     let refusal = Refusal::new(
         Code::ServiceUnavailable,

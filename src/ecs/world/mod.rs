@@ -429,7 +429,7 @@ impl World {
     pub fn settle(&mut self, id: &str, now: Millis) -> bool {
         match self.instances.get(id) {
             None => false,
-            Some(inst) if !inst.mock_transitions.first().is_some_and(|p| p.at <= now) => true,
+            Some(inst) if inst.mock_transitions.first().is_none_or(|p| p.at > now) => true,
             Some(_) => self.settled(id, now).is_some(),
         }
     }
