@@ -312,9 +312,13 @@ impl Params {
             mut spans,
             ..
         } = self;
+        // Most names are kept on their length alone.
+        let lengths = hidden.iter().fold(0u64, |bits, h| bits | 1 << h.len().min(63));
         spans.retain(|&[start, middle, end]| {
-            let name = &text[start as usize..middle as usize];
-            if !hidden.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+            let name = &text.as_bytes()[start as usize..middle as usize];
+            if lengths & 1 << name.len().min(63) == 0
+                || !hidden.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+            {
                 return true;
             }
             // SAFETY: NUL bytes in place of whole characters keep the text UTF-8.

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::{to_bytes, Body, Bytes};
 use axum::extract::{Request as HttpRequest, State};
+use axum::http::header::{AsHeaderName, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::json;
@@ -48,8 +49,9 @@ pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string().to_uppercase()
 }
 
-/// A header's value, when it is present, valid text and not empty.
-pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// A header's value, when it is present, valid text and not empty. Names read on every
+/// request are [`HeaderName`] constants, not parsed from text each time.
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: impl AsHeaderName) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -137,7 +139,7 @@ pub async fn serve(app: &App, request: HttpRequest) -> Response {
     let journal = app.store.journal();
     let received = journal.is_enabled().then(|| app.store.now());
     let request_id = app.store.random().request_id();
-    let host = header(&headers, "host").unwrap_or("ecs.aliyuncs.com");
+    let host = header(&headers, HOST).unwrap_or("ecs.aliyuncs.com");
     // A head the HTTP layer could not serve arrives as a synthetic request; its error
     // is the answer, in JSON (the client's Format cannot be known), and the connection
     // closes after it.
@@ -300,7 +302,7 @@ async fn process(
 /// Who signed the request, as far as it says: the access key id and the signature
 /// version (V3: the algorithm of the `Authorization` header).
 fn note_signer(seen: &mut Seen, params: &Params, headers: &HeaderMap) {
-    match header(headers, "authorization") {
+    match header(headers, AUTHORIZATION) {
         Some(auth) => {
             let parsed = signature::parse_v3_authorization(auth).ok();
             seen.access_key_id = parsed.map(|a| a.access_key_id);
@@ -318,7 +320,7 @@ fn note_signer(seen: &mut Seen, params: &Params, headers: &HeaderMap) {
 /// out larger is 413 too; a body that cannot be read (bad chunk framing, early end of the
 /// connection) is 400 `InvalidRequest.Body` with the reason.
 async fn read_body(body: Body, headers: &HeaderMap, max_body: usize) -> ApiResult<Bytes> {
-    let announced = header(headers, "content-length").and_then(|v| v.parse::<u64>().ok());
+    let announced = header(headers, CONTENT_LENGTH).and_then(|v| v.parse::<u64>().ok());
     if announced.is_some_and(|n| n > max_body as u64) {
         return Err(ApiError::new(Code::RequestBodyTooLarge));
     }
@@ -347,7 +349,7 @@ async fn read_body(body: Body, headers: &HeaderMap, max_body: usize) -> ApiResul
 /// The query's parameters, then an `application/x-www-form-urlencoded` body's.
 fn merge_params(params: &mut Params, headers: &HeaderMap, body: &[u8]) {
     const FORM: &str = "application/x-www-form-urlencoded";
-    let is_form = header(headers, "content-type").is_some_and(|ct| {
+    let is_form = header(headers, CONTENT_TYPE).is_some_and(|ct| {
         ct.get(..FORM.len())
             .is_some_and(|start| start.eq_ignore_ascii_case(FORM))
     });

@@ -17,7 +17,7 @@
 
 use std::borrow::Cow;
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName};
 
 use crate::error::{ApiError, Code};
 
@@ -26,6 +26,11 @@ pub const CODE_HEADER: &str = "x-ecs-mock-refusal";
 
 /// The header carrying the refusal's message.
 pub const MESSAGE_HEADER: &str = "x-ecs-mock-refusal-message";
+
+/// [`CODE_HEADER`] and [`MESSAGE_HEADER`] as names, looked up on every request without
+/// being parsed each time.
+const CODE_HEADER_NAME: HeaderName = HeaderName::from_static(CODE_HEADER);
+const MESSAGE_HEADER_NAME: HeaderName = HeaderName::from_static(MESSAGE_HEADER);
 
 /// The codes a refusal can carry; any other value of [`CODE_HEADER`] is ignored.
 const CODES: [Code; 8] = [
@@ -95,12 +100,12 @@ impl Refusal {
 /// The error to answer when `headers` are those of a synthetic refusal request; `None`
 /// for every other request (one header lookup).
 pub fn from_headers(headers: &HeaderMap) -> Option<ApiError> {
-    let value = headers.get(CODE_HEADER)?;
+    let value = headers.get(&CODE_HEADER_NAME)?;
     let code = *CODES
         .iter()
         .find(|c| c.as_str().as_bytes() == value.as_bytes())?;
     let message = headers
-        .get(MESSAGE_HEADER)
+        .get(&MESSAGE_HEADER_NAME)
         .and_then(|v| v.to_str().ok())
         .filter(|m| !m.trim().is_empty());
     Some(match message {
