@@ -313,11 +313,15 @@ impl Params {
             ..
         } = self;
         // Most names are kept on their length alone.
-        let lengths = hidden.iter().fold(0u64, |bits, h| bits | 1 << h.len().min(63));
+        let lengths = hidden
+            .iter()
+            .fold(0u64, |bits, h| bits | 1 << h.len().min(63));
         spans.retain(|&[start, middle, end]| {
             let name = &text.as_bytes()[start as usize..middle as usize];
             if lengths & 1 << name.len().min(63) == 0
-                || !hidden.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+                || !hidden
+                    .iter()
+                    .any(|h| h.as_bytes().eq_ignore_ascii_case(name))
             {
                 return true;
             }

@@ -51,7 +51,7 @@ pub fn new_request_id() -> String {
 
 /// A header's value, when it is present, valid text and not empty. Names read on every
 /// request are [`HeaderName`] constants, not parsed from text each time.
-pub(crate) fn header<'a>(headers: &'a HeaderMap, name: impl AsHeaderName) -> Option<&'a str> {
+pub(crate) fn header(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
