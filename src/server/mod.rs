@@ -35,6 +35,7 @@ use std::time::Duration;
 
 use std::convert::Infallible;
 
+use axum::http::Request;
 use axum::response::Response;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -105,32 +106,34 @@ struct Shared {
     abort: watch::Receiver<bool>,
 }
 
-/// What the server serves: any tower service answering every request (an axum
+/// What the server serves: any tower service that answers every request (an axum
 /// [`Router`](axum::Router), or ecs-mock's [`Service`](crate::Service)).
-pub trait Serves:
-    tower::Service<
-        axum::http::Request<Incoming>,
-        Response = Response,
-        Error = Infallible,
-        Future: Send + 'static,
-    > + Clone
-    + Send
-    + Sync
-    + 'static
-{
+pub trait Serves: Clone + Send + Sync + 'static {
+    /// The answer to `request`.
+    fn answer(
+        &self,
+        request: Request<Incoming>,
+    ) -> impl Future<Output = Response> + Send + 'static + use<Self>;
 }
 
-impl<S> Serves for S where
-    S: tower::Service<
-            axum::http::Request<Incoming>,
-            Response = Response,
-            Error = Infallible,
-            Future: Send + 'static,
-        > + Clone
-        + Send
-        + Sync
-        + 'static
+impl<S> Serves for S
+where
+    S: tower::Service<Request<Incoming>, Response = Response, Error = Infallible>,
+    S: Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
 {
+    fn answer(
+        &self,
+        request: Request<Incoming>,
+    ) -> impl Future<Output = Response> + Send + 'static + use<S> {
+        let answer = self.clone().oneshot(request);
+        async move {
+            match answer.await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        }
+    }
 }
 
 /// Serve `router` on `listener` until `shutdown` completes, then let requests in flight
@@ -206,11 +209,11 @@ fn serve_connection(
     let io = TokioIo::new(Lenient::new(stream).with_idle_timer(timer));
     let service = hyper::service::service_fn(move |request| {
         let handling = in_flight.enter();
-        let answer = router.clone().oneshot(request);
+        let answer = router.answer(request);
         async move {
             let answer = answer.await;
             drop(handling);
-            answer
+            Ok::<_, Infallible>(answer)
         }
     });
     let conn = shared
@@ -248,7 +251,10 @@ fn refuse_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, route
             // The client's first bytes (or its end of stream), for a little while.
             let _ = tokio::time::timeout(OVER_CAP_WAIT, stream.peek(&mut [0u8; 1])).await;
             let io = TokioIo::new(Lenient::refusing(stream, refusal));
-            let service = hyper_util::service::TowerToHyperService::new(router);
+            let service = hyper::service::service_fn(move |request| {
+                let answer = router.answer(request);
+                async move { Ok::<_, Infallible>(answer.await) }
+            });
             builder.serve_connection(io, service).await
         };
         match tokio::time::timeout(OVER_CAP_LIFETIME, answered).await {
