@@ -391,7 +391,7 @@ impl Stored {
             // Final texts were settled in step 1: a pending text needs preparing.
             *piece = match value {
                 FieldValue::Text(raw) => Piece::Ready {
-                    text: Cow::Owned(prepare(serde_json::from_str(&raw).unwrap_or(Value::Null))),
+                    text: Cow::Owned(crate::ecs::layouts::prepare(key, &raw)),
                     seen_as: Some(trim_cow(raw)),
                 },
                 FieldValue::Value(v) => Piece::Ready {

@@ -124,8 +124,12 @@ fn find_instances(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// One instance read from `text` at `at`, and the offset just past it.
+/// One instance read from `text` at `at`, and the offset just past it: by
+/// [`instance_scan`](crate::ecs::instance_scan) when it takes the object, else by serde.
 fn read_one(text: &str, at: usize) -> Option<Read> {
+    if let Some(read) = crate::ecs::instance_scan::read(text, at) {
+        return Some(read);
+    }
     let mut stream = serde_json::Deserializer::from_str(text.get(at..)?).into_iter::<Instance>();
     let inst = stream.next()?.ok()?;
     Some((inst, at + stream.byte_offset()))

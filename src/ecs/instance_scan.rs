@@ -1,0 +1,263 @@
+//! Reading one [`Instance`] object straight from fixture text, without serde's
+//! scanner: the fast path of a large fixture's instances.
+//!
+//! [`read`] walks the object itself, checking its JSON as it goes, and hands each field
+//! to the same [`Fields`] the serde path fills: a stored field as the span of its text,
+//! a typed field (`InstanceId`, `Status`, `Tags` …) read from its span by serde. It is
+//! stricter than serde and returns `None` on anything it does not take (a key with an
+//! escape, nesting deeper than [`MAX_DEPTH`], any syntax error, a typed value serde
+//! refuses, a repeated or missing typed field); its caller then reads the object the
+//! serde way, which gives the result or the error with its place. So it decides
+//! nothing: for what it reads, it gives exactly what serde gives.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::ecs::instance_de::{FieldValue, Fields, Source};
+use crate::ecs::model::Instance;
+
+/// Nesting a stored value may have (serde allows more; deeper values take its path).
+pub const MAX_DEPTH: usize = 64;
+
+/// A checked span of JSON text holding one value.
+struct Span<'de>(&'de str);
+
+impl<'de> Source<'de> for Span<'de> {
+    type Error = serde_json::Error;
+    fn typed<T: Deserialize<'de>>(self) -> Result<T, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(self.0);
+        let value = T::deserialize(&mut de)?;
+        de.end()?;
+        Ok(value)
+    }
+    fn stored(self) -> Result<FieldValue<'de>, serde_json::Error> {
+        Ok(FieldValue::Text(Cow::Borrowed(self.0)))
+    }
+}
+
+fn skip_ws(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && matches!(b[at], b' ' | b'\n' | b'\r' | b'\t') {
+        at += 1;
+    }
+    at
+}
+
+/// The offset just past the string starting at `at` (a `"`), checked as serde checks
+/// it: no control character, only JSON's escapes; `escapes` says whether any is taken.
+fn string(b: &[u8], at: usize, escapes: bool) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' if escapes => match *b.get(i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                b'u' => {
+                    let hex = b.get(i + 2..i + 6)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    i += 6;
+                }
+                _ => return None,
+            },
+            c if c < 0x20 || c == b'\\' => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The offset just past the digits from `at` (at least one).
+fn digits(b: &[u8], at: usize) -> Option<usize> {
+    let n = b
+        .get(at..)?
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    (n > 0).then_some(at + n)
+}
+
+/// The offset just past the number starting at `at`, in JSON's grammar.
+fn number(b: &[u8], at: usize) -> Option<usize> {
+    let mut i = at;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    i = match *b.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(b, i)?,
+        _ => return None,
+    };
+    if b.get(i) == Some(&b'.') {
+        i = digits(b, i + 1)?;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    Some(i)
+}
+
+/// The offset just past the value starting at `at`, checked as JSON.
+fn value(b: &[u8], at: usize, depth: usize) -> Option<usize> {
+    match *b.get(at)? {
+        b'"' => string(b, at, true),
+        b'{' | b'[' if depth >= MAX_DEPTH => None,
+        b'{' => {
+            let mut i = skip_ws(b, at + 1);
+            if b.get(i) == Some(&b'}') {
+                return Some(i + 1);
+            }
+            loop {
+                if b.get(i) != Some(&b'"') {
+                    return None;
+                }
+                i = skip_ws(b, string(b, i, true)?);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_ws(b, value(b, skip_ws(b, i + 1), depth + 1)?);
+                match *b.get(i)? {
+                    b',' => i = skip_ws(b, i + 1),
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            let mut i = skip_ws(b, at + 1);
+            if b.get(i) == Some(&b']') {
+                return Some(i + 1);
+            }
+            loop {
+                i = skip_ws(b, value(b, i, depth + 1)?);
+                match *b.get(i)? {
+                    b',' => i = skip_ws(b, i + 1),
+                    b']' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b't' => b[at..].starts_with(b"true").then_some(at + 4),
+        b'f' => b[at..].starts_with(b"false").then_some(at + 5),
+        b'n' => b[at..].starts_with(b"null").then_some(at + 4),
+        _ => number(b, at),
+    }
+}
+
+/// The instance object at `at` (whitespace first allowed) and the offset just past it;
+/// `None` when this reader does not take it (see the module docs).
+pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, at);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut fields = Fields::new();
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return None;
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string(b, i, false)?;
+        let key = text.get(i + 1..key_end - 1)?;
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, i + 1);
+        let end = value(b, start, 1)?;
+        let span = Span(text.get(start..end)?);
+        fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+        i = skip_ws(b, end);
+        match *b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    let inst = fields.finish::<serde_json::Error>().ok()?;
+    Some((inst, i + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What serde reads at `at`: the instance and the offset past it, or nothing.
+    fn serde_read(text: &str, at: usize) -> Option<(Instance, usize)> {
+        let mut stream =
+            serde_json::Deserializer::from_str(text.get(at..)?).into_iter::<Instance>();
+        let inst = stream.next()?.ok()?;
+        Some((inst, at + stream.byte_offset()))
+    }
+
+    fn sample() -> String {
+        let f = crate::store::fixtures::default_fixture();
+        let mut inst = serde_json::to_value(&*f.instances[0]).unwrap();
+        inst["Tags"] = serde_json::json!({"Tag": [{"TagKey": "k", "TagValue": "v\u{4f4d}"}]});
+        inst["MockDisks"] = serde_json::json!([{"DiskId": "d-1", "Type": "system"}]);
+        inst["Odd"] =
+            serde_json::json!({"a": [1, -2.5e3, true, false, null, "x\\\"\u{1}"], "b": {}});
+        serde_json::to_string_pretty(&inst).unwrap()
+    }
+
+    #[test]
+    fn reads_what_serde_reads() {
+        let text = sample();
+        let (fast, end) = read(&text, 0).expect("a plain instance is read");
+        assert_eq!(Some((fast, end)), serde_read(&text, 0));
+        let compact: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let compact = format!("  {compact}, ");
+        assert_eq!(read(&compact, 0), serde_read(&compact, 0));
+    }
+
+    #[test]
+    fn whatever_it_reads_from_mangled_text_serde_reads_the_same() {
+        // Every byte of an instance deleted, doubled or replaced by a JSON mark: this
+        // reader gives up or reads what serde reads.
+        let text = sample();
+        let mut taken = 0;
+        for at in 0..text.len() {
+            if !text.is_char_boundary(at) || !text.is_char_boundary(at + 1) {
+                continue;
+            }
+            let mut variants = vec![
+                format!("{}{}", &text[..at], &text[at + 1..]),
+                format!("{}{}", &text[..at + 1], &text[at..]),
+            ];
+            for mark in [
+                "\"", "{", "}", "[", "]", ",", ":", "\\", "0", "-", "\u{1}", "e",
+            ] {
+                variants.push(format!("{}{mark}{}", &text[..at], &text[at + 1..]));
+            }
+            for v in variants {
+                if let Some(got) = read(&v, 0) {
+                    taken += 1;
+                    assert_eq!(Some(got), serde_read(&v, 0), "{v}");
+                }
+            }
+        }
+        assert!(taken > 100, "only {taken} variants read");
+    }
+
+    #[test]
+    fn gives_up_where_serde_reports() {
+        let text = sample();
+        for bad in [
+            text.replacen("\"Status\"", "\"Status\": \"Running\", \"Status\"", 1),
+            text.replacen("\"ZoneId\"", "\"Zone\"", 1),
+            text.replacen("\"InstanceId\"", "\"Instance\\u0049d\"", 1),
+            format!("[{text}]"),
+            "{}".to_string(),
+        ] {
+            assert!(read(&bad, 0).is_none(), "{bad}");
+        }
+    }
+}
