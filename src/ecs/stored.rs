@@ -34,6 +34,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::ecs::instance_de::FieldValue;
+use crate::ecs::recent::Recent;
 use crate::ecs::sym::CowStr;
 use crate::ecs::world::FastMap;
 use crate::gateway::order::INSTANCE;
@@ -333,38 +334,55 @@ impl Stored {
         }
         /// One entry: key byte, key-name id, interner slot, key name, value.
         type Entry<'a> = (u8, u32, u32, Cow<'a, str>, Piece<'a>);
-        // 1. Keys, and values seen before (under the shared lock).
-        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(fields.len());
+        // 1. Keys, and values seen before: at the same position in the last instance
+        // read on this thread, else in the interner (under the shared lock).
+        let mut recent = Recent::take();
+        let count = fields.len();
+        let mut same_keys = true;
+        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(count);
         let mut new_keys = false;
         {
             let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
-            for (key, value) in fields {
-                let (pos, key_id, slot) = match POSITION.get(key.as_ref()) {
-                    Some(&p) => (p, 0, u32::from(p)),
-                    None => match interner.key_ids.get(key.as_ref()) {
-                        Some(&id) => (OTHER_KEY, id, 256 + id),
-                        None => {
-                            new_keys = true;
-                            (OTHER_KEY, u32::MAX, u32::MAX)
-                        }
-                    },
-                };
+            for (i, (key, value)) in fields.into_iter().enumerate() {
+                let known = recent.place(i, &key);
+                let (pos, key_id, slot) = known.unwrap_or_else(|| {
+                    same_keys = false;
+                    let place = match POSITION.get(key.as_ref()) {
+                        Some(&p) => (p, 0, u32::from(p)),
+                        None => match interner.key_ids.get(key.as_ref()) {
+                            Some(&id) => (OTHER_KEY, id, 256 + id),
+                            None => (OTHER_KEY, u32::MAX, u32::MAX),
+                        },
+                    };
+                    new_keys |= place.2 == u32::MAX;
+                    recent.set_place(i, &key, Some(place).filter(|p| p.2 != u32::MAX));
+                    place
+                });
                 let piece = match value {
                     FieldValue::Text(raw) => {
                         let trimmed = raw.trim();
-                        if is_final(trimmed) {
-                            match interner.ids.get(trimmed) {
-                                Some(&id) => Piece::Id(id),
-                                None => Piece::Ready {
-                                    seen_as: None,
-                                    text: trim_cow(raw),
-                                },
+                        let final_text = is_final(trimmed);
+                        let found = match recent.value(i, trimmed) {
+                            Some(id) => Some(id),
+                            None => {
+                                let id = if final_text {
+                                    interner.ids.get(trimmed)
+                                } else {
+                                    interner.seen.get(&slot).and_then(|m| m.get(trimmed))
+                                };
+                                if let Some(&id) = id {
+                                    recent.remember(i, trimmed, id);
+                                }
+                                id.copied()
                             }
-                        } else {
-                            match interner.seen.get(&slot).and_then(|m| m.get(trimmed)) {
-                                Some(&id) => Piece::Id(id),
-                                None => Piece::Pending(FieldValue::Text(raw)),
-                            }
+                        };
+                        match found {
+                            Some(id) => Piece::Id(id),
+                            None if final_text => Piece::Ready {
+                                seen_as: None,
+                                text: trim_cow(raw),
+                            },
+                            None => Piece::Pending(FieldValue::Text(raw)),
                         }
                     }
                     value @ FieldValue::Value(_) => Piece::Pending(value),
@@ -439,10 +457,20 @@ impl Stored {
                 };
             }
         }
-        // 4. The encoding, in the captured order.
-        entries.sort_by_key(|(pos, ..)| *pos);
+        // 4. The encoding, in the captured order (the last one, when every key is where
+        // it was).
+        let order: Vec<u32> = match recent.order(count).filter(|_| same_keys) {
+            Some(order) => order.to_vec(),
+            None => {
+                let mut order: Vec<u32> = (0..count as u32).collect();
+                order.sort_by_key(|&i| entries[i as usize].0);
+                order
+            }
+        };
         let mut out = Vec::with_capacity(entries.len() * 4 + 64);
-        for (pos, key_id, _, _, piece) in entries {
+        for &i in &order {
+            let (pos, key_id, _, _, piece) = &entries[i as usize];
+            let (pos, key_id) = (*pos, *key_id);
             out.push(pos);
             if pos == OTHER_KEY {
                 put_varint(&mut out, u64::from(key_id));
@@ -450,14 +478,16 @@ impl Stored {
             match piece {
                 Piece::Id(id) => {
                     out.push(INTERNED);
-                    put_varint(&mut out, u64::from(id));
+                    put_varint(&mut out, u64::from(*id));
                 }
-                Piece::Bytes(bytes) => out.extend_from_slice(&bytes),
+                Piece::Bytes(bytes) => out.extend_from_slice(bytes),
                 Piece::Pending(_) | Piece::Ready { .. } => {
                     unreachable!("every value was interned or encoded")
                 }
             }
         }
+        recent.set_order(order);
+        recent.put();
         Stored(Some(out.into()))
     }
 
