@@ -99,6 +99,13 @@ pub(crate) trait Source<'de> {
     fn typed<T: Deserialize<'de>>(self) -> Result<T, Self::Error>;
     /// The value as a stored field.
     fn stored(self) -> Result<FieldValue<'de>, Self::Error>;
+    /// The value as a string field (what `typed::<CowStr>` reads).
+    fn text(self) -> Result<CowStr<'de>, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
 }
 
 /// A deserializer as a [`Source`].
@@ -168,13 +175,14 @@ impl<'de> Fields<'de> {
     ) -> Result<Result<(), &'static str>, S::Error> {
         Ok(match key.as_ref() {
             "InstanceId" => {
-                let text = src.typed::<CowStr<'de>>()?.0;
+                let text = src.text()?.0;
                 once(&mut self.id, "InstanceId", Sym::unshared(&text))
             }
-            "AccountId" => once(&mut self.account, "AccountId", src.typed()?),
-            "RegionId" => once(&mut self.region, "RegionId", src.typed()?),
-            "ZoneId" => once(&mut self.zone, "ZoneId", src.typed()?),
-            "InstanceType" => once(&mut self.itype, "InstanceType", src.typed()?),
+            // A `Sym` reads a string as `CowStr` and interns it.
+            "AccountId" => once(&mut self.account, "AccountId", Sym::new(&src.text()?.0)),
+            "RegionId" => once(&mut self.region, "RegionId", Sym::new(&src.text()?.0)),
+            "ZoneId" => once(&mut self.zone, "ZoneId", Sym::new(&src.text()?.0)),
+            "InstanceType" => once(&mut self.itype, "InstanceType", Sym::new(&src.text()?.0)),
             "Status" => once(&mut self.status, "Status", src.typed()?),
             "InstanceChargeType" => once(&mut self.charge, "InstanceChargeType", src.typed()?),
             "StoppedMode" => once(&mut self.stopped, "StoppedMode", src.typed()?),

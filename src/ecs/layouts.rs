@@ -94,10 +94,10 @@ fn is_word(b: u8) -> bool {
 /// character or [`MARK`] in a string.
 fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Vec<(usize, usize)>)> {
     let b = raw.as_bytes();
-    let mut out = Vec::with_capacity(key.len() + 1 + raw.len() / 2);
+    let mut out = Vec::with_capacity(key.len() + 1 + raw.len());
     out.extend_from_slice(key.as_bytes());
     out.push(0);
-    let mut holes = Vec::new();
+    let mut holes = Vec::with_capacity(16);
     let mut deciding = false;
     let mut i = 0;
     while i < b.len() {

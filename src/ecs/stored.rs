@@ -142,36 +142,40 @@ impl Interner {
         Some(id)
     }
 
-    /// `text` as changes of its key's template, when that is clearly smaller.
+    /// `text` as changes of its key's template, when that is clearly smaller: [`DELTA`]
+    /// and the changes, written as they are found.
     fn delta(&self, slot: u32, text: &str) -> Option<Vec<u8>> {
         if text.len() < MIN_DELTA_LEN {
             return None;
         }
         let template = self.templates.get(&slot)?;
         let old = &template.tokens;
-        let mut changes: Vec<(usize, &str)> = Vec::new();
-        let mut count = 0;
+        let mut out = Vec::with_capacity(32);
+        out.push(DELTA);
+        put_varint(&mut out, u64::from(template.id));
+        // The number of changes goes here, once known.
+        let count_at = out.len();
+        out.push(0);
+        let (mut changes, mut last, mut count) = (0u64, 0, 0);
         for (i, (from, to)) in Tokens::new(text).enumerate() {
-            let new = &text[from..to];
-            if *old.get(i)? != new {
-                changes.push((i, new));
+            let new = &text.as_bytes()[from..to];
+            if old.get(i)?.as_bytes() != new {
+                put_varint(&mut out, (i - last) as u64);
+                put_varint(&mut out, new.len() as u64);
+                out.extend_from_slice(new);
+                last = i;
+                changes += 1;
             }
             count = i + 1;
         }
         if count != old.len() {
             return None;
         }
-        let mut out = Vec::with_capacity(16);
-        put_varint(&mut out, u64::from(template.id));
-        put_varint(&mut out, changes.len() as u64);
-        let mut last = 0;
-        for (i, token) in changes {
-            put_varint(&mut out, (i - last) as u64);
-            put_varint(&mut out, token.len() as u64);
-            out.extend_from_slice(token.as_bytes());
-            last = i;
-        }
-        (out.len() * 4 < text.len() * 3).then_some(out)
+        let mut changes_varint = Vec::with_capacity(2);
+        put_varint(&mut changes_varint, changes);
+        out.splice(count_at..count_at + 1, changes_varint);
+        // Smaller than three quarters of the text, not counting the tag.
+        ((out.len() - 1) * 4 < text.len() * 3).then_some(out)
     }
 }
 
@@ -183,6 +187,17 @@ fn tokens(text: &str) -> Vec<&str> {
         .map(|(from, to)| &text[from..to])
         .collect()
 }
+
+/// The bytes that are tokens of their own (`"{}[],:`).
+static MARKS: [bool; 256] = {
+    let mut marks = [false; 256];
+    let mut k = 0;
+    while k < 7 {
+        marks[b"\"{}[],:"[k] as usize] = true;
+        k += 1;
+    }
+    marks
+};
 
 /// The byte ranges of [`tokens`], one at a time.
 struct Tokens<'a> {
@@ -205,8 +220,7 @@ impl Iterator for Tokens<'_> {
     fn next(&mut self) -> Option<(usize, usize)> {
         let start = self.at;
         let rest = self.bytes.get(start..).filter(|r| !r.is_empty())?;
-        let is_mark = |b: &u8| matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':');
-        let len = match rest.iter().position(is_mark) {
+        let len = match rest.iter().position(|&b| MARKS[usize::from(b)]) {
             Some(0) => 1,
             Some(n) => n,
             None => rest.len(),
@@ -551,10 +565,7 @@ impl Stored {
 /// A value that is not interned: changes of its key's template, or its text inline.
 fn encode_unshared(interner: &Interner, slot: u32, text: &str) -> Vec<u8> {
     if let Some(delta) = interner.delta(slot, text) {
-        let mut out = Vec::with_capacity(delta.len() + 1);
-        out.push(DELTA);
-        out.extend_from_slice(&delta);
-        return out;
+        return delta;
     }
     let mut out = Vec::with_capacity(text.len() + 4);
     out.push(INLINE);
