@@ -106,6 +106,13 @@ pub(crate) trait Source<'de> {
     {
         self.typed()
     }
+    /// The value as `Tags` (what `typed::<Tags>` reads).
+    fn tags(self) -> Result<Tags, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
 }
 
 /// A deserializer as a [`Source`].
@@ -200,7 +207,7 @@ impl<'de> Fields<'de> {
             "SpotPriceLimit" => once(&mut self.price, "SpotPriceLimit", src.typed()?),
             "DeletionProtection" => once(&mut self.protection, "DeletionProtection", src.typed()?),
             "OperationLocks" => once(&mut self.locks, "OperationLocks", src.typed()?),
-            "Tags" => once(&mut self.tags, "Tags", src.typed()?),
+            "Tags" => once(&mut self.tags, "Tags", src.tags()?),
             "MockDisks" => once(&mut self.disks, "MockDisks", src.typed()?),
             "MockStuck" => once(&mut self.stuck, "MockStuck", src.typed()?),
             "MockTransitions" => once(&mut self.transitions, "MockTransitions", src.typed()?),

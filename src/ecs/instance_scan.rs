@@ -15,8 +15,8 @@ use std::borrow::Cow;
 use serde::Deserialize;
 
 use crate::ecs::instance_de::{FieldValue, Fields, Source};
-use crate::ecs::model::Instance;
-use crate::ecs::sym::CowStr;
+use crate::ecs::model::{Instance, Tag, Tags};
+use crate::ecs::sym::{CowStr, Sym};
 
 /// Nesting a stored value may have (serde allows more; deeper values take its path).
 pub const MAX_DEPTH: usize = 64;
@@ -42,6 +42,85 @@ impl<'de> Source<'de> for Span<'de> {
             _ => self.typed(),
         }
     }
+    fn tags(self) -> Result<Tags, serde_json::Error> {
+        match plain_tags(self.0) {
+            Some(tags) => Ok(tags),
+            None => self.typed(),
+        }
+    }
+}
+
+/// A walk through a checked span of JSON text, for its common forms.
+struct Cursor<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// Step past whitespace and `c`, if `c` is next.
+    fn eat(&mut self, c: u8) -> bool {
+        let at = skip_ws(self.b, self.at);
+        let found = self.b.get(at) == Some(&c);
+        if found {
+            self.at = at + 1;
+        }
+        found
+    }
+
+    /// Step past whitespace and `c`, which must be next.
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.eat(c).then_some(())
+    }
+
+    /// A string without escapes, after whitespace.
+    fn plain(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let len = memchr::memchr2(b'"', b'\\', self.b.get(self.at..)?)?;
+        let text = std::str::from_utf8(&self.b[self.at..self.at + len]).ok()?;
+        self.at += len;
+        self.expect(b'"')?;
+        Some(text)
+    }
+
+    /// The key `name` and its colon.
+    fn key(&mut self, name: &str) -> Option<()> {
+        (self.plain()? == name).then_some(())?;
+        self.expect(b':')
+    }
+}
+
+/// `Tags` in their common form, `{"Tag": [{"TagKey": "k", "TagValue": "v"}, …]}` with
+/// strings without escapes, as serde reads them; `None` for any other form.
+fn plain_tags(span: &str) -> Option<Tags> {
+    let mut c = Cursor {
+        b: span.as_bytes(),
+        at: 0,
+    };
+    c.expect(b'{')?;
+    c.key("Tag")?;
+    c.expect(b'[')?;
+    let mut tag = Vec::new();
+    if !c.eat(b']') {
+        loop {
+            c.expect(b'{')?;
+            c.key("TagKey")?;
+            let key = c.plain()?;
+            c.expect(b',')?;
+            c.key("TagValue")?;
+            let value = c.plain()?;
+            c.expect(b'}')?;
+            tag.push(Tag {
+                tag_key: Sym::new(key),
+                tag_value: Sym::new(value),
+            });
+            if !c.eat(b',') {
+                c.expect(b']')?;
+                break;
+            }
+        }
+    }
+    c.expect(b'}')?;
+    (skip_ws(c.b, c.at) == c.b.len()).then_some(Tags { tag })
 }
 
 fn skip_ws(b: &[u8], mut at: usize) -> usize {
@@ -295,6 +374,27 @@ mod tests {
             }
         }
         assert!(taken > 100, "only {taken} variants read");
+    }
+
+    #[test]
+    fn tags_in_their_common_form_read_as_serde_reads_them() {
+        for text in [
+            r#"{"Tag": []}"#,
+            r#"{"Tag": [{"TagKey": "env", "TagValue": "dev"}, {"TagKey": "a:b", "TagValue": ""}]}"#,
+            r#" { "Tag" : [ { "TagKey" : "k" , "TagValue" : "v\u00e9" } ] } "#,
+            r#"{"Tag": [{"TagValue": "v", "TagKey": "k"}]}"#,
+            r#"{"Tag": [{"TagKey": "k"}]}"#,
+            r#"{"Tag": [{"TagKey": "k", "TagValue": "v", "Odd": 1}]}"#,
+            r#"{"Tag": [{"TagKey": "k", "TagValue": 5}]}"#,
+            r#"{"Tag": [], "Tag": []}"#,
+            r#"{}"#,
+            r#"[]"#,
+        ] {
+            let serde = serde_json::from_str::<Tags>(text).map_err(|e| e.to_string());
+            let fast = Span(text).tags().map_err(|e| e.to_string());
+            assert_eq!(fast, serde, "{text}");
+        }
+        assert!(plain_tags(r#"{"Tag": [{"TagKey": "k", "TagValue": "v"}]}"#).is_some());
     }
 
     #[test]

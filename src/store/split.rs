@@ -199,8 +199,9 @@ fn read_piece(text: &str, mut at: usize, first: Option<Read>, stop: Option<usize
 pub fn read(text: &str, threads: usize) -> Option<(Vec<Arc<Instance>>, String)> {
     let b = text.as_bytes();
     let open = find_instances(b)?;
-    // Pieces: a few per core, so a core that is slowed down does not hold up the rest.
-    let wanted = if threads > 1 { threads * 4 } else { 1 };
+    // Pieces: many per core, so a core that is slowed down, or the last piece, does
+    // not keep the others waiting long.
+    let wanted = if threads > 1 { threads * 16 } else { 1 };
     let span = (b.len() - open) / wanted;
     let mut starts: Vec<Start> = vec![(open + 1, None)];
     for k in 1..wanted {
