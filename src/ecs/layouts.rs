@@ -32,6 +32,9 @@ const MARK_BYTES: [u8; 3] = [0xEE, 0x80, 0x80];
 /// A hole in a shape.
 const HOLE: u8 = 0x01;
 
+/// The byte ranges of an input's string values (quotes included), in order.
+type Holes = Vec<(usize, usize)>;
+
 /// A prepared text as runs of literal text and the input's string values.
 #[derive(Debug)]
 struct Layout {
@@ -92,7 +95,7 @@ fn is_word(b: u8) -> bool {
 /// The shape of the JSON text `raw` (see the module docs), after the key name and a
 /// zero byte, and the byte ranges of its holes; `None` when it has an escape, a control
 /// character or [`MARK`] in a string.
-fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Vec<(usize, usize)>)> {
+fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Holes)> {
     let b = raw.as_bytes();
     let mut out = Vec::with_capacity(key.len() + 1 + raw.len());
     out.extend_from_slice(key.as_bytes());
@@ -154,13 +157,11 @@ fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Vec<(usize, usize)>)> {
 fn marked(shape: &[u8]) -> Option<String> {
     let body = &shape[shape.iter().position(|&c| c == 0)? + 1..];
     let mut out = String::with_capacity(body.len() * 2);
-    let mut n = 0;
-    for run in body.split(|&c| c == HOLE) {
+    for (n, run) in body.split(|&c| c == HOLE).enumerate() {
         if n > 0 {
             out.push_str(&format!("\"{MARK}{}{MARK}\"", n - 1));
         }
         out.push_str(std::str::from_utf8(run).ok()?);
-        n += 1;
     }
     Some(out)
 }
