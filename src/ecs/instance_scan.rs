@@ -52,6 +52,7 @@ impl<'de> Source<'de> for Span<'de> {
 
 /// A walk through a checked span of JSON text, for its common forms.
 struct Cursor<'a> {
+    text: &'a str,
     b: &'a [u8],
     at: usize,
 }
@@ -76,7 +77,8 @@ impl<'a> Cursor<'a> {
     fn plain(&mut self) -> Option<&'a str> {
         self.expect(b'"')?;
         let len = memchr::memchr2(b'"', b'\\', self.b.get(self.at..)?)?;
-        let text = std::str::from_utf8(&self.b[self.at..self.at + len]).ok()?;
+        // Cut at quotes, which are whole characters.
+        let text = self.text.get(self.at..self.at + len)?;
         self.at += len;
         self.expect(b'"')?;
         Some(text)
@@ -93,6 +95,7 @@ impl<'a> Cursor<'a> {
 /// strings without escapes, as serde reads them; `None` for any other form.
 fn plain_tags(span: &str) -> Option<Tags> {
     let mut c = Cursor {
+        text: span,
         b: span.as_bytes(),
         at: 0,
     };
@@ -130,24 +133,27 @@ fn skip_ws(b: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// Whether any of the eight bytes in `w` is `"`, `\\` or a control character.
-fn special(w: u64) -> bool {
+/// The eight bytes in `w` (little-endian) with the high bit of each byte that is `"`,
+/// `\\` or a control character set; the lowest set bit is exactly the first such byte
+/// (a borrow only runs upwards from one).
+fn special(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space) != 0
+    zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space
 }
 
 /// The offset just past the string starting at `at` (a `"`), checked as serde checks
 /// it: no control character, only JSON's escapes; `escapes` says whether any is taken.
-fn string(b: &[u8], at: usize, escapes: bool) -> Option<usize> {
+pub(crate) fn string(b: &[u8], at: usize, escapes: bool) -> Option<usize> {
     let mut i = at + 1;
     loop {
-        // Eight plain bytes at a time, then the byte that stopped them.
+        // Eight plain bytes at a time, up to the first byte that is not plain.
         while let Some(chunk) = b.get(i..i + 8) {
-            let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            if special(w) {
+            let found = special(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
                 break;
             }
             i += 8;
@@ -312,14 +318,20 @@ mod tests {
         serde_json::to_string_pretty(&inst).unwrap()
     }
 
+    /// The first byte [`special`] marks.
+    fn first_special(w: [u8; 8]) -> Option<usize> {
+        let found = special(u64::from_le_bytes(w));
+        (found != 0).then_some((found.trailing_zeros() / 8) as usize)
+    }
+
     #[test]
     fn eight_bytes_at_a_time_find_what_one_at_a_time_finds() {
         for n in 0u8..=255 {
             for at in 0..8 {
                 let mut w = *b"abcdefgh";
                 w[at] = n;
-                let one = w.iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20);
-                assert_eq!(special(u64::from_le_bytes(w)), one, "byte {n} at {at}");
+                let first = w.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                assert_eq!(first_special(w), first, "byte {n} at {at}");
             }
         }
         // Words of bytes near the ones looked for, in every mix.
@@ -332,8 +344,8 @@ mod tests {
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
             let w: [u8; 8] = std::array::from_fn(|k| near[(seed >> (8 * k)) as usize % near.len()]);
-            let one = w.iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20);
-            assert_eq!(special(u64::from_le_bytes(w)), one, "{w:?}");
+            let first = w.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            assert_eq!(first_special(w), first, "{w:?}");
         }
     }
 

@@ -27,8 +27,6 @@ pub const MAX_LAYOUTS: usize = 1024;
 
 /// Stands in a hole: a private-use character no input of a cached shape contains.
 const MARK: char = '\u{E000}';
-/// [`MARK`] as UTF-8.
-const MARK_BYTES: [u8; 3] = [0xEE, 0x80, 0x80];
 /// A hole in a shape.
 const HOLE: u8 = 0x01;
 
@@ -96,6 +94,9 @@ fn is_word(b: u8) -> bool {
 /// zero byte, and the byte ranges of its holes; `None` when it has an escape, a control
 /// character or [`MARK`] in a string.
 fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Holes)> {
+    if raw.contains(MARK) {
+        return None;
+    }
     let b = raw.as_bytes();
     let mut out = Vec::with_capacity(key.len() + 1 + raw.len());
     out.extend_from_slice(key.as_bytes());
@@ -118,17 +119,7 @@ fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Holes)> {
             }
             b'"' => {
                 let start = i;
-                i += 1;
-                loop {
-                    match *b.get(i)? {
-                        b'"' => break,
-                        b'\\' => return None,
-                        c if c < 0x20 => return None,
-                        0xEE if b[i..].starts_with(&MARK_BYTES) => return None,
-                        _ => i += 1,
-                    }
-                }
-                i += 1;
+                i = crate::ecs::instance_scan::string(b, i, false)?;
                 let text = &b[start..i];
                 let after = b[i..]
                     .iter()
