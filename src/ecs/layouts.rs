@@ -13,7 +13,7 @@
 //! when it gives exactly what preparing gives for the object it was made from, and an
 //! object with an escape, a control character or the marker character in it is
 //! prepared the ordinary way. The layouts are per thread (instances are read on every
-//! core) and bounded ([`MAX_LAYOUTS`]).
+//! core) and bounded ([`MAX_LAYOUTS`] shapes of texts up to [`MAX_SHAPED_LEN`] bytes).
 
 use std::cell::RefCell;
 
@@ -24,6 +24,9 @@ use crate::ecs::world::FastMap;
 
 /// Shapes remembered per thread; objects of further shapes are prepared each time.
 pub const MAX_LAYOUTS: usize = 1024;
+/// Longest object text prepared through a layout (so the layouts of a thread hold a few
+/// megabytes at most); longer ones are prepared each time.
+pub const MAX_SHAPED_LEN: usize = 2048;
 
 /// Stands in a hole: a private-use character no input of a cached shape contains.
 const MARK: char = '\u{E000}';
@@ -170,6 +173,9 @@ thread_local! {
 /// What [`prepare_slowly`] gives for `raw`, a stored object's text as read under `key`,
 /// through the layout of its shape when there is one.
 pub fn prepare(key: &str, raw: &str) -> String {
+    if raw.len() > MAX_SHAPED_LEN {
+        return prepare_slowly(key, raw);
+    }
     let Some((shape, holes)) = shape(key, raw) else {
         return prepare_slowly(key, raw);
     };
@@ -246,6 +252,10 @@ mod tests {
                 r#"{"IpAddress": "#,
             ],
         );
+        let long: Vec<String> = (0..200).map(|n| format!("\"47.98.1.{n}\"")).collect();
+        let long = format!(r#"{{"IpAddress": [{}]}}"#, long.join(", "));
+        assert!(long.len() > MAX_SHAPED_LEN);
+        same("PublicIpAddress", &[&long]);
     }
 
     #[test]
