@@ -26,7 +26,7 @@ const REQUEST_ID: &str = "473469C7-AA6F-4DC5-B3DB-A3DC0DE3C83E";
 fn page_of_ten() -> Answer {
     let timing = Timing::default();
     let now = system_now();
-    let mut world = World::from_fixture(default_fixture(), now, &timing);
+    let mut world = World::from_fixture(&default_fixture(), now, &timing);
     let params = Params::from_pairs(
         [("RegionId", "cn-hangzhou"), ("PageSize", "10")]
             .iter()

@@ -5,7 +5,7 @@ use crate::store::fixtures::default_fixture;
 use crate::timing::{Profile, Timing};
 
 fn world() -> World {
-    let mut w = World::from_fixture(default_fixture(), 0, &Timing::profile(Profile::Fast));
+    let mut w = World::from_fixture(&default_fixture(), 0, &Timing::profile(Profile::Fast));
     w.track_changes();
     w
 }

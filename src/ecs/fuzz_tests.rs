@@ -123,7 +123,7 @@ proptest! {
         }
         // The state still dumps and loads back.
         let dumped = kit.with_world(|w| w.to_fixture());
-        let reloaded = World::from_fixture(dumped.clone(), kit.now(), &kit.timing());
+        let reloaded = World::from_fixture(&dumped, kit.now(), &kit.timing());
         prop_assert_eq!(reloaded.to_fixture().instances.len(), dumped.instances.len());
     }
 }

@@ -12,11 +12,14 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::ecs::model::{opt_time, EcsTime, Instance, OperationLocks, Tags};
+use crate::ecs::model::{
+    opt_time, ChargeType, Disk, EcsTime, Instance, OperationLocks, Phase, SpotStrategy, Status,
+    StoppedMode, Tags,
+};
 use crate::ecs::stored::Stored;
 use crate::ecs::sym::{CowStr, Sym};
 
@@ -87,13 +90,176 @@ impl<'de> Deserialize<'de> for Instance {
 
 struct InstanceVisitor;
 
-/// Set a field once; a second occurrence is the derived form's `duplicate field` error.
-fn once<T, E: de::Error>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), E> {
+/// Where one field's value is read from: a deserializer (serde's path, [`De`]), or a
+/// checked span of JSON text ([`instance_scan`](crate::ecs::instance_scan)'s).
+pub(crate) trait Source<'de> {
+    /// The error of reading a value.
+    type Error;
+    /// The value as a typed field reads it.
+    fn typed<T: Deserialize<'de>>(self) -> Result<T, Self::Error>;
+    /// The value as a stored field.
+    fn stored(self) -> Result<FieldValue<'de>, Self::Error>;
+    /// The value as a string field (what `typed::<CowStr>` reads).
+    fn text(self) -> Result<CowStr<'de>, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
+    /// The value as `Tags` (what `typed::<Tags>` reads).
+    fn tags(self) -> Result<Tags, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
+}
+
+/// A deserializer as a [`Source`].
+struct De<D>(D);
+
+impl<'de, D: Deserializer<'de>> Source<'de> for De<D> {
+    type Error = D::Error;
+    fn typed<T: Deserialize<'de>>(self) -> Result<T, D::Error> {
+        T::deserialize(self.0)
+    }
+    fn stored(self) -> Result<FieldValue<'de>, D::Error> {
+        FieldValue::deserialize(self.0)
+    }
+}
+
+/// An instance's fields as they are read, before it is built ([`Fields::finish`]).
+#[derive(Default)]
+pub(crate) struct Fields<'de> {
+    id: Option<Sym>,
+    account: Option<Sym>,
+    region: Option<Sym>,
+    zone: Option<Sym>,
+    itype: Option<Sym>,
+    status: Option<Status>,
+    charge: Option<ChargeType>,
+    stopped: Option<StoppedMode>,
+    name: Option<String>,
+    created: Option<Option<EcsTime>>,
+    started: Option<Option<EcsTime>>,
+    expires: Option<Option<EcsTime>>,
+    spot: Option<SpotStrategy>,
+    price: Option<f64>,
+    protection: Option<bool>,
+    locks: Option<OperationLocks>,
+    tags: Option<Tags>,
+    disks: Option<Vec<Disk>>,
+    stuck: Option<bool>,
+    transitions: Option<Vec<Phase>>,
+    stored: Vec<(Cow<'de, str>, FieldValue<'de>)>,
+}
+
+/// Set a field once; `Err(name)` on a second occurrence (the derived form's `duplicate
+/// field` error, which the caller raises where the derived form does).
+fn once<T>(slot: &mut Option<T>, name: &'static str, value: T) -> Result<(), &'static str> {
     if slot.is_some() {
-        return Err(E::duplicate_field(name));
+        return Err(name);
     }
     *slot = Some(value);
     Ok(())
+}
+
+impl<'de> Fields<'de> {
+    /// No field yet, with room for the stored ones of a pasted DescribeInstances object.
+    pub(crate) fn new() -> Self {
+        Fields {
+            stored: Vec::with_capacity(48),
+            ..Fields::default()
+        }
+    }
+
+    /// Read the value of `key` from `src`; `Ok(Err(name))` when the field was read
+    /// before.
+    pub(crate) fn read<S: Source<'de>>(
+        &mut self,
+        key: Cow<'de, str>,
+        src: S,
+    ) -> Result<Result<(), &'static str>, S::Error> {
+        Ok(match key.as_ref() {
+            "InstanceId" => {
+                let text = src.text()?.0;
+                once(&mut self.id, "InstanceId", Sym::unshared(&text))
+            }
+            // A `Sym` reads a string as `CowStr` and interns it.
+            "AccountId" => once(&mut self.account, "AccountId", Sym::new(&src.text()?.0)),
+            "RegionId" => once(&mut self.region, "RegionId", Sym::new(&src.text()?.0)),
+            "ZoneId" => once(&mut self.zone, "ZoneId", Sym::new(&src.text()?.0)),
+            "InstanceType" => once(&mut self.itype, "InstanceType", Sym::new(&src.text()?.0)),
+            "Status" => once(&mut self.status, "Status", src.typed()?),
+            "InstanceChargeType" => once(&mut self.charge, "InstanceChargeType", src.typed()?),
+            "StoppedMode" => once(&mut self.stopped, "StoppedMode", src.typed()?),
+            "InstanceName" => once(&mut self.name, "InstanceName", src.typed()?),
+            "CreationTime" => {
+                let time = src.typed::<OptTime>()?.0;
+                once(&mut self.created, "CreationTime", time)
+            }
+            "StartTime" => once(&mut self.started, "StartTime", src.typed::<OptTime>()?.0),
+            "ExpiredTime" => {
+                let time = src.typed::<OptTime>()?.0;
+                once(&mut self.expires, "ExpiredTime", time)
+            }
+            "SpotStrategy" => once(&mut self.spot, "SpotStrategy", src.typed()?),
+            "SpotPriceLimit" => once(&mut self.price, "SpotPriceLimit", src.typed()?),
+            "DeletionProtection" => once(&mut self.protection, "DeletionProtection", src.typed()?),
+            "OperationLocks" => once(&mut self.locks, "OperationLocks", src.typed()?),
+            "Tags" => once(&mut self.tags, "Tags", src.tags()?),
+            "MockDisks" => once(&mut self.disks, "MockDisks", src.typed()?),
+            "MockStuck" => once(&mut self.stuck, "MockStuck", src.typed()?),
+            "MockTransitions" => once(&mut self.transitions, "MockTransitions", src.typed()?),
+            _ => {
+                let value = src.stored()?;
+                self.stored.push((key, value));
+                Ok(())
+            }
+        })
+    }
+
+    /// The instance, or the derived form's `missing field` error.
+    pub(crate) fn finish<E: de::Error>(self) -> Result<Instance, E> {
+        Ok(Instance {
+            instance_id: self.id.ok_or_else(|| E::missing_field("InstanceId"))?,
+            account_id: self.account.unwrap_or_default(),
+            region_id: self.region.ok_or_else(|| E::missing_field("RegionId"))?,
+            zone_id: self.zone.ok_or_else(|| E::missing_field("ZoneId"))?,
+            instance_type: self.itype.ok_or_else(|| E::missing_field("InstanceType"))?,
+            status: self.status.ok_or_else(|| E::missing_field("Status"))?,
+            instance_charge_type: self.charge.unwrap_or_default(),
+            stopped_mode: self.stopped.unwrap_or_default(),
+            instance_name: self.name.unwrap_or_default(),
+            creation_time: self.created.flatten(),
+            start_time: self.started.flatten(),
+            expired_time: self.expires.flatten(),
+            spot_strategy: self.spot.unwrap_or_default(),
+            spot_price_limit: self.price.unwrap_or_default(),
+            deletion_protection: self.protection.unwrap_or_default(),
+            operation_locks: OperationLocks {
+                lock_reason: tight(self.locks.unwrap_or_default().lock_reason),
+            },
+            tags: Tags {
+                tag: tight(self.tags.unwrap_or_default().tag),
+            },
+            mock_disks: tight(self.disks.unwrap_or_default()),
+            mock_stuck: self.stuck.unwrap_or_default(),
+            mock_transitions: tight(self.transitions.unwrap_or_default()),
+            extra: Stored::from_texts(self.stored),
+            seq: 0,
+        })
+    }
+}
+
+/// One field's value, read into [`Fields`] by serde.
+struct FieldSeed<'a, 'de>(&'a mut Fields<'de>, Cow<'de, str>);
+
+impl<'de> DeserializeSeed<'de> for FieldSeed<'_, 'de> {
+    type Value = Result<(), &'static str>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        self.0.read(self.1, De(d))
+    }
 }
 
 impl<'de> Visitor<'de> for InstanceVisitor {
@@ -104,81 +270,13 @@ impl<'de> Visitor<'de> for InstanceVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Instance, A::Error> {
-        let (mut id, mut account, mut region, mut zone, mut itype, mut status) =
-            (None, None, None, None, None, None);
-        let (mut charge, mut stopped, mut name, mut created, mut started, mut expires) =
-            (None, None, None, None, None, None);
-        let (mut spot, mut price, mut protection, mut locks, mut tags) =
-            (None, None, None, None, None);
-        let (mut disks, mut stuck, mut transitions) = (None, None, None);
-        let mut stored: Vec<(Cow<'de, str>, FieldValue<'de>)> = Vec::with_capacity(48);
+        let mut fields = Fields::new();
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
-            match key.as_ref() {
-                "InstanceId" => {
-                    let text = map.next_value::<CowStr<'de>>()?.0;
-                    once(&mut id, "InstanceId", Sym::unshared(&text))?
-                }
-                "AccountId" => once(&mut account, "AccountId", map.next_value()?)?,
-                "RegionId" => once(&mut region, "RegionId", map.next_value()?)?,
-                "ZoneId" => once(&mut zone, "ZoneId", map.next_value()?)?,
-                "InstanceType" => once(&mut itype, "InstanceType", map.next_value()?)?,
-                "Status" => once(&mut status, "Status", map.next_value()?)?,
-                "InstanceChargeType" => once(&mut charge, "InstanceChargeType", map.next_value()?)?,
-                "StoppedMode" => once(&mut stopped, "StoppedMode", map.next_value()?)?,
-                "InstanceName" => once(&mut name, "InstanceName", map.next_value()?)?,
-                "CreationTime" => {
-                    once(&mut created, "CreationTime", map.next_value::<OptTime>()?.0)?
-                }
-                "StartTime" => once(&mut started, "StartTime", map.next_value::<OptTime>()?.0)?,
-                "ExpiredTime" => once(&mut expires, "ExpiredTime", map.next_value::<OptTime>()?.0)?,
-                "SpotStrategy" => once(&mut spot, "SpotStrategy", map.next_value()?)?,
-                "SpotPriceLimit" => once(&mut price, "SpotPriceLimit", map.next_value()?)?,
-                "DeletionProtection" => {
-                    once(&mut protection, "DeletionProtection", map.next_value()?)?
-                }
-                "OperationLocks" => once(
-                    &mut locks,
-                    "OperationLocks",
-                    map.next_value::<OperationLocks>()?,
-                )?,
-                "Tags" => once(&mut tags, "Tags", map.next_value::<Tags>()?)?,
-                "MockDisks" => once(&mut disks, "MockDisks", map.next_value()?)?,
-                "MockStuck" => once(&mut stuck, "MockStuck", map.next_value()?)?,
-                "MockTransitions" => once(&mut transitions, "MockTransitions", map.next_value()?)?,
-                _ => {
-                    let value = map.next_value::<FieldValue<'de>>()?;
-                    stored.push((key, value));
-                }
+            if let Err(name) = map.next_value_seed(FieldSeed(&mut fields, key))? {
+                return Err(de::Error::duplicate_field(name));
             }
         }
-        Ok(Instance {
-            instance_id: id.ok_or_else(|| de::Error::missing_field("InstanceId"))?,
-            account_id: account.unwrap_or_default(),
-            region_id: region.ok_or_else(|| de::Error::missing_field("RegionId"))?,
-            zone_id: zone.ok_or_else(|| de::Error::missing_field("ZoneId"))?,
-            instance_type: itype.ok_or_else(|| de::Error::missing_field("InstanceType"))?,
-            status: status.ok_or_else(|| de::Error::missing_field("Status"))?,
-            instance_charge_type: charge.unwrap_or_default(),
-            stopped_mode: stopped.unwrap_or_default(),
-            instance_name: name.unwrap_or_default(),
-            creation_time: created.flatten(),
-            start_time: started.flatten(),
-            expired_time: expires.flatten(),
-            spot_strategy: spot.unwrap_or_default(),
-            spot_price_limit: price.unwrap_or_default(),
-            deletion_protection: protection.unwrap_or_default(),
-            operation_locks: OperationLocks {
-                lock_reason: tight(locks.unwrap_or_default().lock_reason),
-            },
-            tags: Tags {
-                tag: tight(tags.unwrap_or_default().tag),
-            },
-            mock_disks: tight(disks.unwrap_or_default()),
-            mock_stuck: stuck.unwrap_or_default(),
-            mock_transitions: tight(transitions.unwrap_or_default()),
-            extra: Stored::from_texts(stored),
-            seq: 0,
-        })
+        fields.finish()
     }
 }
 

@@ -34,6 +34,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::ecs::instance_de::FieldValue;
+use crate::ecs::recent::Recent;
 use crate::ecs::sym::CowStr;
 use crate::ecs::world::FastMap;
 use crate::gateway::order::INSTANCE;
@@ -141,36 +142,40 @@ impl Interner {
         Some(id)
     }
 
-    /// `text` as changes of its key's template, when that is clearly smaller.
+    /// `text` as changes of its key's template, when that is clearly smaller: [`DELTA`]
+    /// and the changes, written as they are found.
     fn delta(&self, slot: u32, text: &str) -> Option<Vec<u8>> {
         if text.len() < MIN_DELTA_LEN {
             return None;
         }
         let template = self.templates.get(&slot)?;
         let old = &template.tokens;
-        let mut changes: Vec<(usize, &str)> = Vec::new();
-        let mut count = 0;
+        let mut out = Vec::with_capacity(32);
+        out.push(DELTA);
+        put_varint(&mut out, u64::from(template.id));
+        // The number of changes goes here, once known.
+        let count_at = out.len();
+        out.push(0);
+        let (mut changes, mut last, mut count) = (0u64, 0, 0);
         for (i, (from, to)) in Tokens::new(text).enumerate() {
-            let new = &text[from..to];
-            if *old.get(i)? != new {
-                changes.push((i, new));
+            let new = &text.as_bytes()[from..to];
+            if old.get(i)?.as_bytes() != new {
+                put_varint(&mut out, (i - last) as u64);
+                put_varint(&mut out, new.len() as u64);
+                out.extend_from_slice(new);
+                last = i;
+                changes += 1;
             }
             count = i + 1;
         }
         if count != old.len() {
             return None;
         }
-        let mut out = Vec::with_capacity(16);
-        put_varint(&mut out, u64::from(template.id));
-        put_varint(&mut out, changes.len() as u64);
-        let mut last = 0;
-        for (i, token) in changes {
-            put_varint(&mut out, (i - last) as u64);
-            put_varint(&mut out, token.len() as u64);
-            out.extend_from_slice(token.as_bytes());
-            last = i;
-        }
-        (out.len() * 4 < text.len() * 3).then_some(out)
+        let mut changes_varint = Vec::with_capacity(2);
+        put_varint(&mut changes_varint, changes);
+        out.splice(count_at..count_at + 1, changes_varint);
+        // Smaller than three quarters of the text, not counting the tag.
+        ((out.len() - 1) * 4 < text.len() * 3).then_some(out)
     }
 }
 
@@ -182,6 +187,17 @@ fn tokens(text: &str) -> Vec<&str> {
         .map(|(from, to)| &text[from..to])
         .collect()
 }
+
+/// The bytes that are tokens of their own (`"{}[],:`).
+static MARKS: [bool; 256] = {
+    let mut marks = [false; 256];
+    let mut k = 0;
+    while k < 7 {
+        marks[b"\"{}[],:"[k] as usize] = true;
+        k += 1;
+    }
+    marks
+};
 
 /// The byte ranges of [`tokens`], one at a time.
 struct Tokens<'a> {
@@ -204,8 +220,7 @@ impl Iterator for Tokens<'_> {
     fn next(&mut self) -> Option<(usize, usize)> {
         let start = self.at;
         let rest = self.bytes.get(start..).filter(|r| !r.is_empty())?;
-        let is_mark = |b: &u8| matches!(b, b'"' | b'{' | b'}' | b'[' | b']' | b',' | b':');
-        let len = match rest.iter().position(is_mark) {
+        let len = match rest.iter().position(|&b| MARKS[usize::from(b)]) {
             Some(0) => 1,
             Some(n) => n,
             None => rest.len(),
@@ -333,38 +348,55 @@ impl Stored {
         }
         /// One entry: key byte, key-name id, interner slot, key name, value.
         type Entry<'a> = (u8, u32, u32, Cow<'a, str>, Piece<'a>);
-        // 1. Keys, and values seen before (under the shared lock).
-        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(fields.len());
+        // 1. Keys, and values seen before: at the same position in the last instance
+        // read on this thread, else in the interner (under the shared lock).
+        let mut recent = Recent::take();
+        let count = fields.len();
+        let mut same_keys = true;
+        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(count);
         let mut new_keys = false;
         {
             let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
-            for (key, value) in fields {
-                let (pos, key_id, slot) = match POSITION.get(key.as_ref()) {
-                    Some(&p) => (p, 0, u32::from(p)),
-                    None => match interner.key_ids.get(key.as_ref()) {
-                        Some(&id) => (OTHER_KEY, id, 256 + id),
-                        None => {
-                            new_keys = true;
-                            (OTHER_KEY, u32::MAX, u32::MAX)
-                        }
-                    },
-                };
+            for (i, (key, value)) in fields.into_iter().enumerate() {
+                let known = recent.place(i, &key);
+                let (pos, key_id, slot) = known.unwrap_or_else(|| {
+                    same_keys = false;
+                    let place = match POSITION.get(key.as_ref()) {
+                        Some(&p) => (p, 0, u32::from(p)),
+                        None => match interner.key_ids.get(key.as_ref()) {
+                            Some(&id) => (OTHER_KEY, id, 256 + id),
+                            None => (OTHER_KEY, u32::MAX, u32::MAX),
+                        },
+                    };
+                    new_keys |= place.2 == u32::MAX;
+                    recent.set_place(i, &key, Some(place).filter(|p| p.2 != u32::MAX));
+                    place
+                });
                 let piece = match value {
                     FieldValue::Text(raw) => {
                         let trimmed = raw.trim();
-                        if is_final(trimmed) {
-                            match interner.ids.get(trimmed) {
-                                Some(&id) => Piece::Id(id),
-                                None => Piece::Ready {
-                                    seen_as: None,
-                                    text: trim_cow(raw),
-                                },
+                        let final_text = is_final(trimmed);
+                        let found = match recent.value(i, trimmed) {
+                            Some(id) => Some(id),
+                            None => {
+                                let id = if final_text {
+                                    interner.ids.get(trimmed)
+                                } else {
+                                    interner.seen.get(&slot).and_then(|m| m.get(trimmed))
+                                };
+                                if let Some(&id) = id {
+                                    recent.remember(i, trimmed, id);
+                                }
+                                id.copied()
                             }
-                        } else {
-                            match interner.seen.get(&slot).and_then(|m| m.get(trimmed)) {
-                                Some(&id) => Piece::Id(id),
-                                None => Piece::Pending(FieldValue::Text(raw)),
-                            }
+                        };
+                        match found {
+                            Some(id) => Piece::Id(id),
+                            None if final_text => Piece::Ready {
+                                seen_as: None,
+                                text: trim_cow(raw),
+                            },
+                            None => Piece::Pending(FieldValue::Text(raw)),
                         }
                     }
                     value @ FieldValue::Value(_) => Piece::Pending(value),
@@ -391,7 +423,7 @@ impl Stored {
             // Final texts were settled in step 1: a pending text needs preparing.
             *piece = match value {
                 FieldValue::Text(raw) => Piece::Ready {
-                    text: Cow::Owned(prepare(serde_json::from_str(&raw).unwrap_or(Value::Null))),
+                    text: Cow::Owned(crate::ecs::layouts::prepare(key, &raw)),
                     seen_as: Some(trim_cow(raw)),
                 },
                 FieldValue::Value(v) => Piece::Ready {
@@ -439,10 +471,20 @@ impl Stored {
                 };
             }
         }
-        // 4. The encoding, in the captured order.
-        entries.sort_by_key(|(pos, ..)| *pos);
+        // 4. The encoding, in the captured order (the last one, when every key is where
+        // it was).
+        let order: Vec<u32> = match recent.order(count).filter(|_| same_keys) {
+            Some(order) => order.to_vec(),
+            None => {
+                let mut order: Vec<u32> = (0..count as u32).collect();
+                order.sort_by_key(|&i| entries[i as usize].0);
+                order
+            }
+        };
         let mut out = Vec::with_capacity(entries.len() * 4 + 64);
-        for (pos, key_id, _, _, piece) in entries {
+        for &i in &order {
+            let (pos, key_id, _, _, piece) = &entries[i as usize];
+            let (pos, key_id) = (*pos, *key_id);
             out.push(pos);
             if pos == OTHER_KEY {
                 put_varint(&mut out, u64::from(key_id));
@@ -450,14 +492,16 @@ impl Stored {
             match piece {
                 Piece::Id(id) => {
                     out.push(INTERNED);
-                    put_varint(&mut out, u64::from(id));
+                    put_varint(&mut out, u64::from(*id));
                 }
-                Piece::Bytes(bytes) => out.extend_from_slice(&bytes),
+                Piece::Bytes(bytes) => out.extend_from_slice(bytes),
                 Piece::Pending(_) | Piece::Ready { .. } => {
                     unreachable!("every value was interned or encoded")
                 }
             }
         }
+        recent.set_order(order);
+        recent.put();
         Stored(Some(out.into()))
     }
 
@@ -521,10 +565,7 @@ impl Stored {
 /// A value that is not interned: changes of its key's template, or its text inline.
 fn encode_unshared(interner: &Interner, slot: u32, text: &str) -> Vec<u8> {
     if let Some(delta) = interner.delta(slot, text) {
-        let mut out = Vec::with_capacity(delta.len() + 1);
-        out.push(DELTA);
-        out.extend_from_slice(&delta);
-        return out;
+        return delta;
     }
     let mut out = Vec::with_capacity(text.len() + 4);
     out.push(INLINE);

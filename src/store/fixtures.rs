@@ -48,13 +48,52 @@ fn err(source: &str, entry: impl Into<String>, problem: impl Into<String>) -> Fi
 /// Documents from this size on are read with [`split`](crate::store::split) first.
 const SPLIT_FROM: usize = 1 << 20;
 
+/// The cores a fixture is read on.
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+}
+
 /// Parse one document; a type error names its JSON path. Instances are read on every
 /// core (a million pasted objects are most of a large document).
 pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    parse_on(source, text, threads, SPLIT_FROM)
+    parse_on(source, text, cores(), SPLIT_FROM)
+}
+
+/// `bytes` as text, checked on `threads` cores from [`SPLIT_FROM`] bytes a core (which
+/// also brings a mapped file's pages in on every core); an error is the one-core
+/// check's.
+fn utf8(bytes: &[u8], threads: usize) -> Result<&str, std::str::Utf8Error> {
+    let span = bytes.len() / threads.max(1);
+    if threads < 2 || span < SPLIT_FROM {
+        return std::str::from_utf8(bytes);
+    }
+    // Cut where a character starts.
+    let cut = |k: usize| {
+        let mut at = (k * span).min(bytes.len());
+        while at < bytes.len() && bytes[at] & 0xC0 == 0x80 {
+            at += 1;
+        }
+        at
+    };
+    let cuts: Vec<usize> = (0..threads).map(cut).chain([bytes.len()]).collect();
+    let valid = std::thread::scope(|scope| {
+        let parts: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let part = &bytes[w[0]..w[1]];
+                scope.spawn(move || std::str::from_utf8(part).is_ok())
+            })
+            .collect();
+        parts.into_iter().all(|p| p.join().unwrap_or(false))
+    });
+    if !valid {
+        return std::str::from_utf8(bytes);
+    }
+    // SAFETY: the pieces are valid UTF-8, and pieces of valid UTF-8 one after the other
+    // are valid UTF-8.
+    Ok(unsafe { std::str::from_utf8_unchecked(bytes) })
 }
 
 /// [`parse`] on `threads` cores; a document of `split_from` bytes or more is first
@@ -217,10 +256,10 @@ fn load_file(path: &Path) -> Result<Fixture, FixtureError> {
     // SAFETY: the map is only read, and only while this function runs; a fixture file
     // changed by another process during those seconds is the one case it does not
     // cover (the same as any reader that maps its input).
-    let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+    let map = unsafe { memmap2::MmapOptions::new().map(&file) }
         .map_err(|e| err(&name, "file", e.to_string()))?;
-    let text = std::str::from_utf8(&map)
-        .map_err(|e| err(&name, "file", format!("not UTF-8 text: {e}")))?;
+    let text =
+        utf8(&map, cores()).map_err(|e| err(&name, "file", format!("not UTF-8 text: {e}")))?;
     let read_ms = started.elapsed().as_millis() as u64;
     let doc = parse(&name, text)?;
     tracing::debug!(
@@ -418,91 +457,131 @@ pub fn validate(source: &str, f: &Fixture) -> Result<(), FixtureError> {
     crate::ecs::key_pairs::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
     validate_images(source, f, &accounts, &regions)?;
     crate::ecs::network::validate(f).map_err(|(entry, problem)| err(source, entry, problem))?;
-    let mut ids = StrSet::default();
-    ids.reserve(f.instances.len());
-    for (i, inst) in f.instances.iter().enumerate() {
-        // Written only when there is a problem to report.
-        let entry = Entry(i, &inst.instance_id);
-        if !inst.instance_id.starts_with("i-") || inst.instance_id.len() < 3 {
-            return Err(err(
-                source,
-                entry,
-                "InstanceId must look like i-bp1xxxxxxxxxxxxxxxxx",
-            ));
-        }
-        if !ids.insert(inst.instance_id.as_str()) {
-            return Err(err(source, entry, "duplicate InstanceId"));
-        }
-        if !accounts.contains(inst.account_id.as_str()) {
-            return Err(err(
-                source,
-                entry,
-                format!(
-                    "AccountId {:?} is not an account of the fixtures",
-                    inst.account_id
-                ),
-            ));
-        }
-        let Some(region) = f.regions.iter().find(|r| r.region_id == inst.region_id) else {
-            return Err(err(
-                source,
-                entry,
-                format!(
-                    "RegionId {:?} is not a region of the fixtures",
-                    inst.region_id
-                ),
-            ));
-        };
-        if region.zone(&inst.zone_id).is_none() {
-            return Err(err(
-                source,
-                entry,
-                format!(
-                    "ZoneId {:?} is not a zone of region {}",
-                    inst.zone_id, inst.region_id
-                ),
-            ));
-        }
-        let Some(t) = f
-            .instance_types
+    validate_instances(source, f, &accounts, CHECK_APART_FROM)?;
+    validate_disks(source, f)
+}
+
+/// Instances from this many on are checked on two cores: ids repeated on one, the rest
+/// on the other.
+const CHECK_APART_FROM: usize = 1 << 16;
+
+/// Instances: the first problem in document order (per instance: the id's form, a
+/// repeated id, then the rest), whichever core found it; on two cores from `apart_from`
+/// instances.
+fn validate_instances(
+    source: &str,
+    f: &Fixture,
+    accounts: &StrSet<'_>,
+    apart_from: usize,
+) -> Result<(), FixtureError> {
+    let problem = || {
+        f.instances
             .iter()
-            .find(|t| t.instance_type_id == inst.instance_type)
-        else {
-            return Err(err(
-                source,
-                entry,
-                format!(
-                    "InstanceType {:?} is not in InstanceTypes",
-                    inst.instance_type
-                ),
+            .enumerate()
+            .find_map(|(i, inst)| instance_problem(source, f, accounts, i, inst).map(|p| (i, p)))
+    };
+    let repeat = || {
+        let mut ids = StrSet::default();
+        ids.reserve(f.instances.len());
+        f.instances
+            .iter()
+            .position(|inst| !ids.insert(inst.instance_id.as_str()))
+    };
+    let (problem, repeat) = if f.instances.len() >= apart_from {
+        std::thread::scope(|s| {
+            let checking = s.spawn(problem);
+            let repeat = repeat();
+            (
+                checking.join().expect("the instance check panicked"),
+                repeat,
+            )
+        })
+    } else {
+        (problem(), repeat())
+    };
+    let repeated = |i: usize| {
+        err(
+            source,
+            Entry(i, &f.instances[i].instance_id),
+            "duplicate InstanceId",
+        )
+    };
+    match (problem, repeat) {
+        (Some((at, (form, _))), Some(r)) if r < at || (r == at && !form) => Err(repeated(r)),
+        (Some((_, (_, e))), _) => Err(e),
+        (None, Some(r)) => Err(repeated(r)),
+        (None, None) => Ok(()),
+    }
+}
+
+/// Instance `i`'s first problem other than a repeated id, and whether it is the id's
+/// form (checked before repeats).
+fn instance_problem(
+    source: &str,
+    f: &Fixture,
+    accounts: &StrSet<'_>,
+    i: usize,
+    inst: &Instance,
+) -> Option<(bool, FixtureError)> {
+    // Written only when there is a problem to report.
+    let entry = Entry(i, &inst.instance_id);
+    if !inst.instance_id.starts_with("i-") || inst.instance_id.len() < 3 {
+        let e = err(
+            source,
+            entry,
+            "InstanceId must look like i-bp1xxxxxxxxxxxxxxxxx",
+        );
+        return Some((true, e));
+    }
+    let problem = |p: String| Some((false, err(source, entry, p)));
+    if !accounts.contains(inst.account_id.as_str()) {
+        return problem(format!(
+            "AccountId {:?} is not an account of the fixtures",
+            inst.account_id
+        ));
+    }
+    let Some(region) = f.regions.iter().find(|r| r.region_id == inst.region_id) else {
+        return problem(format!(
+            "RegionId {:?} is not a region of the fixtures",
+            inst.region_id
+        ));
+    };
+    if region.zone(&inst.zone_id).is_none() {
+        return problem(format!(
+            "ZoneId {:?} is not a zone of region {}",
+            inst.zone_id, inst.region_id
+        ));
+    }
+    let Some(t) = f
+        .instance_types
+        .iter()
+        .find(|t| t.instance_type_id == inst.instance_type)
+    else {
+        return problem(format!(
+            "InstanceType {:?} is not in InstanceTypes",
+            inst.instance_type
+        ));
+    };
+    for (n, d) in inst.mock_disks.iter().enumerate() {
+        // An instance has a handful of disks: a repeat is found by looking back.
+        let repeated = inst.mock_disks[..n].iter().any(|e| e.disk_id == d.disk_id);
+        if d.disk_id.is_empty() || repeated {
+            return problem(format!(
+                "MockDisks: DiskId {:?} is empty or duplicated",
+                d.disk_id
             ));
-        };
-        for (n, d) in inst.mock_disks.iter().enumerate() {
-            // An instance has a handful of disks: a repeat is found by looking back.
-            let repeated = inst.mock_disks[..n].iter().any(|e| e.disk_id == d.disk_id);
-            if d.disk_id.is_empty() || repeated {
-                return Err(err(
-                    source,
-                    entry,
-                    format!("MockDisks: DiskId {:?} is empty or duplicated", d.disk_id),
-                ));
-            }
-            if d.disk_type == DiskType::Local && !t.local_storage {
-                return Err(err(
-                    source,
-                    entry,
-                    format!(
-                        "MockDisks: local disk {} on {}, which has no local storage",
-                        d.disk_id, t.instance_type_id
-                    ),
-                ));
-            }
         }
-        if inst.spot_price_limit < 0.0 {
-            return Err(err(source, entry, "SpotPriceLimit must not be negative"));
+        if d.disk_type == DiskType::Local && !t.local_storage {
+            return problem(format!(
+                "MockDisks: local disk {} on {}, which has no local storage",
+                d.disk_id, t.instance_type_id
+            ));
         }
     }
-    validate_disks(source, f)
+    if inst.spot_price_limit < 0.0 {
+        return problem("SpotPriceLimit must not be negative".to_string());
+    }
+    None
 }
 
 /// Standalone disks (`Disks`): unique ids, an account, a region and a zone of it.
@@ -600,6 +679,63 @@ mod tests {
             parse_on("x.json", &odd, 3, 0),
             parse_on("x.json", &odd, 3, usize::MAX)
         );
+    }
+
+    #[test]
+    fn text_checked_on_every_core_is_text_checked_on_one() {
+        let text = "ab\u{4f4d}\u{1F600}c".repeat(SPLIT_FROM / 4);
+        for threads in [1, 2, 3, 8] {
+            assert_eq!(utf8(text.as_bytes(), threads), Ok(text.as_str()));
+            for at in [0, 1, text.len() / 3 + 1, text.len() - 1] {
+                let mut bad = text.clone().into_bytes();
+                bad[at] = 0xFF;
+                assert_eq!(utf8(&bad, threads), std::str::from_utf8(&bad), "{at}");
+            }
+        }
+    }
+
+    #[test]
+    fn instance_checks_on_two_cores_report_what_one_core_reports() {
+        let f = default_fixture();
+        let accounts: StrSet<'_> = f.accounts.iter().map(|a| a.account_id.as_str()).collect();
+        let cases: [&[(usize, &str, &str)]; 6] = [
+            &[],
+            &[(5, "id", "i-x"), (6, "id", "i-x"), (3, "zone", "z")],
+            &[(1, "id", "i-x"), (3, "id", "i-x"), (5, "zone", "z")],
+            &[(2, "id", "x"), (4, "id", "x")],
+            &[(1, "id", "i-x"), (4, "id", "i-x"), (4, "zone", "z")],
+            &[
+                (4, "id", "x"),
+                (4, "zone", "z"),
+                (7, "id", "i-y"),
+                (2, "id", "i-y"),
+            ],
+        ];
+        let want = [
+            None,
+            Some("Instances[3] (i-"),
+            Some("Instances[3] (i-x): duplicate"),
+            Some("Instances[2] (x): InstanceId must"),
+            Some("Instances[4] (i-x): duplicate"),
+            Some("Instances[4] (x): InstanceId must"),
+        ];
+        for (changes, want) in cases.iter().zip(want) {
+            let mut g = f.clone();
+            for &(i, what, value) in *changes {
+                let inst = Arc::make_mut(&mut g.instances[i]);
+                match what {
+                    "id" => inst.instance_id = value.into(),
+                    _ => inst.zone_id = value.into(),
+                }
+            }
+            let one = validate_instances("x.json", &g, &accounts, usize::MAX);
+            assert_eq!(validate_instances("x.json", &g, &accounts, 0), one);
+            let got = one.err().map(|e| format!("{}: {}", e.entry, e.problem));
+            match want {
+                None => assert_eq!(got, None),
+                Some(w) => assert!(got.as_deref().unwrap_or("").starts_with(w), "{got:?}"),
+            }
+        }
     }
 
     #[test]

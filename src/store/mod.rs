@@ -115,10 +115,7 @@ impl Store {
                 );
                 (restored.world, Some(p))
             }
-            None => (
-                World::from_fixture(fixture.clone(), clock.now(), &timing),
-                None,
-            ),
+            None => (World::from_fixture(&fixture, clock.now(), &timing), None),
         };
         Ok(Store {
             inner: Arc::new(Inner {
@@ -229,8 +226,7 @@ impl Store {
             true => self.with_world(|w| w.throwaway_accounts()),
             false => Vec::new(),
         };
-        let mut world =
-            World::from_fixture(self.inner.loaded.clone(), self.now(), &self.inner.timing);
+        let mut world = World::from_fixture(&self.inner.loaded, self.now(), &self.inner.timing);
         for account in kept {
             if world.account(&account.account_id).is_none() {
                 world.adopt_account(account);
@@ -259,7 +255,7 @@ impl Store {
     ) -> Result<Option<Ticket>, FixtureError> {
         fixtures::complete(&mut fixture);
         fixtures::validate(source, &fixture)?;
-        let world = World::from_fixture(fixture, self.now(), &self.inner.timing);
+        let world = World::from_fixture(&fixture, self.now(), &self.inner.timing);
         Ok(self.install(world))
     }
 

@@ -163,7 +163,7 @@ pub fn open(
             (World::from_image(doc.image), doc.seq)
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            (World::from_fixture(fixture.clone(), now, timing), 0)
+            (World::from_fixture(fixture, now, timing), 0)
         }
         Err(e) => return Err(io_err("cannot read", &snap_path, e)),
     };

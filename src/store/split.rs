@@ -124,8 +124,12 @@ fn find_instances(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// One instance read from `text` at `at`, and the offset just past it.
+/// One instance read from `text` at `at`, and the offset just past it: by
+/// [`instance_scan`](crate::ecs::instance_scan) when it takes the object, else by serde.
 fn read_one(text: &str, at: usize) -> Option<Read> {
+    if let Some(read) = crate::ecs::instance_scan::read(text, at) {
+        return Some(read);
+    }
     let mut stream = serde_json::Deserializer::from_str(text.get(at..)?).into_iter::<Instance>();
     let inst = stream.next()?.ok()?;
     Some((inst, at + stream.byte_offset()))
@@ -195,8 +199,9 @@ fn read_piece(text: &str, mut at: usize, first: Option<Read>, stop: Option<usize
 pub fn read(text: &str, threads: usize) -> Option<(Vec<Arc<Instance>>, String)> {
     let b = text.as_bytes();
     let open = find_instances(b)?;
-    // Pieces: a few per core, so a core that is slowed down does not hold up the rest.
-    let wanted = if threads > 1 { threads * 4 } else { 1 };
+    // Pieces: many per core, so a core that is slowed down, or the last piece, does
+    // not keep the others waiting long.
+    let wanted = if threads > 1 { threads * 16 } else { 1 };
     let span = (b.len() - open) / wanted;
     let mut starts: Vec<Start> = vec![(open + 1, None)];
     for k in 1..wanted {

@@ -152,26 +152,28 @@ pub struct World {
 }
 
 impl World {
-    /// Build a world from a validated fixture document. `now` schedules the end of
+    /// Build a world from a validated fixture document (which stays the caller's: the
+    /// world shares its instances until it changes them). `now` schedules the end of
     /// transitional statuses given without explicit `MockTransitions`.
-    pub fn from_fixture(fixture: Fixture, now: Millis, timing: &crate::timing::Timing) -> Self {
+    pub fn from_fixture(fixture: &Fixture, now: Millis, timing: &crate::timing::Timing) -> Self {
         let mut w = World::default();
         let first = fixture
             .accounts
             .first()
             .map(|a| a.account_id.clone())
             .unwrap_or_default();
-        for account in fixture.accounts {
-            w.index_keys(&account);
-            w.accounts.insert(account.account_id.clone(), account);
+        for account in &fixture.accounts {
+            w.index_keys(account);
+            w.accounts
+                .insert(account.account_id.clone(), account.clone());
         }
-        for region in fixture.regions {
-            w.regions.insert(region.region_id.clone(), region);
+        for region in &fixture.regions {
+            w.regions.insert(region.region_id.clone(), region.clone());
         }
-        for t in fixture.instance_types {
-            w.types.insert(t.instance_type_id.clone(), t);
+        for t in &fixture.instance_types {
+            w.types.insert(t.instance_type_id.clone(), t.clone());
         }
-        w.load_images(fixture.images);
+        w.load_images(fixture.images.clone());
         // What the instances say about the network and security groups is read on
         // another core (for a large fixture) while they are indexed here.
         let index = |w: &mut World| {
@@ -196,12 +198,16 @@ impl World {
             index(&mut w);
             scan()
         };
-        drop(fixture.instances);
-        w.set_key_pairs(fixture.key_pairs);
-        w.load_network(fixture.vpcs, fixture.vswitches, &first, &mut scan);
-        w.load_security_groups(fixture.security_groups, &first, now, &mut scan);
-        for disk in fixture.disks {
-            w.disks.insert(disk.disk_id.clone(), disk);
+        w.set_key_pairs(fixture.key_pairs.clone());
+        w.load_network(
+            fixture.vpcs.clone(),
+            fixture.vswitches.clone(),
+            &first,
+            &mut scan,
+        );
+        w.load_security_groups(fixture.security_groups.clone(), &first, now, &mut scan);
+        for disk in &fixture.disks {
+            w.disks.insert(disk.disk_id.clone(), disk.clone());
         }
         w
     }

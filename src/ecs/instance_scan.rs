@@ -1,0 +1,425 @@
+//! Reading one [`Instance`] object straight from fixture text, without serde's
+//! scanner: the fast path of a large fixture's instances.
+//!
+//! [`read`] walks the object itself, checking its JSON as it goes, and hands each field
+//! to the same [`Fields`] the serde path fills: a stored field as the span of its text,
+//! a typed field (`InstanceId`, `Status`, `Tags` …) read from its span by serde. It is
+//! stricter than serde and returns `None` on anything it does not take (a key with an
+//! escape, nesting deeper than [`MAX_DEPTH`], any syntax error, a typed value serde
+//! refuses, a repeated or missing typed field); its caller then reads the object the
+//! serde way, which gives the result or the error with its place. So it decides
+//! nothing: for what it reads, it gives exactly what serde gives.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+
+use crate::ecs::instance_de::{FieldValue, Fields, Source};
+use crate::ecs::model::{Instance, Tag, Tags};
+use crate::ecs::sym::{CowStr, Sym};
+
+/// Nesting a stored value may have (serde allows more; deeper values take its path).
+pub const MAX_DEPTH: usize = 64;
+
+/// A checked span of JSON text holding one value.
+struct Span<'de>(&'de str);
+
+impl<'de> Source<'de> for Span<'de> {
+    type Error = serde_json::Error;
+    fn typed<T: Deserialize<'de>>(self) -> Result<T, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_str(self.0);
+        let value = T::deserialize(&mut de)?;
+        de.end()?;
+        Ok(value)
+    }
+    fn stored(self) -> Result<FieldValue<'de>, serde_json::Error> {
+        Ok(FieldValue::Text(Cow::Borrowed(self.0)))
+    }
+    fn text(self) -> Result<CowStr<'de>, serde_json::Error> {
+        // A checked string without escapes is its text between the quotes.
+        match self.0.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+            Some(plain) if !plain.contains(['\\', '"']) => Ok(CowStr(Cow::Borrowed(plain))),
+            _ => self.typed(),
+        }
+    }
+    fn tags(self) -> Result<Tags, serde_json::Error> {
+        match plain_tags(self.0) {
+            Some(tags) => Ok(tags),
+            None => self.typed(),
+        }
+    }
+}
+
+/// A walk through a checked span of JSON text, for its common forms.
+struct Cursor<'a> {
+    text: &'a str,
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// Step past whitespace and `c`, if `c` is next.
+    fn eat(&mut self, c: u8) -> bool {
+        let at = skip_ws(self.b, self.at);
+        let found = self.b.get(at) == Some(&c);
+        if found {
+            self.at = at + 1;
+        }
+        found
+    }
+
+    /// Step past whitespace and `c`, which must be next.
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.eat(c).then_some(())
+    }
+
+    /// A string without escapes, after whitespace.
+    fn plain(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let len = memchr::memchr2(b'"', b'\\', self.b.get(self.at..)?)?;
+        // Cut at quotes, which are whole characters.
+        let text = self.text.get(self.at..self.at + len)?;
+        self.at += len;
+        self.expect(b'"')?;
+        Some(text)
+    }
+
+    /// The key `name` and its colon.
+    fn key(&mut self, name: &str) -> Option<()> {
+        (self.plain()? == name).then_some(())?;
+        self.expect(b':')
+    }
+}
+
+/// `Tags` in their common form, `{"Tag": [{"TagKey": "k", "TagValue": "v"}, …]}` with
+/// strings without escapes, as serde reads them; `None` for any other form.
+fn plain_tags(span: &str) -> Option<Tags> {
+    let mut c = Cursor {
+        text: span,
+        b: span.as_bytes(),
+        at: 0,
+    };
+    c.expect(b'{')?;
+    c.key("Tag")?;
+    c.expect(b'[')?;
+    let mut tag = Vec::new();
+    if !c.eat(b']') {
+        loop {
+            c.expect(b'{')?;
+            c.key("TagKey")?;
+            let key = c.plain()?;
+            c.expect(b',')?;
+            c.key("TagValue")?;
+            let value = c.plain()?;
+            c.expect(b'}')?;
+            tag.push(Tag {
+                tag_key: Sym::new(key),
+                tag_value: Sym::new(value),
+            });
+            if !c.eat(b',') {
+                c.expect(b']')?;
+                break;
+            }
+        }
+    }
+    c.expect(b'}')?;
+    (skip_ws(c.b, c.at) == c.b.len()).then_some(Tags { tag })
+}
+
+fn skip_ws(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && matches!(b[at], b' ' | b'\n' | b'\r' | b'\t') {
+        at += 1;
+    }
+    at
+}
+
+/// The eight bytes in `w` (little-endian) with the high bit of each byte that is `"`,
+/// `\\` or a control character set; the lowest set bit is exactly the first such byte
+/// (a borrow only runs upwards from one).
+fn special(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) | below_space
+}
+
+/// The offset just past the string starting at `at` (a `"`), checked as serde checks
+/// it: no control character, only JSON's escapes; `escapes` says whether any is taken.
+pub(crate) fn string(b: &[u8], at: usize, escapes: bool) -> Option<usize> {
+    let mut i = at + 1;
+    loop {
+        // Eight plain bytes at a time, up to the first byte that is not plain.
+        while let Some(chunk) = b.get(i..i + 8) {
+            let found = special(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+            if found != 0 {
+                i += (found.trailing_zeros() / 8) as usize;
+                break;
+            }
+            i += 8;
+        }
+        match *b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' if escapes => match *b.get(i + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                b'u' => {
+                    let hex = b.get(i + 2..i + 6)?;
+                    if !hex.iter().all(u8::is_ascii_hexdigit) {
+                        return None;
+                    }
+                    i += 6;
+                }
+                _ => return None,
+            },
+            c if c < 0x20 || c == b'\\' => return None,
+            _ => i += 1,
+        }
+    }
+}
+
+/// The offset just past the digits from `at` (at least one).
+fn digits(b: &[u8], at: usize) -> Option<usize> {
+    let n = b
+        .get(at..)?
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    (n > 0).then_some(at + n)
+}
+
+/// The offset just past the number starting at `at`, in JSON's grammar.
+fn number(b: &[u8], at: usize) -> Option<usize> {
+    let mut i = at;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    i = match *b.get(i)? {
+        b'0' => i + 1,
+        b'1'..=b'9' => digits(b, i)?,
+        _ => return None,
+    };
+    if b.get(i) == Some(&b'.') {
+        i = digits(b, i + 1)?;
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        i = digits(b, i)?;
+    }
+    Some(i)
+}
+
+/// The offset just past the value starting at `at`, checked as JSON.
+fn value(b: &[u8], at: usize, depth: usize) -> Option<usize> {
+    match *b.get(at)? {
+        b'"' => string(b, at, true),
+        b'{' | b'[' if depth >= MAX_DEPTH => None,
+        b'{' => {
+            let mut i = skip_ws(b, at + 1);
+            if b.get(i) == Some(&b'}') {
+                return Some(i + 1);
+            }
+            loop {
+                if b.get(i) != Some(&b'"') {
+                    return None;
+                }
+                i = skip_ws(b, string(b, i, true)?);
+                if b.get(i) != Some(&b':') {
+                    return None;
+                }
+                i = skip_ws(b, value(b, skip_ws(b, i + 1), depth + 1)?);
+                match *b.get(i)? {
+                    b',' => i = skip_ws(b, i + 1),
+                    b'}' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b'[' => {
+            let mut i = skip_ws(b, at + 1);
+            if b.get(i) == Some(&b']') {
+                return Some(i + 1);
+            }
+            loop {
+                i = skip_ws(b, value(b, i, depth + 1)?);
+                match *b.get(i)? {
+                    b',' => i = skip_ws(b, i + 1),
+                    b']' => return Some(i + 1),
+                    _ => return None,
+                }
+            }
+        }
+        b't' => b[at..].starts_with(b"true").then_some(at + 4),
+        b'f' => b[at..].starts_with(b"false").then_some(at + 5),
+        b'n' => b[at..].starts_with(b"null").then_some(at + 4),
+        _ => number(b, at),
+    }
+}
+
+/// The instance object at `at` (whitespace first allowed) and the offset just past it;
+/// `None` when this reader does not take it (see the module docs).
+pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
+    let b = text.as_bytes();
+    let mut i = skip_ws(b, at);
+    if b.get(i) != Some(&b'{') {
+        return None;
+    }
+    let mut fields = Fields::new();
+    i = skip_ws(b, i + 1);
+    if b.get(i) == Some(&b'}') {
+        return None;
+    }
+    loop {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key_end = string(b, i, false)?;
+        let key = text.get(i + 1..key_end - 1)?;
+        i = skip_ws(b, key_end);
+        if b.get(i) != Some(&b':') {
+            return None;
+        }
+        let start = skip_ws(b, i + 1);
+        let end = value(b, start, 1)?;
+        let span = Span(text.get(start..end)?);
+        fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+        i = skip_ws(b, end);
+        match *b.get(i)? {
+            b',' => i = skip_ws(b, i + 1),
+            b'}' => break,
+            _ => return None,
+        }
+    }
+    let inst = fields.finish::<serde_json::Error>().ok()?;
+    Some((inst, i + 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What serde reads at `at`: the instance and the offset past it, or nothing.
+    fn serde_read(text: &str, at: usize) -> Option<(Instance, usize)> {
+        let mut stream =
+            serde_json::Deserializer::from_str(text.get(at..)?).into_iter::<Instance>();
+        let inst = stream.next()?.ok()?;
+        Some((inst, at + stream.byte_offset()))
+    }
+
+    fn sample() -> String {
+        let f = crate::store::fixtures::default_fixture();
+        let mut inst = serde_json::to_value(&*f.instances[0]).unwrap();
+        inst["Tags"] = serde_json::json!({"Tag": [{"TagKey": "k", "TagValue": "v\u{4f4d}"}]});
+        inst["MockDisks"] = serde_json::json!([{"DiskId": "d-1", "Type": "system"}]);
+        inst["Odd"] =
+            serde_json::json!({"a": [1, -2.5e3, true, false, null, "x\\\"\u{1}"], "b": {}});
+        serde_json::to_string_pretty(&inst).unwrap()
+    }
+
+    /// The first byte [`special`] marks.
+    fn first_special(w: [u8; 8]) -> Option<usize> {
+        let found = special(u64::from_le_bytes(w));
+        (found != 0).then_some((found.trailing_zeros() / 8) as usize)
+    }
+
+    #[test]
+    fn eight_bytes_at_a_time_find_what_one_at_a_time_finds() {
+        for n in 0u8..=255 {
+            for at in 0..8 {
+                let mut w = *b"abcdefgh";
+                w[at] = n;
+                let first = w.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+                assert_eq!(first_special(w), first, "byte {n} at {at}");
+            }
+        }
+        // Words of bytes near the ones looked for, in every mix.
+        let near = [
+            0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA0, 0xDC, 0xFF,
+        ];
+        let mut seed = 1u64;
+        for _ in 0..200_000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let w: [u8; 8] = std::array::from_fn(|k| near[(seed >> (8 * k)) as usize % near.len()]);
+            let first = w.iter().position(|&c| c == b'"' || c == b'\\' || c < 0x20);
+            assert_eq!(first_special(w), first, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn reads_what_serde_reads() {
+        let text = sample();
+        let (fast, end) = read(&text, 0).expect("a plain instance is read");
+        assert_eq!(Some((fast, end)), serde_read(&text, 0));
+        let compact: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let compact = format!("  {compact}, ");
+        assert_eq!(read(&compact, 0), serde_read(&compact, 0));
+    }
+
+    #[test]
+    fn whatever_it_reads_from_mangled_text_serde_reads_the_same() {
+        // Every byte of an instance deleted, doubled or replaced by a JSON mark: this
+        // reader gives up or reads what serde reads.
+        let text = sample();
+        let mut taken = 0;
+        for at in 0..text.len() {
+            if !text.is_char_boundary(at) || !text.is_char_boundary(at + 1) {
+                continue;
+            }
+            let mut variants = vec![
+                format!("{}{}", &text[..at], &text[at + 1..]),
+                format!("{}{}", &text[..at + 1], &text[at..]),
+            ];
+            for mark in [
+                "\"", "{", "}", "[", "]", ",", ":", "\\", "0", "-", "\u{1}", "e",
+            ] {
+                variants.push(format!("{}{mark}{}", &text[..at], &text[at + 1..]));
+            }
+            for v in variants {
+                if let Some(got) = read(&v, 0) {
+                    taken += 1;
+                    assert_eq!(Some(got), serde_read(&v, 0), "{v}");
+                }
+            }
+        }
+        assert!(taken > 100, "only {taken} variants read");
+    }
+
+    #[test]
+    fn tags_in_their_common_form_read_as_serde_reads_them() {
+        for text in [
+            r#"{"Tag": []}"#,
+            r#"{"Tag": [{"TagKey": "env", "TagValue": "dev"}, {"TagKey": "a:b", "TagValue": ""}]}"#,
+            r#" { "Tag" : [ { "TagKey" : "k" , "TagValue" : "v\u00e9" } ] } "#,
+            r#"{"Tag": [{"TagValue": "v", "TagKey": "k"}]}"#,
+            r#"{"Tag": [{"TagKey": "k"}]}"#,
+            r#"{"Tag": [{"TagKey": "k", "TagValue": "v", "Odd": 1}]}"#,
+            r#"{"Tag": [{"TagKey": "k", "TagValue": 5}]}"#,
+            r#"{"Tag": [], "Tag": []}"#,
+            r#"{}"#,
+            r#"[]"#,
+        ] {
+            let serde = serde_json::from_str::<Tags>(text).map_err(|e| e.to_string());
+            let fast = Span(text).tags().map_err(|e| e.to_string());
+            assert_eq!(fast, serde, "{text}");
+        }
+        assert!(plain_tags(r#"{"Tag": [{"TagKey": "k", "TagValue": "v"}]}"#).is_some());
+    }
+
+    #[test]
+    fn gives_up_where_serde_reports() {
+        let text = sample();
+        for bad in [
+            text.replacen("\"Status\"", "\"Status\": \"Running\", \"Status\"", 1),
+            text.replacen("\"ZoneId\"", "\"Zone\"", 1),
+            text.replacen("\"InstanceId\"", "\"Instance\\u0049d\"", 1),
+            format!("[{text}]"),
+            "{}".to_string(),
+        ] {
+            assert!(read(&bad, 0).is_none(), "{bad}");
+        }
+    }
+}
