@@ -84,12 +84,12 @@ fn mix_request(mix: &str, n: u64, ids: &[String]) -> String {
 /// function and exits without criterion; e.g. `valgrind --tool=callgrind
 /// --collect-atstart=no --toggle-collect='pipeline::run_all*'`).
 #[inline(never)]
-fn run_all(rt: &tokio::runtime::Runtime, router: &ecs_mock::Service, paths: Vec<String>) -> usize {
+fn run_all(rt: &tokio::runtime::Runtime, service: &ecs_mock::Service, paths: Vec<String>) -> usize {
     rt.block_on(async {
         let mut bytes = 0;
         for path in paths {
             let req = Request::get(path).body(Body::empty()).expect("a request");
-            let resp = router.clone().oneshot(req).await.expect("an answer");
+            let resp = service.clone().oneshot(req).await.expect("an answer");
             bytes += to_bytes(resp.into_body(), usize::MAX)
                 .await
                 .expect("a body")
@@ -112,7 +112,7 @@ fn main() {
         .map(|i| i.instance_id.to_string())
         .collect();
     let app = App::new(Store::new(fixture, Clock::real(), Timing::default()));
-    let router = ecs_mock::Service::new(app);
+    let service = ecs_mock::Service::new(app);
     if let Some(n) = std::env::var("PIPELINE_ITERS")
         .ok()
         .and_then(|n| n.parse::<u64>().ok())
@@ -125,7 +125,7 @@ fn main() {
             let paths = (1..=n).map(|i| mix_request(mix, i, &ids)).collect();
             println!(
                 "{mix}: {n} requests, {} bytes",
-                run_all(&rt, &router, paths)
+                run_all(&rt, &service, paths)
             );
         }
         return;
@@ -138,7 +138,7 @@ fn main() {
             let req = Request::get(mix_request(mix, 0, &ids))
                 .body(Body::empty())
                 .expect("a request");
-            let resp = router.clone().oneshot(req).await.expect("an answer");
+            let resp = service.clone().oneshot(req).await.expect("an answer");
             let status = resp.status().as_u16();
             let body = to_bytes(resp.into_body(), usize::MAX)
                 .await
@@ -159,7 +159,7 @@ fn main() {
                 },
                 |req| {
                     rt.block_on(async {
-                        let resp = router.clone().oneshot(req).await.expect("an answer");
+                        let resp = service.clone().oneshot(req).await.expect("an answer");
                         let body = to_bytes(resp.into_body(), usize::MAX).await;
                         black_box(body.expect("a body").len())
                     })

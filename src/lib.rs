@@ -125,7 +125,7 @@ impl Service {
 
 impl<B> tower::Service<axum::http::Request<B>> for Service
 where
-    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
 {
     type Response = Response;
@@ -152,7 +152,8 @@ async fn unless_panic(answer: impl Future<Output = Response>) -> Result<Response
     Ok(answer.unwrap_or_else(panic_response))
 }
 
-/// The whole HTTP surface: the ECS API on `/` and the control plane on `/_mock/`.
+/// The whole HTTP surface as an axum router: the ECS API on `/` and every other path, the
+/// control plane on `/_mock/`. [`Service`] sends it the `/_mock/` paths only.
 pub fn router(app: App) -> Router {
     Router::new()
         .route("/", any(gateway::handle))

@@ -126,8 +126,14 @@ fn plain_tags(span: &str) -> Option<Tags> {
     (skip_ws(c.b, c.at) == c.b.len()).then_some(Tags { tag })
 }
 
-fn skip_ws(b: &[u8], mut at: usize) -> usize {
-    while at < b.len() && matches!(b[at], b' ' | b'\n' | b'\r' | b'\t') {
+/// Whitespace as JSON has it.
+pub(crate) fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+/// `at` moved past any whitespace.
+pub(crate) fn skip_ws(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && is_ws(b[at]) {
         at += 1;
     }
     at

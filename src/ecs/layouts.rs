@@ -19,6 +19,7 @@ use std::cell::RefCell;
 
 use serde_json::Value;
 
+use crate::ecs::instance_scan::{is_ws, skip_ws};
 use crate::ecs::shapes::{prepare_field, DECIDING_KEYS};
 use crate::ecs::world::FastMap;
 
@@ -109,11 +110,8 @@ fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Holes)> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b' ' | b'\n' | b'\r' | b'\t' => {
-                let next = b[i..]
-                    .iter()
-                    .position(|c| !matches!(c, b' ' | b'\n' | b'\r' | b'\t'))
-                    .map_or(b.len(), |n| i + n);
+            c if is_ws(c) => {
+                let next = skip_ws(b, i);
                 let before = out.last().copied().unwrap_or(0);
                 if is_word(before) && b.get(next).copied().is_some_and(is_word) {
                     return None;
@@ -124,10 +122,7 @@ fn shape(key: &str, raw: &str) -> Option<(Vec<u8>, Holes)> {
                 let start = i;
                 i = crate::ecs::instance_scan::string(b, i, false)?;
                 let text = &b[start..i];
-                let after = b[i..]
-                    .iter()
-                    .find(|c| !matches!(c, b' ' | b'\n' | b'\r' | b'\t'));
-                if after == Some(&b':') {
+                if b.get(skip_ws(b, i)) == Some(&b':') {
                     let name = &raw[start + 1..i - 1];
                     deciding = DECIDING_KEYS.contains(&name);
                     out.extend_from_slice(text);

@@ -525,6 +525,11 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Whether a pending transition falls due at `now` (settling has work to do).
+    pub fn due(&self, now: Millis) -> bool {
+        self.mock_transitions.first().is_some_and(|p| p.at <= now)
+    }
+
     /// Whether the instance holds zone stock and account quota. Only an instance
     /// stopped in economical mode (StopCharging) has given them back.
     pub fn holds_resources(&self) -> bool {

@@ -33,9 +33,8 @@ struct Position {
 #[derive(Default)]
 pub struct Recent {
     positions: Vec<Option<Position>>,
-    /// The encoding order of the last fields (indexes), and how many there were.
+    /// The encoding order of the last fields (indexes; as many as there were fields).
     order: Vec<u32>,
-    count: usize,
 }
 
 thread_local! {
@@ -100,14 +99,14 @@ impl Recent {
         }
     }
 
-    /// The last encoding order, when the last fields were `count` many.
-    pub fn order(&self, count: usize) -> Option<&[u32]> {
-        (self.count == count && !self.order.is_empty()).then_some(&self.order)
+    /// The last encoding order, taken out (left empty), when the last fields were
+    /// `count` many.
+    pub fn take_order(&mut self, count: usize) -> Option<Vec<u32>> {
+        (count > 0 && self.order.len() == count).then(|| std::mem::take(&mut self.order))
     }
 
     /// Remember the encoding order of `order.len()` fields.
     pub fn set_order(&mut self, order: Vec<u32>) {
-        self.count = order.len();
         self.order = order;
     }
 }
@@ -134,9 +133,9 @@ mod tests {
             (r.place(2, "ImageId"), r.value(2, "\"img-5\"")),
             (None, None)
         );
-        assert_eq!(r.order(3), None);
+        assert_eq!(r.take_order(3), None);
         r.set_order(vec![2, 0, 1]);
-        assert_eq!(r.order(3), Some(&[2u32, 0, 1][..]));
-        assert_eq!(r.order(4), None);
+        assert_eq!(r.take_order(4), None);
+        assert_eq!(r.take_order(3), Some(vec![2u32, 0, 1]));
     }
 }

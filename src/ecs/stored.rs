@@ -473,8 +473,13 @@ impl Stored {
         }
         // 4. The encoding, in the captured order (the last one, when every key is where
         // it was).
-        let order: Vec<u32> = match recent.order(count).filter(|_| same_keys) {
-            Some(order) => order.to_vec(),
+        let remembered = if same_keys {
+            recent.take_order(count)
+        } else {
+            None
+        };
+        let order: Vec<u32> = match remembered {
+            Some(order) => order,
             None => {
                 let mut order: Vec<u32> = (0..count as u32).collect();
                 order.sort_by_key(|&i| entries[i as usize].0);
@@ -703,8 +708,8 @@ impl Serialize for Stored {
 
 impl<'de> Deserialize<'de> for Stored {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Fields;
-        impl<'de> Visitor<'de> for Fields {
+        struct StoredVisitor;
+        impl<'de> Visitor<'de> for StoredVisitor {
             type Value = Stored;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("instance fields")
@@ -717,7 +722,7 @@ impl<'de> Deserialize<'de> for Stored {
                 Ok(Stored::from_texts(fields))
             }
         }
-        d.deserialize_map(Fields)
+        d.deserialize_map(StoredVisitor)
     }
 }
 

@@ -9,6 +9,7 @@
 //! (`SignatureNonceUsed`). With `--auth off` nothing is checked and the caller is the
 //! owner of the AccessKeyId when it is known, else the first account.
 
+use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 
 use crate::clock::{parse_time, system_now};
@@ -59,10 +60,7 @@ pub struct SignedRequest<'a> {
 
 /// Authenticate a request.
 pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> ApiResult<Verified> {
-    let v3 = req
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok());
+    let v3 = req.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     if mode == AuthMode::Off {
         let key_id = match v3.and_then(|h| sig::parse_v3_authorization(h).ok()) {
             Some(a) => Some(a.access_key_id),

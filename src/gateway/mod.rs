@@ -49,8 +49,8 @@ pub fn new_request_id() -> String {
     uuid::Uuid::new_v4().to_string().to_uppercase()
 }
 
-/// A header's value, when it is present, valid text and not empty. Names read on every
-/// request are [`HeaderName`] constants, not parsed from text each time.
+/// A header's value, when it is present, valid text and not empty. The names read on
+/// every request are `HeaderName` constants, not parsed from text each time.
 pub(crate) fn header(headers: &HeaderMap, name: impl AsHeaderName) -> Option<&str> {
     headers
         .get(name)
@@ -64,7 +64,7 @@ fn choose_format(format: Option<&str>, headers: &HeaderMap) -> Format {
     match format.filter(|f| !f.trim().is_empty()) {
         Some(f) if f.eq_ignore_ascii_case("xml") => Format::Xml,
         Some(_) => Format::Json,
-        None if headers.contains_key("authorization") => Format::Json,
+        None if headers.contains_key(AUTHORIZATION) => Format::Json,
         None => Format::Xml,
     }
 }
@@ -119,7 +119,7 @@ pub(crate) async fn answer(
     process(app, incoming, body, &mut seen, &mut params).await
 }
 
-/// The RPC handler for `/`.
+/// The RPC handler as an axum route ([`router`](crate::router)'s `/` and fallback).
 pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
     serve(&app, request).await
 }

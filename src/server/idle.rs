@@ -89,9 +89,7 @@ impl IdleTimer {
             let deadline = self.last + self.timeout;
             // The sleep only ever lags behind the deadline (`last` only moves on): it
             // is moved when it fires early, not on every request.
-            if self.sleep.deadline() > deadline {
-                self.sleep.as_mut().reset(deadline);
-            }
+            debug_assert!(self.sleep.deadline() <= deadline);
             if self.sleep.as_mut().poll(cx).is_pending() {
                 return false;
             }

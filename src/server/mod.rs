@@ -106,8 +106,8 @@ struct Shared {
     abort: watch::Receiver<bool>,
 }
 
-/// What the server serves: any tower service that answers every request (an axum
-/// [`Router`](axum::Router), or ecs-mock's [`Service`](crate::Service)).
+/// What the server serves: any tower service that answers every request (ecs-mock's
+/// [`Service`](crate::Service); the floor of `scripts/bench` passes an axum `Router`).
 pub trait Serves: Clone + Send + Sync + 'static {
     /// The answer to `request`.
     fn answer(
@@ -136,12 +136,12 @@ where
     }
 }
 
-/// Serve `router` on `listener` until `shutdown` completes, then let requests in flight
+/// Serve `service` on `listener` until `shutdown` completes, then let requests in flight
 /// finish for at most [`Settings::shutdown_timeout`]. Accept errors are logged and
 /// retried; they never end the loop.
 pub async fn serve(
     listener: TcpListener,
-    router: impl Serves,
+    service: impl Serves,
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
@@ -161,8 +161,8 @@ pub async fn serve(
         };
         match accepted {
             Ok((stream, peer)) => match permits.clone().try_acquire_owned() {
-                Ok(permit) => serve_connection(&shared, stream, peer, router.clone(), permit),
-                Err(_) => refuse_connection(&shared, stream, peer, router.clone()),
+                Ok(permit) => serve_connection(&shared, stream, peer, service.clone(), permit),
+                Err(_) => refuse_connection(&shared, stream, peer, service.clone()),
             },
             Err(e) if is_connection_error(&e) => {
                 tracing::warn!(error = %e, "accept failed for one connection");
@@ -197,7 +197,7 @@ fn serve_connection(
     shared: &Shared,
     stream: TcpStream,
     peer: SocketAddr,
-    router: impl Serves,
+    service: impl Serves,
     permit: OwnedSemaphorePermit,
 ) {
     if let Err(e) = stream.set_nodelay(true) {
@@ -207,9 +207,9 @@ fn serve_connection(
     let timeout = shared.settings.idle_timeout.max(Duration::from_millis(1));
     let timer = IdleTimer::new(timeout, in_flight.clone());
     let io = TokioIo::new(Lenient::new(stream).with_idle_timer(timer));
-    let service = hyper::service::service_fn(move |request| {
+    let hyper_service = hyper::service::service_fn(move |request| {
         let handling = in_flight.enter();
-        let answer = router.answer(request);
+        let answer = service.answer(request);
         async move {
             let answer = answer.await;
             drop(handling);
@@ -218,7 +218,7 @@ fn serve_connection(
     });
     let conn = shared
         .graceful
-        .watch(shared.builder.serve_connection(io, service));
+        .watch(shared.builder.serve_connection(io, hyper_service));
     let mut abort = shared.abort.clone();
     tokio::spawn(async move {
         tokio::select! {
@@ -236,7 +236,7 @@ fn serve_connection(
 /// A connection beyond the cap: answered 503 `ServiceUnavailable` as soon as the client
 /// has sent something (hyper reads the refusal's request, not the client's), then
 /// closed; it lives at most [`OVER_CAP_LIFETIME`] and is not counted.
-fn refuse_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, router: impl Serves) {
+fn refuse_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, service: impl Serves) {
     tracing::warn!(%peer, max_connections = shared.settings.max_connections, "connection refused: too many connections");
     let refusal = Refusal::new(
         Code::ServiceUnavailable,
@@ -252,7 +252,7 @@ fn refuse_connection(shared: &Shared, stream: TcpStream, peer: SocketAddr, route
             let _ = tokio::time::timeout(OVER_CAP_WAIT, stream.peek(&mut [0u8; 1])).await;
             let io = TokioIo::new(Lenient::refusing(stream, refusal));
             let service = hyper::service::service_fn(move |request| {
-                let answer = router.answer(request);
+                let answer = service.answer(request);
                 async move { Ok::<_, Infallible>(answer.await) }
             });
             builder.serve_connection(io, service).await

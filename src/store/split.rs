@@ -18,6 +18,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::ecs::instance_scan::{is_ws, skip_ws};
 use crate::ecs::model::Instance;
 
 /// How one piece of the array ended.
@@ -38,18 +39,6 @@ type Start = (usize, Option<Read>);
 
 /// A piece's instances and how it ended.
 type Piece = (Vec<Arc<Instance>>, End);
-
-/// Whitespace as JSON has it.
-fn is_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
-}
-
-fn skip_ws(b: &[u8], mut at: usize) -> usize {
-    while at < b.len() && is_ws(b[at]) {
-        at += 1;
-    }
-    at
-}
 
 /// The offset just past the string starting at `at` (a `"`).
 fn skip_string(b: &[u8], at: usize) -> Option<usize> {

@@ -216,7 +216,7 @@ impl World {
     pub fn settle_all(&mut self, now: Millis) {
         let ids: Vec<Sym> = self.instances.keys().cloned().collect();
         for id in ids {
-            self.settled(&id, now);
+            self.settle(&id, now);
         }
     }
 
@@ -347,7 +347,7 @@ impl World {
             .cloned()
             .collect();
         for id in due {
-            self.settled(&id, now);
+            self.settle(&id, now);
         }
     }
 
@@ -420,7 +420,7 @@ impl World {
     /// removes it).
     pub fn settled(&mut self, id: &str, now: Millis) -> Option<&Instance> {
         let inst = self.instances.get_mut(id)?;
-        if inst.mock_transitions.first().is_some_and(|p| p.at <= now) {
+        if inst.due(now) {
             self.rendered.remove(id);
             if Arc::make_mut(inst).settle(now) {
                 self.remove_instance_at(id, Some(now));
@@ -435,7 +435,7 @@ impl World {
     pub fn settle(&mut self, id: &str, now: Millis) -> bool {
         match self.instances.get(id) {
             None => false,
-            Some(inst) if inst.mock_transitions.first().is_none_or(|p| p.at > now) => true,
+            Some(inst) if !inst.due(now) => true,
             Some(_) => self.settled(id, now).is_some(),
         }
     }
