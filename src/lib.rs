@@ -48,7 +48,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::future::{BoxFuture, Either, FutureExt};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -123,6 +123,42 @@ impl Service {
     }
 }
 
+impl Service {
+    /// The answer to `request`: the router's for a `/_mock/` path, the gateway's for any
+    /// other. Unboxed, so the server polls it in place ([`server::Serves`]).
+    fn answer<B>(
+        &self,
+        request: axum::http::Request<B>,
+    ) -> impl Future<Output = Response> + Send + 'static + use<B>
+    where
+        B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        if request.uri().path().starts_with("/_mock/") {
+            let answer = self.router.clone().oneshot(request);
+            return Either::Left(async move {
+                match answer.await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            });
+        }
+        let app = self.app.clone();
+        let request = request.map(axum::body::Body::new);
+        Either::Right(async move { unless_panic(gateway::serve(&app, request)).await })
+    }
+}
+
+impl server::Serves for Service {
+    fn answer(
+        &self,
+        request: axum::http::Request<hyper::body::Incoming>,
+    ) -> impl Future<Output = Response> + Send + 'static + use<> {
+        Service::answer(self, request)
+    }
+}
+
+/// The same answer as a tower service (in-process callers: tests, the pipeline bench).
 impl<B> tower::Service<axum::http::Request<B>> for Service
 where
     B: axum::body::HttpBody<Data = axum::body::Bytes> + Send + 'static,
@@ -137,19 +173,14 @@ where
     }
 
     fn call(&mut self, request: axum::http::Request<B>) -> Self::Future {
-        if request.uri().path().starts_with("/_mock/") {
-            return Box::pin(self.router.clone().oneshot(request));
-        }
-        let app = self.app.clone();
-        let request = request.map(axum::body::Body::new);
-        Box::pin(async move { unless_panic(gateway::serve(&app, request)).await })
+        Box::pin(self.answer(request).map(Ok))
     }
 }
 
 /// `answer`, or 500 `InternalError` if it panics.
-async fn unless_panic(answer: impl Future<Output = Response>) -> Result<Response, Infallible> {
+async fn unless_panic(answer: impl Future<Output = Response>) -> Response {
     let answer = AssertUnwindSafe(answer).catch_unwind().await;
-    Ok(answer.unwrap_or_else(panic_response))
+    answer.unwrap_or_else(panic_response)
 }
 
 /// The whole HTTP surface as an axum router: the ECS API on `/` and every other path, the
@@ -185,7 +216,7 @@ mod tests {
             }
             Response::default()
         });
-        let resp = answer.await.unwrap();
+        let resp = answer.await;
         assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
         let body = axum::body::to_bytes(resp.into_body(), usize::MAX)
             .await

@@ -214,6 +214,11 @@ impl Params {
                 invalid(&bytes[a as usize..b as usize]) || invalid(&bytes[b as usize..c as usize])
             });
         assert!(bytes.len() <= u32::MAX as usize, "parameters fit in 4 GiB");
+        if !high {
+            // SAFETY: the text before was a `String`, and every byte added is ASCII.
+            self.text = unsafe { String::from_utf8_unchecked(bytes) };
+            return;
+        }
         if !lossy {
             match String::from_utf8(bytes) {
                 Ok(text) => {

@@ -179,11 +179,12 @@ impl DescribeInstanceStatus {
         } else {
             count(w, ctx, &region, &filters)
         };
-        let statuses = page
-            .ids
-            .into_iter()
-            .filter_map(|id| w.instance(&id).map(|i| (id, i.status)))
-            .collect();
+        let mut statuses = Vec::with_capacity(page.ids.len());
+        statuses.extend(
+            page.ids
+                .into_iter()
+                .filter_map(|id| w.instance(&id).map(|i| (id, i.status))),
+        );
         Ok(Answer::Statuses(Box::new(StatusPage {
             total_count: total,
             page_size: self.size,

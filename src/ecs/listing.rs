@@ -77,11 +77,17 @@ pub(crate) fn collect(
         .saturating_add(skip - fast_skipped)
         .clamp(1, 64) as usize;
     let mut visit = |w: &mut World, seq: u64, id: &Sym| -> bool {
-        if !w.settle(id, ctx.now) {
-            return true;
-        }
-        let w: &World = w;
-        if !w.instance(id).is_some_and(|inst| f.matches(w, inst)) {
+        // One lookup for an instance with nothing due (most of them).
+        let matches = match w.instance(id) {
+            None => false,
+            Some(inst) if !inst.due(ctx.now) => f.matches(w, inst),
+            Some(_) => {
+                w.settle(id, ctx.now);
+                let w: &World = w;
+                w.instance(id).is_some_and(|inst| f.matches(w, inst))
+            }
+        };
+        if !matches {
             return true;
         }
         if skipped < skip {
@@ -108,15 +114,16 @@ pub(crate) fn collect(
     }
     // Walk the index in small batches so the borrow of the index ends before settling.
     loop {
-        let batch: Vec<(u64, Sym)> = match w.listing(account, region) {
-            Some(idx) => idx
-                .range(..=cursor)
-                .rev()
-                .take(batch_size)
-                .map(|(s, id)| (*s, id.clone()))
-                .collect(),
+        let mut batch: Vec<(u64, Sym)> = Vec::with_capacity(batch_size);
+        match w.listing(account, region) {
+            Some(idx) => batch.extend(
+                idx.range(..=cursor)
+                    .rev()
+                    .take(batch_size)
+                    .map(|(s, id)| (*s, id.clone())),
+            ),
             None => return page,
-        };
+        }
         if batch.is_empty() {
             return page;
         }

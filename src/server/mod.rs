@@ -106,8 +106,8 @@ struct Shared {
     abort: watch::Receiver<bool>,
 }
 
-/// What the server serves: any tower service that answers every request (ecs-mock's
-/// [`Service`](crate::Service); the floor of `scripts/bench` passes an axum `Router`).
+/// What the server serves: ecs-mock's [`Service`](crate::Service), or a plain axum
+/// `Router` (the floor of `scripts/bench`).
 pub trait Serves: Clone + Send + Sync + 'static {
     /// The answer to `request`.
     fn answer(
@@ -116,16 +116,11 @@ pub trait Serves: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Response> + Send + 'static + use<Self>;
 }
 
-impl<S> Serves for S
-where
-    S: tower::Service<Request<Incoming>, Response = Response, Error = Infallible>,
-    S: Clone + Send + Sync + 'static,
-    S::Future: Send + 'static,
-{
+impl Serves for axum::Router {
     fn answer(
         &self,
         request: Request<Incoming>,
-    ) -> impl Future<Output = Response> + Send + 'static + use<S> {
+    ) -> impl Future<Output = Response> + Send + 'static + use<> {
         let answer = self.clone().oneshot(request);
         async move {
             match answer.await {
