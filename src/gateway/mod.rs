@@ -18,9 +18,12 @@ pub mod status;
 pub mod view;
 pub mod xml;
 
+use std::future::Future;
+use std::ops::Deref;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::{to_bytes, Body, Bytes, HttpBody};
 use axum::extract::{Request as HttpRequest, State};
 use axum::http::header::{AsHeaderName, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, Method, Uri};
@@ -124,10 +127,26 @@ pub async fn handle(State(app): State<App>, request: HttpRequest) -> Response {
     serve(&app, request).await
 }
 
-/// The RPC answer to `request` (what [`handle`] answers; [`crate::Service`] calls it
-/// without the router).
-pub async fn serve(app: &App, request: HttpRequest) -> Response {
-    // The request taken apart, not its head cloned piece by piece by extractors.
+/// The RPC answer to `request` (what [`handle`] answers; [`crate::Service`] calls
+/// [`serve_shared`] without the router).
+pub fn serve(app: &App, request: HttpRequest) -> impl Future<Output = Response> + '_ {
+    let (method, uri, headers, body) = taken_apart(request);
+    serve_parts(app, method, uri, headers, body)
+}
+
+/// [`serve`] with the application shared: the future owns its handle on it.
+pub fn serve_shared(
+    app: Arc<App>,
+    request: HttpRequest,
+) -> impl Future<Output = Response> + Send + 'static {
+    let (method, uri, headers, body) = taken_apart(request);
+    serve_parts(app, method, uri, headers, body)
+}
+
+/// The request taken apart, not its head cloned piece by piece by extractors. Done
+/// before the answer's future is made, which then holds the parts only once (the server
+/// moves that future several times per request, so its size counts).
+fn taken_apart(request: HttpRequest) -> (Method, Uri, HeaderMap, Body) {
     let (head, body) = request.into_parts();
     let axum::http::request::Parts {
         method,
@@ -135,6 +154,17 @@ pub async fn serve(app: &App, request: HttpRequest) -> Response {
         headers,
         ..
     } = head;
+    (method, uri, headers, body)
+}
+
+async fn serve_parts(
+    app: impl Deref<Target = App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let app: &App = &app;
     let started = Instant::now();
     let journal = app.store.journal();
     let received = journal.is_enabled().then(|| app.store.now());
@@ -227,7 +257,14 @@ async fn process(
     if method != Method::GET && method != Method::POST {
         return Err(Code::UnsupportedHttpMethod.into());
     }
-    let body = read_body(body, headers, app.max_body).await?;
+    // Most SDK requests are a GET without a body: nothing to wait for. The other awaits
+    // here are boxed where they are taken, so this future (moved several times per
+    // request by the server) stays small.
+    let body = if body.is_end_stream() {
+        Bytes::new()
+    } else {
+        Box::pin(read_body(body, headers, app.max_body)).await?
+    };
     merge_params(merged, headers, &body);
     let params: &Params = merged;
     seen.format = choose_format(params.get("Format"), headers);
@@ -268,33 +305,38 @@ async fn process(
     };
     if let Some(effect) = app.store.faults().check(&call, app.store.random()) {
         if effect.delay_ms > 0 {
-            tokio::time::sleep(Duration::from_millis(effect.delay_ms)).await;
+            Box::pin(tokio::time::sleep(Duration::from_millis(effect.delay_ms))).await;
         }
         if let Some(err) = effect.error {
             return Err(err);
         }
     }
-    let mut request =
-        Request::parse(action, params).map_err(|e| WireError::of_action(action, e))?;
-    if denied {
-        request.show_nothing();
-    }
-    request.prepare(app.store.random());
-    let (answer, ticket) = app.store.change(|w| {
-        let ctx = Ctx {
-            caller: &verified.caller,
-            region: params.non_empty("RegionId"),
-            now: app.store.now(),
-            timing: app.store.timing(),
-            random: app.store.random(),
-        };
-        request.apply(w, &ctx)
-    });
+    // In a block of its own: the typed request's storage ends before the await below.
+    let (answer, ticket) = {
+        let mut request =
+            Request::parse(action, params).map_err(|e| WireError::of_action(action, e))?;
+        if denied {
+            request.show_nothing();
+        }
+        request.prepare(app.store.random());
+        app.store.change(|w| {
+            let ctx = Ctx {
+                caller: &verified.caller,
+                region: params.non_empty("RegionId"),
+                now: app.store.now(),
+                timing: app.store.timing(),
+                random: app.store.random(),
+            };
+            request.apply(w, &ctx)
+        })
+    };
     // The change is on disk before it is acknowledged.
-    Store::durable(ticket).await.map_err(|e| {
-        tracing::error!(error = %e, "a change could not be saved");
-        ApiError::new(Code::InternalError)
-    })?;
+    if let Some(ticket) = ticket {
+        Box::pin(Store::durable(Some(ticket))).await.map_err(|e| {
+            tracing::error!(error = %e, "a change could not be saved");
+            ApiError::new(Code::InternalError)
+        })?;
+    }
     // Large answers (instance objects) are rendered by the caller, outside the lock.
     Ok((action, answer.map_err(|e| WireError::of_action(action, e))?))
 }
