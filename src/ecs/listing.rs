@@ -55,7 +55,9 @@ pub(crate) fn collect(
     let account = ctx.caller.account_id.as_str();
     let mut cursor = from.unwrap_or(u64::MAX);
     let mut fast_skipped = 0;
-    if f.is_empty() && skip > 0 {
+    // Without filters every instance matches: not asked per instance.
+    let everything = f.is_empty();
+    if everything && skip > 0 {
         // Without filters every indexed instance matches (due releases were swept), so
         // a deep page starts by walking the index keys alone, without settling each.
         match w
@@ -80,11 +82,12 @@ pub(crate) fn collect(
         // One lookup for an instance with nothing due (most of them).
         let matches = match w.instance(id) {
             None => false,
-            Some(inst) if !inst.due(ctx.now) => f.matches(w, inst),
+            Some(inst) if !inst.due(ctx.now) => everything || f.matches(w, inst),
             Some(_) => {
                 w.settle(id, ctx.now);
                 let w: &World = w;
-                w.instance(id).is_some_and(|inst| f.matches(w, inst))
+                w.instance(id)
+                    .is_some_and(|inst| everything || f.matches(w, inst))
             }
         };
         if !matches {

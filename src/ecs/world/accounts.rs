@@ -12,7 +12,7 @@ impl World {
         let mut add_keys = |keys: &[AccessKey], ram_user: Option<&RamUser>| {
             for key in keys {
                 let info = KeyInfo {
-                    secret: key.access_key_secret.clone(),
+                    secret: key.access_key_secret.as_str().into(),
                     caller: Caller {
                         account_id: account.account_id.clone(),
                         ram_user: ram_user.map(|u| u.user_name.clone()),

@@ -64,7 +64,7 @@ pub struct Caller {
 #[derive(Debug, Clone)]
 pub struct KeyInfo {
     /// The secret used to verify signatures.
-    pub secret: String,
+    pub secret: Arc<str>,
     /// The owner.
     pub caller: Caller,
     /// Allowed action patterns of a RAM user; `None` for root keys.
