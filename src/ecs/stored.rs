@@ -532,6 +532,27 @@ impl Stored {
         self.iter().find_key(key)
     }
 
+    /// The JSON texts stored under each of `keys` (each key's first entry, as
+    /// [`Stored::raw`] finds it), in one walk that rebuilds only the values asked for.
+    pub fn raws<const N: usize>(&self, keys: [&str; N]) -> [Option<Cow<'_, str>>; N] {
+        let mut found: [Option<Cow<'_, str>>; N] = std::array::from_fn(|_| None);
+        let mut left = N;
+        let mut iter = self.iter();
+        while left > 0 {
+            let Some(key) = iter.key() else { break };
+            let name = key.name();
+            let wanted = (0..N).find(|&k| found[k].is_none() && keys[k] == name);
+            let Some(value) = iter.value(wanted.is_none()) else {
+                break;
+            };
+            if let Some(k) = wanted {
+                found[k] = Some(value);
+                left -= 1;
+            }
+        }
+        found
+    }
+
     /// The value stored under `key`, parsed.
     pub fn get(&self, key: &str) -> Option<Value> {
         self.raw(key).and_then(|t| serde_json::from_str(&t).ok())
@@ -773,6 +794,35 @@ mod tests {
         );
         assert_eq!(s.get("HostName"), Some(json!("web\"1")));
         assert_eq!(s.raw("Nope"), None);
+    }
+
+    #[test]
+    fn raws_find_what_raw_finds_in_one_walk() {
+        let s = Stored::from_fields([
+            ("ZZOther".to_string(), json!({"a": 1})),
+            ("VpcAttributes".to_string(), json!({"VpcId": "vpc-1"})),
+            ("ImageId".to_string(), json!("img-1")),
+            ("ImageId".to_string(), json!("img-2")),
+            (
+                "SecurityGroupIds".to_string(),
+                json!({"SecurityGroupId": ["sg-1"]}),
+            ),
+        ]);
+        let keys = [
+            "SecurityGroupIds",
+            "ImageId",
+            "Nope",
+            "ZZOther",
+            "VpcAttributes",
+        ];
+        for a in keys {
+            for b in keys.iter().filter(|b| **b != a) {
+                let [x, y] = s.raws([a, b]);
+                assert_eq!((x, y), (s.raw(a), s.raw(b)), "{a}, {b}");
+            }
+        }
+        assert_eq!(s.raws(["ImageId"])[0].as_deref(), Some("\"img-1\""));
+        assert_eq!(Stored::default().raws(["ImageId"]), [None]);
     }
 
     #[test]
