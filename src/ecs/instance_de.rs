@@ -34,6 +34,9 @@ pub enum FieldValue<'a> {
     Text(Cow<'a, str>),
     /// A value (input that is not JSON text: a `Value`, a buffered document).
     Value(Value),
+    /// An interned fragment: the value's final text, known from its input text (see
+    /// [`Recent::known`](crate::ecs::recent::Recent::known)).
+    Interned(u32),
 }
 
 impl<'de> Deserialize<'de> for FieldValue<'de> {
@@ -173,6 +176,17 @@ impl<'de> Fields<'de> {
         }
     }
 
+    /// The stored fields read so far.
+    pub(crate) fn stored_len(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// Add a stored field (`key` is not one [`is_typed`]).
+    pub(crate) fn push_stored(&mut self, key: Cow<'de, str>, value: FieldValue<'de>) {
+        debug_assert!(!is_typed(&key));
+        self.stored.push((key, value));
+    }
+
     /// Read the value of `key` from `src`; `Ok(Err(name))` when the field was read
     /// before.
     pub(crate) fn read<S: Source<'de>>(
@@ -252,6 +266,33 @@ impl<'de> Fields<'de> {
     }
 }
 
+/// Whether [`Fields::read`] reads `key` as a typed field (any other is stored).
+pub(crate) fn is_typed(key: &str) -> bool {
+    matches!(
+        key,
+        "InstanceId"
+            | "AccountId"
+            | "RegionId"
+            | "ZoneId"
+            | "InstanceType"
+            | "Status"
+            | "InstanceChargeType"
+            | "StoppedMode"
+            | "InstanceName"
+            | "CreationTime"
+            | "StartTime"
+            | "ExpiredTime"
+            | "SpotStrategy"
+            | "SpotPriceLimit"
+            | "DeletionProtection"
+            | "OperationLocks"
+            | "Tags"
+            | "MockDisks"
+            | "MockStuck"
+            | "MockTransitions"
+    )
+}
+
 /// One field's value, read into [`Fields`] by serde.
 struct FieldSeed<'a, 'de>(&'a mut Fields<'de>, Cow<'de, str>);
 
@@ -319,6 +360,43 @@ mod tests {
             "vpc-1"
         );
         assert!(from_text.start_time.is_some());
+    }
+
+    #[test]
+    fn typed_keys_are_the_ones_read_as_typed() {
+        let keys = [
+            "InstanceId",
+            "AccountId",
+            "RegionId",
+            "ZoneId",
+            "InstanceType",
+            "Status",
+            "InstanceChargeType",
+            "StoppedMode",
+            "InstanceName",
+            "CreationTime",
+            "StartTime",
+            "ExpiredTime",
+            "SpotStrategy",
+            "SpotPriceLimit",
+            "DeletionProtection",
+            "OperationLocks",
+            "Tags",
+            "MockDisks",
+            "MockStuck",
+            "MockTransitions",
+            "HostName",
+            "VpcAttributes",
+            "Odd",
+            "instanceId",
+            "",
+        ];
+        for key in keys {
+            // Whatever a typed field makes of the value, only a stored one keeps it.
+            let mut fields = Fields::new();
+            let _ = fields.read(Cow::Borrowed(key), De(json!("x")));
+            assert_eq!(fields.stored_len() == 1, !is_typed(key), "{key}");
+        }
     }
 
     #[test]

@@ -8,14 +8,18 @@
 //! escape, nesting deeper than [`MAX_DEPTH`], any syntax error, a typed value serde
 //! refuses, a repeated or missing typed field); its caller then reads the object the
 //! serde way, which gives the result or the error with its place. So it decides
-//! nothing: for what it reads, it gives exactly what serde gives.
+//! nothing: for what it reads, it gives exactly what serde gives. A stored value that
+//! starts with the very text seen at its position in the instances read lately on this
+//! thread ([`Recent::known`]) is not walked again: that text is the whole value, and
+//! its stored form is known.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 
-use crate::ecs::instance_de::{FieldValue, Fields, Source};
+use crate::ecs::instance_de::{is_typed, FieldValue, Fields, Source};
 use crate::ecs::model::{Instance, Tag, Tags};
+use crate::ecs::recent::Recent;
 use crate::ecs::sym::{CowStr, Sym};
 
 /// Nesting a stored value may have (serde allows more; deeper values take its path).
@@ -267,6 +271,19 @@ fn value(b: &[u8], at: usize, depth: usize) -> Option<usize> {
 /// The instance object at `at` (whitespace first allowed) and the offset just past it;
 /// `None` when this reader does not take it (see the module docs).
 pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
+    let recent = Recent::take();
+    let read = read_fields(text, at, &recent);
+    // Put back before the fields are stored, which reads and updates it.
+    recent.put();
+    let (fields, end) = read?;
+    let inst = fields.finish::<serde_json::Error>().ok()?;
+    Some((inst, end))
+}
+
+/// The fields of the instance object at `at`, and the offset just past it. A stored
+/// value that starts with a text seen at its position lately ([`Recent::known`]) is
+/// taken without walking it.
+fn read_fields<'a>(text: &'a str, at: usize, recent: &Recent) -> Option<(Fields<'a>, usize)> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, at);
     if b.get(i) != Some(&b'{') {
@@ -288,9 +305,23 @@ pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
             return None;
         }
         let start = skip_ws(b, i + 1);
-        let end = value(b, start, 1)?;
-        let span = Span(text.get(start..end)?);
-        fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+        let known = if is_typed(key) {
+            None
+        } else {
+            recent.known(fields.stored_len(), key, b.get(start..)?)
+        };
+        let end = match known {
+            Some((id, len)) => {
+                fields.push_stored(Cow::Borrowed(key), FieldValue::Interned(id));
+                start + len
+            }
+            None => {
+                let end = value(b, start, 1)?;
+                let span = Span(text.get(start..end)?);
+                fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+                end
+            }
+        };
         i = skip_ws(b, end);
         match *b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
@@ -298,8 +329,7 @@ pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
             _ => return None,
         }
     }
-    let inst = fields.finish::<serde_json::Error>().ok()?;
-    Some((inst, i + 1))
+    Some((fields, i + 1))
 }
 
 #[cfg(test)]
@@ -392,6 +422,51 @@ mod tests {
             }
         }
         assert!(taken > 100, "only {taken} variants read");
+    }
+
+    #[test]
+    fn values_seen_lately_are_taken_as_serde_reads_them() {
+        let text = sample();
+        for _ in 0..3 {
+            assert_eq!(read(&text, 0), serde_read(&text, 0));
+        }
+        // Each stored value that is interned is now known at its position, from its
+        // first byte on, as the whole value.
+        let doc: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+        let stored: Vec<&String> = doc.keys().filter(|k| !is_typed(k)).collect();
+        let recent = Recent::take();
+        let mut known = 0;
+        for (n, key) in stored.iter().enumerate() {
+            let label = format!("\n  \"{key}\": ");
+            let start = text.find(&label).unwrap() + label.len();
+            if let Some((_, len)) = recent.known(n, key, text[start..].as_bytes()) {
+                assert_eq!(value(text.as_bytes(), start, 1), Some(start + len), "{key}");
+                known += 1;
+            }
+        }
+        recent.put();
+        assert!(
+            known > 5 && known + 4 > stored.len(),
+            "{known} of {stored:?}"
+        );
+        // Whatever follows a known value, or replaces its first or last byte, is read
+        // as serde reads it (or left to serde).
+        let mut taken = 0;
+        for (n, key) in stored.iter().enumerate() {
+            let label = format!("\n  \"{key}\": ");
+            let start = text.find(&label).unwrap() + label.len();
+            let end = value(text.as_bytes(), start, 1).unwrap();
+            for at in [start, end - 1, end, end + 1] {
+                for mark in ["", "0", "5", ".", "e", "x", "}", "]", ",", " ", "\"", "{"] {
+                    let v = format!("{}{mark}{}", &text[..at], &text[at + 1..]);
+                    if let Some(got) = read(&v, 0) {
+                        taken += 1;
+                        assert_eq!(Some(got), serde_read(&v, 0), "{n}: {v}");
+                    }
+                }
+            }
+        }
+        assert!(taken > 20, "only {taken} variants read");
     }
 
     #[test]

@@ -400,6 +400,7 @@ impl Stored {
                         }
                     }
                     value @ FieldValue::Value(_) => Piece::Pending(value),
+                    FieldValue::Interned(id) => Piece::Id(id),
                 };
                 entries.push((pos, key_id, slot, key, piece));
             }
@@ -430,6 +431,7 @@ impl Stored {
                     seen_as: None,
                     text: Cow::Owned(prepare(v)),
                 },
+                FieldValue::Interned(id) => Piece::Id(id),
             };
         }
         // 3. Intern, delta or inline: what is interned already, or cannot be, under the
