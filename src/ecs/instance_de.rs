@@ -77,7 +77,7 @@ impl<'de> Deserialize<'de> for FieldValue<'de> {
 }
 
 /// `Option<EcsTime>` read as the fixture writes it (`""` or null: none).
-struct OptTime(Option<EcsTime>);
+pub(crate) struct OptTime(pub(crate) Option<EcsTime>);
 
 impl<'de> Deserialize<'de> for OptTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -97,7 +97,7 @@ struct InstanceVisitor;
 /// checked span of JSON text ([`instance_scan`](crate::ecs::instance_scan)'s).
 pub(crate) trait Source<'de> {
     /// The error of reading a value.
-    type Error;
+    type Error: de::Error;
     /// The value as a typed field reads it.
     fn typed<T: Deserialize<'de>>(self) -> Result<T, Self::Error>;
     /// The value as a stored field.
@@ -111,6 +111,28 @@ pub(crate) trait Source<'de> {
     }
     /// The value as `Tags` (what `typed::<Tags>` reads).
     fn tags(self) -> Result<Tags, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
+    /// The value as a `T` read from a string (a unit-variant enum, a `String`): what
+    /// `typed::<T>` reads.
+    fn word<T: Deserialize<'de>>(self) -> Result<T, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
+    /// The value as an optional time (what `typed::<OptTime>` reads).
+    fn time(self) -> Result<Option<EcsTime>, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed::<OptTime>().map(|t| t.0)
+    }
+    /// The value as `OperationLocks` (what `typed::<OperationLocks>` reads).
+    fn locks(self) -> Result<OperationLocks, Self::Error>
     where
         Self: Sized,
     {
@@ -204,23 +226,17 @@ impl<'de> Fields<'de> {
             "RegionId" => once(&mut self.region, "RegionId", Sym::new(&src.text()?.0)),
             "ZoneId" => once(&mut self.zone, "ZoneId", Sym::new(&src.text()?.0)),
             "InstanceType" => once(&mut self.itype, "InstanceType", Sym::new(&src.text()?.0)),
-            "Status" => once(&mut self.status, "Status", src.typed()?),
-            "InstanceChargeType" => once(&mut self.charge, "InstanceChargeType", src.typed()?),
-            "StoppedMode" => once(&mut self.stopped, "StoppedMode", src.typed()?),
-            "InstanceName" => once(&mut self.name, "InstanceName", src.typed()?),
-            "CreationTime" => {
-                let time = src.typed::<OptTime>()?.0;
-                once(&mut self.created, "CreationTime", time)
-            }
-            "StartTime" => once(&mut self.started, "StartTime", src.typed::<OptTime>()?.0),
-            "ExpiredTime" => {
-                let time = src.typed::<OptTime>()?.0;
-                once(&mut self.expires, "ExpiredTime", time)
-            }
-            "SpotStrategy" => once(&mut self.spot, "SpotStrategy", src.typed()?),
+            "Status" => once(&mut self.status, "Status", src.word()?),
+            "InstanceChargeType" => once(&mut self.charge, "InstanceChargeType", src.word()?),
+            "StoppedMode" => once(&mut self.stopped, "StoppedMode", src.word()?),
+            "InstanceName" => once(&mut self.name, "InstanceName", src.word()?),
+            "CreationTime" => once(&mut self.created, "CreationTime", src.time()?),
+            "StartTime" => once(&mut self.started, "StartTime", src.time()?),
+            "ExpiredTime" => once(&mut self.expires, "ExpiredTime", src.time()?),
+            "SpotStrategy" => once(&mut self.spot, "SpotStrategy", src.word()?),
             "SpotPriceLimit" => once(&mut self.price, "SpotPriceLimit", src.typed()?),
             "DeletionProtection" => once(&mut self.protection, "DeletionProtection", src.typed()?),
-            "OperationLocks" => once(&mut self.locks, "OperationLocks", src.typed()?),
+            "OperationLocks" => once(&mut self.locks, "OperationLocks", src.locks()?),
             "Tags" => once(&mut self.tags, "Tags", src.tags()?),
             "MockDisks" => once(&mut self.disks, "MockDisks", src.typed()?),
             "MockStuck" => once(&mut self.stuck, "MockStuck", src.typed()?),

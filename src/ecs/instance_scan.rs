@@ -15,10 +15,11 @@
 
 use std::borrow::Cow;
 
+use serde::de::value::BorrowedStrDeserializer;
 use serde::Deserialize;
 
-use crate::ecs::instance_de::{is_typed, FieldValue, Fields, Source};
-use crate::ecs::model::{Instance, Tag, Tags};
+use crate::ecs::instance_de::{is_typed, FieldValue, Fields, OptTime, Source};
+use crate::ecs::model::{opt_time, EcsTime, Instance, OperationLocks, Tag, Tags};
 use crate::ecs::recent::Recent;
 use crate::ecs::sym::{CowStr, Sym};
 
@@ -41,9 +42,9 @@ impl<'de> Source<'de> for Span<'de> {
     }
     fn text(self) -> Result<CowStr<'de>, serde_json::Error> {
         // A checked string without escapes is its text between the quotes.
-        match self.0.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-            Some(plain) if !plain.contains(['\\', '"']) => Ok(CowStr(Cow::Borrowed(plain))),
-            _ => self.typed(),
+        match self.plain() {
+            Some(plain) => Ok(CowStr(Cow::Borrowed(plain))),
+            None => self.typed(),
         }
     }
     fn tags(self) -> Result<Tags, serde_json::Error> {
@@ -51,6 +52,44 @@ impl<'de> Source<'de> for Span<'de> {
             Some(tags) => Ok(tags),
             None => self.typed(),
         }
+    }
+    fn word<T: Deserialize<'de>>(self) -> Result<T, serde_json::Error> {
+        // A string without escapes is its text: read by the same visitor from it.
+        match self.plain() {
+            Some(text) => T::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(text)),
+            None => self.typed(),
+        }
+    }
+    fn time(self) -> Result<Option<EcsTime>, serde_json::Error> {
+        match self.plain() {
+            Some(text) => opt_time::from_text(text),
+            None => self.typed::<OptTime>().map(|t| t.0),
+        }
+    }
+    fn locks(self) -> Result<OperationLocks, serde_json::Error> {
+        // No locks, the common case: `{"LockReason": []}` or `{}`.
+        let mut c = Cursor {
+            text: self.0,
+            b: self.0.as_bytes(),
+            at: 0,
+        };
+        let none = c.eat(b'{')
+            && (c.eat(b'}')
+                || (c.key("LockReason").is_some() && c.eat(b'[') && c.eat(b']') && c.eat(b'}')));
+        if none && c.at == c.b.len() {
+            return Ok(OperationLocks::default());
+        }
+        self.typed()
+    }
+}
+
+impl<'de> Span<'de> {
+    /// The text of a string without escapes.
+    fn plain(&self) -> Option<&'de str> {
+        self.0
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .filter(|s| !s.contains(['\\', '"']))
     }
 }
 
@@ -467,6 +506,87 @@ mod tests {
             }
         }
         assert!(taken > 20, "only {taken} variants read");
+    }
+
+    #[test]
+    fn words_times_and_locks_read_as_serde_reads_them() {
+        use crate::ecs::model::{ChargeType, Status, StoppedMode};
+        let words = [
+            r#""Running""#,
+            r#""Stopped""#,
+            r#""running""#,
+            r#""Run\u006eing""#,
+            r#""""#,
+            r#""Not-applicable""#,
+            r#""KeepCharging""#,
+            r#""PrePaid""#,
+            r#""web \"1\"""#,
+            r#""web 1""#,
+            "null",
+            "7",
+            "true",
+            r#"["Running"]"#,
+            r#"{"Running":null}"#,
+        ];
+        for text in words {
+            let span = || Span(text);
+            assert_eq!(
+                span().word::<Status>().ok(),
+                serde_json::from_str::<Status>(text).ok(),
+                "{text}"
+            );
+            assert_eq!(
+                span().word::<StoppedMode>().ok(),
+                serde_json::from_str::<StoppedMode>(text).ok()
+            );
+            assert_eq!(
+                span().word::<ChargeType>().ok(),
+                serde_json::from_str::<ChargeType>(text).ok()
+            );
+            assert_eq!(
+                span().word::<String>().ok(),
+                serde_json::from_str::<String>(text).ok()
+            );
+        }
+        for text in [
+            r#""2026-01-02T08:05Z""#,
+            r#""""#,
+            r#""  ""#,
+            "null",
+            r#"" 2026-01-02T08:05Z ""#,
+            r#""2026-01-02T08:05:07.250Z""#,
+            r#""2026-13-02T08:05Z""#,
+            r#""soon""#,
+            r#""2026-01-02T08:05\u005a""#,
+            "5",
+            r#"["2026-01-02T08:05Z"]"#,
+        ] {
+            let serde = serde_json::from_str::<OptTime>(text).map(|t| t.0);
+            let fast = Span(text).time();
+            assert_eq!(fast.as_ref().ok(), serde.as_ref().ok(), "{text}");
+            if let (Err(a), Err(b)) = (fast, serde) {
+                assert_eq!(a.to_string(), b.to_string(), "{text}");
+            }
+        }
+        for text in [
+            r#"{"LockReason": []}"#,
+            r#"{"LockReason":[]}"#,
+            "{}",
+            r#"{ "LockReason" : [ ] }"#,
+            r#"{"LockReason": [{"LockReason": "security"}]}"#,
+            r#"{"LockReason": null}"#,
+            r#"{"LockReason": [], "LockReason": []}"#,
+            r#"{"Lock\u0052eason": []}"#,
+            r#"{"LockReason": [], "Odd": 1}"#,
+            "[]",
+            "null",
+        ] {
+            assert_eq!(
+                Span(text).locks().ok(),
+                serde_json::from_str::<OperationLocks>(text).ok(),
+                "{text}"
+            );
+        }
     }
 
     #[test]
