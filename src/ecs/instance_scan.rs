@@ -478,7 +478,7 @@ mod tests {
         for (n, key) in stored.iter().enumerate() {
             let label = format!("\n  \"{key}\": ");
             let start = text.find(&label).unwrap() + label.len();
-            if let Some((_, len)) = recent.known(n, key, text[start..].as_bytes()) {
+            if let Some((_, len)) = recent.known(n, key, &text.as_bytes()[start..]) {
                 assert_eq!(value(text.as_bytes(), start, 1), Some(start + len), "{key}");
                 known += 1;
             }
