@@ -32,11 +32,12 @@ const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 pub enum FieldValue<'a> {
     /// The raw JSON text (as written in the input, whitespace included).
     Text(Cow<'a, str>),
-    /// A value (input that is not JSON text: a `Value`, a buffered document).
-    Value(Value),
-    /// An interned fragment: the value's final text, known from its input text (see
-    /// [`Recent::known`](crate::ecs::recent::Recent::known)).
-    Interned(u32),
+    /// A value (input that is not JSON text: a `Value`, a buffered document); boxed,
+    /// so the common variants, moved for every field of every instance, stay small.
+    Value(Box<Value>),
+    /// An interned fragment: the value's final text, known from its input text, and
+    /// where its key goes (see [`Recent::known`](crate::ecs::recent::Recent::known)).
+    Interned(u32, crate::ecs::recent::Place),
 }
 
 impl<'de> Deserialize<'de> for FieldValue<'de> {
@@ -51,13 +52,13 @@ impl<'de> Deserialize<'de> for FieldValue<'de> {
                 self,
                 d: D,
             ) -> Result<FieldValue<'de>, D::Error> {
-                Value::deserialize(d).map(FieldValue::Value)
+                Value::deserialize(d).map(|v| FieldValue::Value(Box::new(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue<'de>, A::Error> {
                 // serde_json hands the raw text over as a one-entry map under its token;
                 // any other map is a real object.
                 let Some(CowStr(first)) = map.next_key::<CowStr<'de>>()? else {
-                    return Ok(FieldValue::Value(Value::Object(Map::new())));
+                    return Ok(FieldValue::Value(Box::new(Value::Object(Map::new()))));
                 };
                 if first == RAW_TOKEN {
                     return map
@@ -69,7 +70,7 @@ impl<'de> Deserialize<'de> for FieldValue<'de> {
                 while let Some((k, v)) = map.next_entry::<String, Value>()? {
                     object.insert(k, v);
                 }
-                Ok(FieldValue::Value(Value::Object(object)))
+                Ok(FieldValue::Value(Box::new(Value::Object(object))))
             }
         }
         d.deserialize_newtype_struct(RAW_TOKEN, V)

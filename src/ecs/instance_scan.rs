@@ -350,8 +350,8 @@ fn read_fields<'a>(text: &'a str, at: usize, recent: &Recent) -> Option<(Fields<
             recent.known(fields.stored_len(), key, b.get(start..)?)
         };
         let end = match known {
-            Some((id, len)) => {
-                fields.push_stored(Cow::Borrowed(key), FieldValue::Interned(id));
+            Some((id, len, place)) => {
+                fields.push_stored(Cow::Borrowed(key), FieldValue::Interned(id, place));
                 start + len
             }
             None => {
@@ -478,7 +478,7 @@ mod tests {
         for (n, key) in stored.iter().enumerate() {
             let label = format!("\n  \"{key}\": ");
             let start = text.find(&label).unwrap() + label.len();
-            if let Some((_, len)) = recent.known(n, key, &text.as_bytes()[start..]) {
+            if let Some((_, len, _)) = recent.known(n, key, &text.as_bytes()[start..]) {
                 assert_eq!(value(text.as_bytes(), start, 1), Some(start + len), "{key}");
                 known += 1;
             }

@@ -94,10 +94,10 @@ impl Recent {
             .map(|(_, id, _)| *id)
     }
 
-    /// The fragment id of the value `rest` starts with and its length, when `key` was
-    /// at position `i` last time and that value's text is one seen there lately (so
-    /// what [`Recent::value`] gives for the value once walked).
-    pub fn known(&self, i: usize, key: &str, rest: &[u8]) -> Option<(u32, usize)> {
+    /// The fragment id of the value `rest` starts with, its length, and where `key` goes,
+    /// when `key` was at position `i` last time and that value's text is one seen there
+    /// lately (so what [`Recent::value`] gives for the value once walked).
+    pub fn known(&self, i: usize, key: &str, rest: &[u8]) -> Option<(u32, usize, Place)> {
         let p = match self.positions.get(i) {
             Some(Some(p)) if *p.key == *key => p,
             _ => return None,
@@ -110,7 +110,7 @@ impl Recent {
                 || rest
                     .get(t.len())
                     .is_none_or(|&c| matches!(c, b',' | b'}' | b']') || is_ws(c));
-            (*shallow && whole && rest.starts_with(t)).then_some((*id, t.len()))
+            (*shallow && whole && rest.starts_with(t)).then_some((*id, t.len(), p.place))
         })
     }
 
@@ -200,15 +200,15 @@ mod tests {
         for (n, t) in ["12", "\"a\"", "{\"x\":[1]}", "true"].iter().enumerate() {
             r.remember(1, t, n as u32);
         }
-        assert_eq!(r.known(1, "K", b"12, \"Next\""), Some((0, 2)));
-        assert_eq!(r.known(1, "K", b"12}"), Some((0, 2)));
-        assert_eq!(r.known(1, "K", b"12"), Some((0, 2)));
+        assert_eq!(r.known(1, "K", b"12, \"Next\""), Some((0, 2, (8, 0, 8))));
+        assert_eq!(r.known(1, "K", b"12}"), Some((0, 2, (8, 0, 8))));
+        assert_eq!(r.known(1, "K", b"12"), Some((0, 2, (8, 0, 8))));
         assert_eq!(r.known(1, "K", b"123, "), None, "a longer number");
         assert_eq!(r.known(1, "K", b"12.5"), None);
-        assert_eq!(r.known(1, "K", b"\"a\"x"), Some((1, 3)));
-        assert_eq!(r.known(1, "K", b"{\"x\":[1]}  ,"), Some((2, 9)));
+        assert_eq!(r.known(1, "K", b"\"a\"x"), Some((1, 3, (8, 0, 8))));
+        assert_eq!(r.known(1, "K", b"{\"x\":[1]}  ,"), Some((2, 9, (8, 0, 8))));
         assert_eq!(r.known(1, "K", b"{\"x\":[1] }"), None);
-        assert_eq!(r.known(1, "K", b"true\n}"), Some((3, 4)));
+        assert_eq!(r.known(1, "K", b"true\n}"), Some((3, 4, (8, 0, 8))));
         assert_eq!(r.known(1, "K", b"truex"), None);
         assert_eq!(r.known(1, "L", b"12,"), None, "another key");
         assert_eq!(r.known(0, "K", b"12,"), None, "another position");
@@ -218,7 +218,10 @@ mod tests {
         r.remember(1, &deep, 7);
         r.remember(1, &fine, 8);
         assert_eq!(r.known(1, "K", deep.as_bytes()), None);
-        assert_eq!(r.known(1, "K", fine.as_bytes()), Some((8, fine.len())));
+        assert_eq!(
+            r.known(1, "K", fine.as_bytes()),
+            Some((8, fine.len(), (8, 0, 8)))
+        );
         assert!(shallow(r#"{"a":"[[[[\"[["}"#));
     }
 }

@@ -68,10 +68,12 @@ static POSITION: LazyLock<FastMap<&'static str, u8>> = LazyLock::new(|| {
 });
 
 /// The first value interned for a key, which later unique values of the key are written
-/// as changes of, with its tokens (cut once).
+/// as changes of, with where its tokens end (cut once).
 struct Template {
     id: u32,
-    tokens: Vec<&'static str>,
+    text: &'static str,
+    /// The offset just past each token of `text`, in order.
+    ends: Vec<usize>,
 }
 
 /// The process-wide fragment and key-name tables.
@@ -137,7 +139,8 @@ impl Interner {
         self.ids.insert(text, id);
         self.templates.entry(slot).or_insert_with(|| Template {
             id,
-            tokens: tokens(text),
+            text,
+            ends: Tokens::new(text).map(|(_, to)| to).collect(),
         });
         Some(id)
     }
@@ -149,26 +152,50 @@ impl Interner {
             return None;
         }
         let template = self.templates.get(&slot)?;
-        let old = &template.tokens;
+        let (old, ends) = (template.text.as_bytes(), &template.ends);
+        let new = text.as_bytes();
         let mut out = Vec::with_capacity(32);
         out.push(DELTA);
         put_varint(&mut out, u64::from(template.id));
         // The number of changes goes here, once known.
         let count_at = out.len();
         out.push(0);
-        let (mut changes, mut last, mut count) = (0u64, 0, 0);
-        for (i, (from, to)) in Tokens::new(text).enumerate() {
-            let new = &text.as_bytes()[from..to];
-            if old.get(i)?.as_bytes() != new {
+        let (mut changes, mut last) = (0u64, 0);
+        // Token `i` starts at `p` in the text and at `q` in the template. The tokens
+        // inside a run of bytes both have in common are the same tokens; the others are
+        // compared one by one.
+        let (mut i, mut p, mut q) = (0usize, 0usize, 0usize);
+        while p < new.len() {
+            let run = common_prefix(&new[p..], &old[q..]);
+            // A token is known to be the same when a byte of the common run follows it
+            // (a mark ends it in both, or starts the next), or when both texts end there.
+            let limit = q + run;
+            let both_end = p + run == new.len() && limit == old.len();
+            let same = ends[i..].partition_point(|&e| e < limit || (both_end && e == limit));
+            if same > 0 {
+                i += same;
+                let end = ends[i - 1];
+                p += end - q;
+                q = end;
+                if p == new.len() {
+                    break;
+                }
+            }
+            let to = p + token_len(&new[p..]);
+            let token = &new[p..to];
+            let old_end = *ends.get(i)?;
+            if old[q..old_end] != *token {
                 put_varint(&mut out, (i - last) as u64);
-                put_varint(&mut out, new.len() as u64);
-                out.extend_from_slice(new);
+                put_varint(&mut out, token.len() as u64);
+                out.extend_from_slice(token);
                 last = i;
                 changes += 1;
             }
-            count = i + 1;
+            i += 1;
+            p = to;
+            q = old_end;
         }
-        if count != old.len() {
+        if i != ends.len() {
             return None;
         }
         let mut changes_varint = Vec::with_capacity(2);
@@ -182,10 +209,38 @@ impl Interner {
 /// A JSON text cut into tokens: each of `"{}[],:` alone, and the runs between them.
 /// Cutting the template and a value the same way lets a value be stored as the tokens
 /// that differ (an address, an id) when both have the same structure.
+#[cfg(test)]
 fn tokens(text: &str) -> Vec<&str> {
     Tokens::new(text)
         .map(|(from, to)| &text[from..to])
         .collect()
+}
+
+/// The length of the token `rest` starts with (not empty).
+fn token_len(rest: &[u8]) -> usize {
+    match rest.iter().position(|&b| MARKS[usize::from(b)]) {
+        Some(0) => 1,
+        Some(n) => n,
+        None => rest.len(),
+    }
+}
+
+/// How many bytes `a` and `b` have in common from their start.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut n = 0;
+    while n + 8 <= len {
+        let x = u64::from_le_bytes(a[n..n + 8].try_into().expect("eight bytes"));
+        let y = u64::from_le_bytes(b[n..n + 8].try_into().expect("eight bytes"));
+        if x != y {
+            return n + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while n < len && a[n] == b[n] {
+        n += 1;
+    }
+    n
 }
 
 /// The bytes that are tokens of their own (`"{}[],:`).
@@ -220,12 +275,7 @@ impl Iterator for Tokens<'_> {
     fn next(&mut self) -> Option<(usize, usize)> {
         let start = self.at;
         let rest = self.bytes.get(start..).filter(|r| !r.is_empty())?;
-        let len = match rest.iter().position(|&b| MARKS[usize::from(b)]) {
-            Some(0) => 1,
-            Some(n) => n,
-            None => rest.len(),
-        };
-        self.at = start + len;
+        self.at = start + token_len(rest);
         Some((start, self.at))
     }
 }
@@ -317,7 +367,7 @@ impl Stored {
         Stored::from_texts(
             fields
                 .into_iter()
-                .map(|(k, v)| (Cow::Owned(k), FieldValue::Value(v)))
+                .map(|(k, v)| (Cow::Owned(k), FieldValue::Value(Box::new(v))))
                 .collect(),
         )
     }
@@ -358,7 +408,11 @@ impl Stored {
         {
             let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
             for (i, (key, value)) in fields.into_iter().enumerate() {
-                let known = recent.place(i, &key);
+                // A value the scanner knew comes with its key's place (checked there).
+                let known = match value {
+                    FieldValue::Interned(_, place) => Some(place),
+                    _ => recent.place(i, &key),
+                };
                 let (pos, key_id, slot) = known.unwrap_or_else(|| {
                     same_keys = false;
                     let place = match POSITION.get(key.as_ref()) {
@@ -400,7 +454,7 @@ impl Stored {
                         }
                     }
                     value @ FieldValue::Value(_) => Piece::Pending(value),
-                    FieldValue::Interned(id) => Piece::Id(id),
+                    FieldValue::Interned(id, _) => Piece::Id(id),
                 };
                 entries.push((pos, key_id, slot, key, piece));
             }
@@ -429,9 +483,9 @@ impl Stored {
                 },
                 FieldValue::Value(v) => Piece::Ready {
                     seen_as: None,
-                    text: Cow::Owned(prepare(v)),
+                    text: Cow::Owned(prepare(*v)),
                 },
-                FieldValue::Interned(id) => Piece::Id(id),
+                FieldValue::Interned(id, _) => Piece::Id(id),
             };
         }
         // 3. Intern, delta or inline: what is interned already, or cannot be, under the
@@ -841,6 +895,75 @@ mod tests {
         );
         assert_ne!(short, a);
         assert!(Stored::from_fields(Vec::new()).is_empty());
+    }
+
+    /// What [`Interner::delta`] gave when it compared every token in turn.
+    fn delta_token_by_token(id: u32, template: &str, text: &str) -> Option<Vec<u8>> {
+        if text.len() < MIN_DELTA_LEN {
+            return None;
+        }
+        let old = tokens(template);
+        let mut out = vec![DELTA];
+        put_varint(&mut out, u64::from(id));
+        let count_at = out.len();
+        out.push(0);
+        let (mut changes, mut last, mut count) = (0u64, 0, 0);
+        for (i, (from, to)) in Tokens::new(text).enumerate() {
+            let new = &text.as_bytes()[from..to];
+            if old.get(i)?.as_bytes() != new {
+                put_varint(&mut out, (i - last) as u64);
+                put_varint(&mut out, new.len() as u64);
+                out.extend_from_slice(new);
+                last = i;
+                changes += 1;
+            }
+            count = i + 1;
+        }
+        if count != old.len() {
+            return None;
+        }
+        let mut changes_varint = Vec::new();
+        put_varint(&mut changes_varint, changes);
+        out.splice(count_at..count_at + 1, changes_varint);
+        ((out.len() - 1) * 4 < text.len() * 3).then_some(out)
+    }
+
+    #[test]
+    fn deltas_by_common_runs_are_deltas_token_by_token() {
+        let template = r#"{"NetworkInterface":[{"MacAddress":"00:16:3e:00:00:01","NetworkInterfaceId":"eni-bp1bench000000000001","PrimaryIpAddress":"172.16.10.11","PrivateIpSets":{"PrivateIpSet":[{"Primary":true,"PrivateIpAddress":"172.16.10.11"}]},"Type":"Primary"}]}"#;
+        let mut interner = Interner::default();
+        let slot = u32::MAX - 7;
+        let id = interner.fragment_id(slot, template).unwrap();
+        let mut texts = vec![
+            template.to_string(),
+            template
+                .replace("000001", "123456")
+                .replace("10.11", "99.250"),
+            template.replace("00:01", "0a:ff"),
+            template.replace("Primary", "Secondary"),
+            template.replace(":true", ":false"),
+            template.replace("\"Type\":\"Primary\"", "\"Type\":\"Primary\",\"X\":1"),
+            template[..template.len() - 2].to_string(),
+            format!("{template} "),
+            "x".repeat(60),
+        ];
+        // Every byte deleted, doubled, or replaced by a mark or a letter.
+        for at in 0..template.len() {
+            texts.push(format!("{}{}", &template[..at], &template[at + 1..]));
+            texts.push(format!("{}{}", &template[..at + 1], &template[at..]));
+            for mark in ["\"", ":", ",", "{", "]", "z", "0"] {
+                texts.push(format!("{}{mark}{}", &template[..at], &template[at + 1..]));
+            }
+        }
+        let mut deltas = 0;
+        for text in &texts {
+            let want = delta_token_by_token(id, template, text);
+            deltas += usize::from(want.is_some());
+            assert_eq!(interner.delta(slot, text), want, "{text}");
+        }
+        assert!(deltas > 1000, "{deltas}");
+        assert!(common_prefix(b"abcdefghijk", b"abcdefghijx") == 10);
+        assert!(common_prefix(b"abc", b"abcdef") == 3);
     }
 
     #[test]
