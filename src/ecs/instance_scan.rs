@@ -182,6 +182,30 @@ pub(crate) fn skip_ws(b: &[u8], mut at: usize) -> usize {
     at
 }
 
+/// How many bytes `a` and `b` have in common from their start (compared eight at a
+/// time: the texts compared while loading are short, and many are the same).
+pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut n = 0;
+    while n + 8 <= len {
+        let x = u64::from_le_bytes(a[n..n + 8].try_into().expect("eight bytes"));
+        let y = u64::from_le_bytes(b[n..n + 8].try_into().expect("eight bytes"));
+        if x != y {
+            return n + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while n < len && a[n] == b[n] {
+        n += 1;
+    }
+    n
+}
+
+/// Whether `a` and `b` are the same bytes ([`common_prefix`]'s way).
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && common_prefix(a, b) == a.len()
+}
+
 /// The eight bytes in `w` (little-endian) with the high bit of each byte that is `"`,
 /// `\\` or a control character set; the lowest set bit is exactly the first such byte
 /// (a borrow only runs upwards from one).
@@ -397,6 +421,25 @@ mod tests {
     fn first_special(w: [u8; 8]) -> Option<usize> {
         let found = special(u64::from_le_bytes(w));
         (found != 0).then_some((found.trailing_zeros() / 8) as usize)
+    }
+
+    #[test]
+    fn common_prefixes_eight_bytes_at_a_time_are_the_byte_by_byte_ones() {
+        let base = b"0123456789abcdefghijklmnopqrstuv";
+        for len in 0..base.len() {
+            for at in 0..=len {
+                let a = &base[..len];
+                let mut b = base[..len].to_vec();
+                if at < len {
+                    b[at] = b'#';
+                }
+                let naive = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+                assert_eq!(common_prefix(a, &b), naive, "{len} {at}");
+                assert_eq!(common_prefix(a, &base[..]), len);
+                assert_eq!(same_bytes(a, &b), a == b.as_slice());
+                assert_eq!(same_bytes(a, base), len == base.len());
+            }
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@
 
 use std::cell::Cell;
 
-use crate::ecs::instance_scan::{is_ws, MAX_DEPTH};
+use crate::ecs::instance_scan::{is_ws, same_bytes, MAX_DEPTH};
 
 /// Values remembered per field position.
 const VALUES: usize = 4;
@@ -63,7 +63,7 @@ impl Recent {
     /// Where `key` goes, when it was at position `i` last time.
     pub fn place(&self, i: usize, key: &str) -> Option<Place> {
         match self.positions.get(i) {
-            Some(Some(p)) if *p.key == *key => Some(p.place),
+            Some(Some(p)) if same_bytes(p.key.as_bytes(), key.as_bytes()) => Some(p.place),
             _ => None,
         }
     }
@@ -90,7 +90,7 @@ impl Recent {
         let p = self.positions.get(i)?.as_ref()?;
         p.values
             .iter()
-            .find(|(t, _, _)| **t == *text)
+            .find(|(t, _, _)| same_bytes(t.as_bytes(), text.as_bytes()))
             .map(|(_, id, _)| *id)
     }
 
@@ -99,7 +99,7 @@ impl Recent {
     /// lately (so what [`Recent::value`] gives for the value once walked).
     pub fn known(&self, i: usize, key: &str, rest: &[u8]) -> Option<(u32, usize, Place)> {
         let p = match self.positions.get(i) {
-            Some(Some(p)) if *p.key == *key => p,
+            Some(Some(p)) if same_bytes(p.key.as_bytes(), key.as_bytes()) => p,
             _ => return None,
         };
         p.values.iter().find_map(|(t, id, shallow)| {
@@ -110,7 +110,8 @@ impl Recent {
                 || rest
                     .get(t.len())
                     .is_none_or(|&c| matches!(c, b',' | b'}' | b']') || is_ws(c));
-            (*shallow && whole && rest.starts_with(t)).then_some((*id, t.len(), p.place))
+            let starts = rest.get(..t.len()).is_some_and(|r| same_bytes(r, t));
+            (*shallow && whole && starts).then_some((*id, t.len(), p.place))
         })
     }
 

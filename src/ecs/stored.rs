@@ -34,6 +34,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::ecs::instance_de::FieldValue;
+use crate::ecs::instance_scan::common_prefix;
 use crate::ecs::recent::Recent;
 use crate::ecs::sym::CowStr;
 use crate::ecs::world::FastMap;
@@ -223,24 +224,6 @@ fn token_len(rest: &[u8]) -> usize {
         Some(n) => n,
         None => rest.len(),
     }
-}
-
-/// How many bytes `a` and `b` have in common from their start.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    let len = a.len().min(b.len());
-    let mut n = 0;
-    while n + 8 <= len {
-        let x = u64::from_le_bytes(a[n..n + 8].try_into().expect("eight bytes"));
-        let y = u64::from_le_bytes(b[n..n + 8].try_into().expect("eight bytes"));
-        if x != y {
-            return n + ((x ^ y).trailing_zeros() / 8) as usize;
-        }
-        n += 8;
-    }
-    while n < len && a[n] == b[n] {
-        n += 1;
-    }
-    n
 }
 
 /// The bytes that are tokens of their own (`"{}[],:`).

@@ -251,10 +251,21 @@ pub(super) fn scan_instances(
     // first few thousand distinct lists are remembered, with the accounts that showed
     // them).
     let mut read: FastMap<String, Vec<crate::ecs::sym::Sym>> = FastMap::default();
+    let mut last_vpc = String::new();
     for inst in instances {
         let [vpc_text, groups_text] = inst.extra.raws(["VpcAttributes", "SecurityGroupIds"]);
         with_vpc_text(vpc_text.as_deref(), |vpc, vsw, ip| {
-            if !vpc.is_empty() && !known_vpcs.contains(vpc) && !seen_vpc_ids.contains(vpc) {
+            // The VPC of the instance before was looked at already.
+            let same_vpc = last_vpc == vpc;
+            if !same_vpc {
+                last_vpc.clear();
+                last_vpc.push_str(vpc);
+            }
+            if !same_vpc
+                && !vpc.is_empty()
+                && !known_vpcs.contains(vpc)
+                && !seen_vpc_ids.contains(vpc)
+            {
                 seen_vpc_ids.insert(vpc.to_string());
                 scan.vpcs.push((
                     vpc.to_string(),
