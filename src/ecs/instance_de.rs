@@ -177,7 +177,7 @@ pub(crate) struct Fields<'de> {
     disks: Option<Vec<Disk>>,
     stuck: Option<bool>,
     transitions: Option<Vec<Phase>>,
-    stored: Vec<(Cow<'de, str>, FieldValue<'de>)>,
+    stored: crate::ecs::stored::FieldList<'de>,
 }
 
 /// Set a field once; `Err(name)` on a second occurrence (the derived form's `duplicate
@@ -194,7 +194,7 @@ impl<'de> Fields<'de> {
     /// No field yet, with room for the stored ones of a pasted DescribeInstances object.
     pub(crate) fn new() -> Self {
         Fields {
-            stored: Vec::with_capacity(48),
+            stored: crate::ecs::stored::field_list(),
             ..Fields::default()
         }
     }

@@ -25,6 +25,7 @@
 //! add; reads of the fragment table take a shared lock once per instance walk.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard};
 
@@ -340,6 +341,67 @@ impl StoredKey {
     }
 }
 
+/// Stored fields as read, before they are stored ([`Stored::from_texts`]).
+pub(crate) type FieldList<'a> = Vec<(Cow<'a, str>, FieldValue<'a>)>;
+
+/// One value on its way into the encoding.
+enum Piece<'a> {
+    /// Interned already.
+    Id(u32),
+    /// Not yet in its final form.
+    Pending(FieldValue<'a>),
+    /// Final text; `seen_as` is the input text to remember it by once interned.
+    Ready {
+        seen_as: Option<Cow<'a, str>>,
+        text: Cow<'a, str>,
+    },
+    /// Encoded (a delta or inline text).
+    Bytes(Vec<u8>),
+}
+
+/// One entry: key byte, key-name id, interner slot, key name, value.
+type Entry<'a> = (u8, u32, u32, Cow<'a, str>, Piece<'a>);
+
+thread_local! {
+    /// The room of the last instance's field list, for the next one on this thread (a
+    /// large fixture stores a million instances one after the other on each core).
+    static SPARE_FIELDS: Cell<FieldList<'static>> = const { Cell::new(Vec::new()) };
+    /// The same for the entries of [`Stored::from_texts`].
+    static SPARE_ENTRIES: Cell<Vec<Entry<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty list with the room `spare` kept (at least `min`). The list kept is empty,
+/// so it is only its allocation that is reused, whatever lifetime its elements have.
+fn recycled<'a, T: 'static, U: 'a>(
+    spare: &'static std::thread::LocalKey<Cell<Vec<T>>>,
+    min: usize,
+) -> Vec<U> {
+    let kept = spare.take();
+    debug_assert!(kept.is_empty());
+    let mut list: Vec<U> = kept
+        .into_iter()
+        .map(|_| -> U { unreachable!("empty") })
+        .collect();
+    list.reserve(min);
+    list
+}
+
+/// Keep `list`'s room in `spare` (emptied; see [`recycled`]).
+fn give_back<T: 'static, U>(spare: &'static std::thread::LocalKey<Cell<Vec<T>>>, mut list: Vec<U>) {
+    list.clear();
+    spare.set(
+        list.into_iter()
+            .map(|_| -> T { unreachable!("empty") })
+            .collect(),
+    );
+}
+
+/// An empty field list, with room for a pasted DescribeInstances object's stored
+/// fields.
+pub(crate) fn field_list<'a>() -> FieldList<'a> {
+    recycled(&SPARE_FIELDS, 48)
+}
+
 /// An instance's stored fields (see the module docs). Cloning shares the bytes.
 #[derive(Clone, Default)]
 pub struct Stored(Option<Arc<[u8]>>);
@@ -361,36 +423,20 @@ impl Stored {
     /// written compactly. Known keys go in the captured order, other keys after them as
     /// given. The interner is read under its shared lock, twice, never while preparing;
     /// its exclusive lock is taken only when something new is interned.
-    pub fn from_texts(fields: Vec<(Cow<'_, str>, FieldValue<'_>)>) -> Self {
+    pub fn from_texts(mut fields: FieldList<'_>) -> Self {
         if fields.is_empty() {
             return Stored(None);
         }
-        /// One value on its way into the encoding.
-        enum Piece<'a> {
-            /// Interned already.
-            Id(u32),
-            /// Not yet in its final form.
-            Pending(FieldValue<'a>),
-            /// Final text; `seen_as` is the input text to remember it by once interned.
-            Ready {
-                seen_as: Option<Cow<'a, str>>,
-                text: Cow<'a, str>,
-            },
-            /// Encoded (a delta or inline text).
-            Bytes(Vec<u8>),
-        }
-        /// One entry: key byte, key-name id, interner slot, key name, value.
-        type Entry<'a> = (u8, u32, u32, Cow<'a, str>, Piece<'a>);
         // 1. Keys, and values seen before: at the same position in the last instance
         // read on this thread, else in the interner (under the shared lock).
         let mut recent = Recent::take();
         let count = fields.len();
         let mut same_keys = true;
-        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(count);
+        let mut entries: Vec<Entry<'_>> = recycled(&SPARE_ENTRIES, count);
         let mut new_keys = false;
         {
             let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
-            for (i, (key, value)) in fields.into_iter().enumerate() {
+            for (i, (key, value)) in fields.drain(..).enumerate() {
                 // A value the scanner knew comes with its key's place (checked there).
                 let known = match value {
                     FieldValue::Interned(_, place) => Some(place),
@@ -546,6 +592,8 @@ impl Stored {
         }
         recent.set_order(order);
         recent.put();
+        give_back(&SPARE_FIELDS, fields);
+        give_back(&SPARE_ENTRIES, entries);
         Stored(Some(out.into()))
     }
 
@@ -833,6 +881,29 @@ mod tests {
         );
         assert_eq!(s.get("HostName"), Some(json!("web\"1")));
         assert_eq!(s.raw("Nope"), None);
+    }
+
+    #[test]
+    fn field_lists_reuse_the_room_of_the_last_one() {
+        let text = String::from("\"x\"");
+        let mut list = field_list();
+        list.reserve(100);
+        let room = list.capacity();
+        list.push((Cow::Borrowed("K"), FieldValue::Text(Cow::Borrowed(&text))));
+        give_back(&SPARE_FIELDS, list);
+        let again = field_list();
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), room);
+        let mut fields = again;
+        fields.push((
+            Cow::Borrowed("ImageId"),
+            FieldValue::Text(Cow::Borrowed(&text)),
+        ));
+        assert_eq!(
+            Stored::from_texts(fields).raw("ImageId").as_deref(),
+            Some("\"x\"")
+        );
+        assert!(field_list().capacity() >= 48);
     }
 
     #[test]
