@@ -32,8 +32,12 @@ const RAW_TOKEN: &str = "$serde_json::private::RawValue";
 pub enum FieldValue<'a> {
     /// The raw JSON text (as written in the input, whitespace included).
     Text(Cow<'a, str>),
-    /// A value (input that is not JSON text: a `Value`, a buffered document).
-    Value(Value),
+    /// A value (input that is not JSON text: a `Value`, a buffered document); boxed,
+    /// so the common variants, moved for every field of every instance, stay small.
+    Value(Box<Value>),
+    /// An interned fragment: the value's final text, known from its input text, and
+    /// where its key goes (see [`Recent::known`](crate::ecs::recent::Recent::known)).
+    Interned(u32, crate::ecs::recent::Place),
 }
 
 impl<'de> Deserialize<'de> for FieldValue<'de> {
@@ -48,13 +52,13 @@ impl<'de> Deserialize<'de> for FieldValue<'de> {
                 self,
                 d: D,
             ) -> Result<FieldValue<'de>, D::Error> {
-                Value::deserialize(d).map(FieldValue::Value)
+                Value::deserialize(d).map(|v| FieldValue::Value(Box::new(v)))
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FieldValue<'de>, A::Error> {
                 // serde_json hands the raw text over as a one-entry map under its token;
                 // any other map is a real object.
                 let Some(CowStr(first)) = map.next_key::<CowStr<'de>>()? else {
-                    return Ok(FieldValue::Value(Value::Object(Map::new())));
+                    return Ok(FieldValue::Value(Box::new(Value::Object(Map::new()))));
                 };
                 if first == RAW_TOKEN {
                     return map
@@ -66,7 +70,7 @@ impl<'de> Deserialize<'de> for FieldValue<'de> {
                 while let Some((k, v)) = map.next_entry::<String, Value>()? {
                     object.insert(k, v);
                 }
-                Ok(FieldValue::Value(Value::Object(object)))
+                Ok(FieldValue::Value(Box::new(Value::Object(object))))
             }
         }
         d.deserialize_newtype_struct(RAW_TOKEN, V)
@@ -74,7 +78,7 @@ impl<'de> Deserialize<'de> for FieldValue<'de> {
 }
 
 /// `Option<EcsTime>` read as the fixture writes it (`""` or null: none).
-struct OptTime(Option<EcsTime>);
+pub(crate) struct OptTime(pub(crate) Option<EcsTime>);
 
 impl<'de> Deserialize<'de> for OptTime {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -94,7 +98,7 @@ struct InstanceVisitor;
 /// checked span of JSON text ([`instance_scan`](crate::ecs::instance_scan)'s).
 pub(crate) trait Source<'de> {
     /// The error of reading a value.
-    type Error;
+    type Error: de::Error;
     /// The value as a typed field reads it.
     fn typed<T: Deserialize<'de>>(self) -> Result<T, Self::Error>;
     /// The value as a stored field.
@@ -108,6 +112,28 @@ pub(crate) trait Source<'de> {
     }
     /// The value as `Tags` (what `typed::<Tags>` reads).
     fn tags(self) -> Result<Tags, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
+    /// The value as a `T` read from a string (a unit-variant enum, a `String`): what
+    /// `typed::<T>` reads.
+    fn word<T: Deserialize<'de>>(self) -> Result<T, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
+    /// The value as an optional time (what `typed::<OptTime>` reads).
+    fn time(self) -> Result<Option<EcsTime>, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed::<OptTime>().map(|t| t.0)
+    }
+    /// The value as `OperationLocks` (what `typed::<OperationLocks>` reads).
+    fn locks(self) -> Result<OperationLocks, Self::Error>
     where
         Self: Sized,
     {
@@ -151,7 +177,7 @@ pub(crate) struct Fields<'de> {
     disks: Option<Vec<Disk>>,
     stuck: Option<bool>,
     transitions: Option<Vec<Phase>>,
-    stored: Vec<(Cow<'de, str>, FieldValue<'de>)>,
+    stored: crate::ecs::stored::FieldList<'de>,
 }
 
 /// Set a field once; `Err(name)` on a second occurrence (the derived form's `duplicate
@@ -168,9 +194,20 @@ impl<'de> Fields<'de> {
     /// No field yet, with room for the stored ones of a pasted DescribeInstances object.
     pub(crate) fn new() -> Self {
         Fields {
-            stored: Vec::with_capacity(48),
+            stored: crate::ecs::stored::field_list(),
             ..Fields::default()
         }
+    }
+
+    /// The stored fields read so far.
+    pub(crate) fn stored_len(&self) -> usize {
+        self.stored.len()
+    }
+
+    /// Add a stored field (`key` is not one [`is_typed`]).
+    pub(crate) fn push_stored(&mut self, key: Cow<'de, str>, value: FieldValue<'de>) {
+        debug_assert!(!is_typed(&key));
+        self.stored.push((key, value));
     }
 
     /// Read the value of `key` from `src`; `Ok(Err(name))` when the field was read
@@ -190,23 +227,17 @@ impl<'de> Fields<'de> {
             "RegionId" => once(&mut self.region, "RegionId", Sym::new(&src.text()?.0)),
             "ZoneId" => once(&mut self.zone, "ZoneId", Sym::new(&src.text()?.0)),
             "InstanceType" => once(&mut self.itype, "InstanceType", Sym::new(&src.text()?.0)),
-            "Status" => once(&mut self.status, "Status", src.typed()?),
-            "InstanceChargeType" => once(&mut self.charge, "InstanceChargeType", src.typed()?),
-            "StoppedMode" => once(&mut self.stopped, "StoppedMode", src.typed()?),
-            "InstanceName" => once(&mut self.name, "InstanceName", src.typed()?),
-            "CreationTime" => {
-                let time = src.typed::<OptTime>()?.0;
-                once(&mut self.created, "CreationTime", time)
-            }
-            "StartTime" => once(&mut self.started, "StartTime", src.typed::<OptTime>()?.0),
-            "ExpiredTime" => {
-                let time = src.typed::<OptTime>()?.0;
-                once(&mut self.expires, "ExpiredTime", time)
-            }
-            "SpotStrategy" => once(&mut self.spot, "SpotStrategy", src.typed()?),
+            "Status" => once(&mut self.status, "Status", src.word()?),
+            "InstanceChargeType" => once(&mut self.charge, "InstanceChargeType", src.word()?),
+            "StoppedMode" => once(&mut self.stopped, "StoppedMode", src.word()?),
+            "InstanceName" => once(&mut self.name, "InstanceName", src.word()?),
+            "CreationTime" => once(&mut self.created, "CreationTime", src.time()?),
+            "StartTime" => once(&mut self.started, "StartTime", src.time()?),
+            "ExpiredTime" => once(&mut self.expires, "ExpiredTime", src.time()?),
+            "SpotStrategy" => once(&mut self.spot, "SpotStrategy", src.word()?),
             "SpotPriceLimit" => once(&mut self.price, "SpotPriceLimit", src.typed()?),
             "DeletionProtection" => once(&mut self.protection, "DeletionProtection", src.typed()?),
-            "OperationLocks" => once(&mut self.locks, "OperationLocks", src.typed()?),
+            "OperationLocks" => once(&mut self.locks, "OperationLocks", src.locks()?),
             "Tags" => once(&mut self.tags, "Tags", src.tags()?),
             "MockDisks" => once(&mut self.disks, "MockDisks", src.typed()?),
             "MockStuck" => once(&mut self.stuck, "MockStuck", src.typed()?),
@@ -250,6 +281,33 @@ impl<'de> Fields<'de> {
             seq: 0,
         })
     }
+}
+
+/// Whether [`Fields::read`] reads `key` as a typed field (any other is stored).
+pub(crate) fn is_typed(key: &str) -> bool {
+    matches!(
+        key,
+        "InstanceId"
+            | "AccountId"
+            | "RegionId"
+            | "ZoneId"
+            | "InstanceType"
+            | "Status"
+            | "InstanceChargeType"
+            | "StoppedMode"
+            | "InstanceName"
+            | "CreationTime"
+            | "StartTime"
+            | "ExpiredTime"
+            | "SpotStrategy"
+            | "SpotPriceLimit"
+            | "DeletionProtection"
+            | "OperationLocks"
+            | "Tags"
+            | "MockDisks"
+            | "MockStuck"
+            | "MockTransitions"
+    )
 }
 
 /// One field's value, read into [`Fields`] by serde.
@@ -319,6 +377,43 @@ mod tests {
             "vpc-1"
         );
         assert!(from_text.start_time.is_some());
+    }
+
+    #[test]
+    fn typed_keys_are_the_ones_read_as_typed() {
+        let keys = [
+            "InstanceId",
+            "AccountId",
+            "RegionId",
+            "ZoneId",
+            "InstanceType",
+            "Status",
+            "InstanceChargeType",
+            "StoppedMode",
+            "InstanceName",
+            "CreationTime",
+            "StartTime",
+            "ExpiredTime",
+            "SpotStrategy",
+            "SpotPriceLimit",
+            "DeletionProtection",
+            "OperationLocks",
+            "Tags",
+            "MockDisks",
+            "MockStuck",
+            "MockTransitions",
+            "HostName",
+            "VpcAttributes",
+            "Odd",
+            "instanceId",
+            "",
+        ];
+        for key in keys {
+            // Whatever a typed field makes of the value, only a stored one keeps it.
+            let mut fields = Fields::new();
+            let _ = fields.read(Cow::Borrowed(key), De(json!("x")));
+            assert_eq!(fields.stored_len() == 1, !is_typed(key), "{key}");
+        }
     }
 
     #[test]

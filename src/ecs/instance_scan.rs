@@ -8,14 +8,19 @@
 //! escape, nesting deeper than [`MAX_DEPTH`], any syntax error, a typed value serde
 //! refuses, a repeated or missing typed field); its caller then reads the object the
 //! serde way, which gives the result or the error with its place. So it decides
-//! nothing: for what it reads, it gives exactly what serde gives.
+//! nothing: for what it reads, it gives exactly what serde gives. A stored value that
+//! starts with the very text seen at its position in the instances read lately on this
+//! thread ([`Recent::known`]) is not walked again: that text is the whole value, and
+//! its stored form is known.
 
 use std::borrow::Cow;
 
+use serde::de::value::BorrowedStrDeserializer;
 use serde::Deserialize;
 
-use crate::ecs::instance_de::{FieldValue, Fields, Source};
-use crate::ecs::model::{Instance, Tag, Tags};
+use crate::ecs::instance_de::{is_typed, FieldValue, Fields, OptTime, Source};
+use crate::ecs::model::{opt_time, EcsTime, Instance, OperationLocks, Tag, Tags};
+use crate::ecs::recent::Recent;
 use crate::ecs::sym::{CowStr, Sym};
 
 /// Nesting a stored value may have (serde allows more; deeper values take its path).
@@ -37,9 +42,9 @@ impl<'de> Source<'de> for Span<'de> {
     }
     fn text(self) -> Result<CowStr<'de>, serde_json::Error> {
         // A checked string without escapes is its text between the quotes.
-        match self.0.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
-            Some(plain) if !plain.contains(['\\', '"']) => Ok(CowStr(Cow::Borrowed(plain))),
-            _ => self.typed(),
+        match self.plain() {
+            Some(plain) => Ok(CowStr(Cow::Borrowed(plain))),
+            None => self.typed(),
         }
     }
     fn tags(self) -> Result<Tags, serde_json::Error> {
@@ -47,6 +52,44 @@ impl<'de> Source<'de> for Span<'de> {
             Some(tags) => Ok(tags),
             None => self.typed(),
         }
+    }
+    fn word<T: Deserialize<'de>>(self) -> Result<T, serde_json::Error> {
+        // A string without escapes is its text: read by the same visitor from it.
+        match self.plain() {
+            Some(text) => T::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(text)),
+            None => self.typed(),
+        }
+    }
+    fn time(self) -> Result<Option<EcsTime>, serde_json::Error> {
+        match self.plain() {
+            Some(text) => opt_time::from_text(text),
+            None => self.typed::<OptTime>().map(|t| t.0),
+        }
+    }
+    fn locks(self) -> Result<OperationLocks, serde_json::Error> {
+        // No locks, the common case: `{"LockReason": []}` or `{}`.
+        let mut c = Cursor {
+            text: self.0,
+            b: self.0.as_bytes(),
+            at: 0,
+        };
+        let none = c.eat(b'{')
+            && (c.eat(b'}')
+                || (c.key("LockReason").is_some() && c.eat(b'[') && c.eat(b']') && c.eat(b'}')));
+        if none && c.at == c.b.len() {
+            return Ok(OperationLocks::default());
+        }
+        self.typed()
+    }
+}
+
+impl<'de> Span<'de> {
+    /// The text of a string without escapes.
+    fn plain(&self) -> Option<&'de str> {
+        self.0
+            .strip_prefix('"')
+            .and_then(|s| s.strip_suffix('"'))
+            .filter(|s| !s.contains(['\\', '"']))
     }
 }
 
@@ -137,6 +180,30 @@ pub(crate) fn skip_ws(b: &[u8], mut at: usize) -> usize {
         at += 1;
     }
     at
+}
+
+/// How many bytes `a` and `b` have in common from their start (compared eight at a
+/// time: the texts compared while loading are short, and many are the same).
+pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let len = a.len().min(b.len());
+    let mut n = 0;
+    while n + 8 <= len {
+        let x = u64::from_le_bytes(a[n..n + 8].try_into().expect("eight bytes"));
+        let y = u64::from_le_bytes(b[n..n + 8].try_into().expect("eight bytes"));
+        if x != y {
+            return n + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    while n < len && a[n] == b[n] {
+        n += 1;
+    }
+    n
+}
+
+/// Whether `a` and `b` are the same bytes ([`common_prefix`]'s way).
+pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && common_prefix(a, b) == a.len()
 }
 
 /// The eight bytes in `w` (little-endian) with the high bit of each byte that is `"`,
@@ -267,6 +334,19 @@ fn value(b: &[u8], at: usize, depth: usize) -> Option<usize> {
 /// The instance object at `at` (whitespace first allowed) and the offset just past it;
 /// `None` when this reader does not take it (see the module docs).
 pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
+    let recent = Recent::take();
+    let read = read_fields(text, at, &recent);
+    // Put back before the fields are stored, which reads and updates it.
+    recent.put();
+    let (fields, end) = read?;
+    let inst = fields.finish::<serde_json::Error>().ok()?;
+    Some((inst, end))
+}
+
+/// The fields of the instance object at `at`, and the offset just past it. A stored
+/// value that starts with a text seen at its position lately ([`Recent::known`]) is
+/// taken without walking it.
+fn read_fields<'a>(text: &'a str, at: usize, recent: &Recent) -> Option<(Fields<'a>, usize)> {
     let b = text.as_bytes();
     let mut i = skip_ws(b, at);
     if b.get(i) != Some(&b'{') {
@@ -288,9 +368,23 @@ pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
             return None;
         }
         let start = skip_ws(b, i + 1);
-        let end = value(b, start, 1)?;
-        let span = Span(text.get(start..end)?);
-        fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+        let known = if is_typed(key) {
+            None
+        } else {
+            recent.known(fields.stored_len(), key, b.get(start..)?)
+        };
+        let end = match known {
+            Some((id, len, place)) => {
+                fields.push_stored(Cow::Borrowed(key), FieldValue::Interned(id, place));
+                start + len
+            }
+            None => {
+                let end = value(b, start, 1)?;
+                let span = Span(text.get(start..end)?);
+                fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+                end
+            }
+        };
         i = skip_ws(b, end);
         match *b.get(i)? {
             b',' => i = skip_ws(b, i + 1),
@@ -298,8 +392,7 @@ pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
             _ => return None,
         }
     }
-    let inst = fields.finish::<serde_json::Error>().ok()?;
-    Some((inst, i + 1))
+    Some((fields, i + 1))
 }
 
 #[cfg(test)]
@@ -328,6 +421,25 @@ mod tests {
     fn first_special(w: [u8; 8]) -> Option<usize> {
         let found = special(u64::from_le_bytes(w));
         (found != 0).then_some((found.trailing_zeros() / 8) as usize)
+    }
+
+    #[test]
+    fn common_prefixes_eight_bytes_at_a_time_are_the_byte_by_byte_ones() {
+        let base = b"0123456789abcdefghijklmnopqrstuv";
+        for len in 0..base.len() {
+            for at in 0..=len {
+                let a = &base[..len];
+                let mut b = base[..len].to_vec();
+                if at < len {
+                    b[at] = b'#';
+                }
+                let naive = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+                assert_eq!(common_prefix(a, &b), naive, "{len} {at}");
+                assert_eq!(common_prefix(a, &base[..]), len);
+                assert_eq!(same_bytes(a, &b), a == b.as_slice());
+                assert_eq!(same_bytes(a, base), len == base.len());
+            }
+        }
     }
 
     #[test]
@@ -392,6 +504,132 @@ mod tests {
             }
         }
         assert!(taken > 100, "only {taken} variants read");
+    }
+
+    #[test]
+    fn values_seen_lately_are_taken_as_serde_reads_them() {
+        let text = sample();
+        for _ in 0..3 {
+            assert_eq!(read(&text, 0), serde_read(&text, 0));
+        }
+        // Each stored value that is interned is now known at its position, from its
+        // first byte on, as the whole value.
+        let doc: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text).unwrap();
+        let stored: Vec<&String> = doc.keys().filter(|k| !is_typed(k)).collect();
+        let recent = Recent::take();
+        let mut known = 0;
+        for (n, key) in stored.iter().enumerate() {
+            let label = format!("\n  \"{key}\": ");
+            let start = text.find(&label).unwrap() + label.len();
+            if let Some((_, len, _)) = recent.known(n, key, &text.as_bytes()[start..]) {
+                assert_eq!(value(text.as_bytes(), start, 1), Some(start + len), "{key}");
+                known += 1;
+            }
+        }
+        recent.put();
+        assert!(
+            known > 5 && known + 4 > stored.len(),
+            "{known} of {stored:?}"
+        );
+        // Whatever follows a known value, or replaces its first or last byte, is read
+        // as serde reads it (or left to serde).
+        let mut taken = 0;
+        for (n, key) in stored.iter().enumerate() {
+            let label = format!("\n  \"{key}\": ");
+            let start = text.find(&label).unwrap() + label.len();
+            let end = value(text.as_bytes(), start, 1).unwrap();
+            for at in [start, end - 1, end, end + 1] {
+                for mark in ["", "0", "5", ".", "e", "x", "}", "]", ",", " ", "\"", "{"] {
+                    let v = format!("{}{mark}{}", &text[..at], &text[at + 1..]);
+                    if let Some(got) = read(&v, 0) {
+                        taken += 1;
+                        assert_eq!(Some(got), serde_read(&v, 0), "{n}: {v}");
+                    }
+                }
+            }
+        }
+        assert!(taken > 20, "only {taken} variants read");
+    }
+
+    #[test]
+    fn words_times_and_locks_read_as_serde_reads_them() {
+        use crate::ecs::model::{ChargeType, Status, StoppedMode};
+        let words = [
+            r#""Running""#,
+            r#""Stopped""#,
+            r#""running""#,
+            r#""Run\u006eing""#,
+            r#""""#,
+            r#""Not-applicable""#,
+            r#""KeepCharging""#,
+            r#""PrePaid""#,
+            r#""web \"1\"""#,
+            r#""web 1""#,
+            "null",
+            "7",
+            "true",
+            r#"["Running"]"#,
+            r#"{"Running":null}"#,
+        ];
+        for text in words {
+            let span = || Span(text);
+            assert_eq!(
+                span().word::<Status>().ok(),
+                serde_json::from_str::<Status>(text).ok(),
+                "{text}"
+            );
+            assert_eq!(
+                span().word::<StoppedMode>().ok(),
+                serde_json::from_str::<StoppedMode>(text).ok()
+            );
+            assert_eq!(
+                span().word::<ChargeType>().ok(),
+                serde_json::from_str::<ChargeType>(text).ok()
+            );
+            assert_eq!(
+                span().word::<String>().ok(),
+                serde_json::from_str::<String>(text).ok()
+            );
+        }
+        for text in [
+            r#""2026-01-02T08:05Z""#,
+            r#""""#,
+            r#""  ""#,
+            "null",
+            r#"" 2026-01-02T08:05Z ""#,
+            r#""2026-01-02T08:05:07.250Z""#,
+            r#""2026-13-02T08:05Z""#,
+            r#""soon""#,
+            r#""2026-01-02T08:05\u005a""#,
+            "5",
+            r#"["2026-01-02T08:05Z"]"#,
+        ] {
+            let serde = serde_json::from_str::<OptTime>(text).map(|t| t.0);
+            let fast = Span(text).time();
+            assert_eq!(fast.as_ref().ok(), serde.as_ref().ok(), "{text}");
+            if let (Err(a), Err(b)) = (fast, serde) {
+                assert_eq!(a.to_string(), b.to_string(), "{text}");
+            }
+        }
+        for text in [
+            r#"{"LockReason": []}"#,
+            r#"{"LockReason":[]}"#,
+            "{}",
+            r#"{ "LockReason" : [ ] }"#,
+            r#"{"LockReason": [{"LockReason": "security"}]}"#,
+            r#"{"LockReason": null}"#,
+            r#"{"LockReason": [], "LockReason": []}"#,
+            r#"{"Lock\u0052eason": []}"#,
+            r#"{"LockReason": [], "Odd": 1}"#,
+            "[]",
+            "null",
+        ] {
+            assert_eq!(
+                Span(text).locks().ok(),
+                serde_json::from_str::<OperationLocks>(text).ok(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

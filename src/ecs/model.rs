@@ -150,11 +150,19 @@ pub mod opt_time {
         d: D,
     ) -> Result<Option<EcsTime>, D::Error> {
         let s: Option<crate::ecs::sym::CowStr<'de>> = Option::deserialize(d)?;
-        match s.as_ref().map(|s| s.0.trim()) {
-            None | Some("") => Ok(None),
-            Some(t) => parse_time(t).map(|ms| Some(EcsTime(ms))).ok_or_else(|| {
-                serde::de::Error::custom(format!("{t:?} is not a time like 2017-12-10T04:04Z"))
-            }),
+        match s {
+            None => Ok(None),
+            Some(s) => from_text(&s.0),
+        }
+    }
+
+    /// The time a string's text stands for (`""`: none).
+    pub fn from_text<E: serde::de::Error>(s: &str) -> Result<Option<EcsTime>, E> {
+        match s.trim() {
+            "" => Ok(None),
+            t => parse_time(t)
+                .map(|ms| Some(EcsTime(ms)))
+                .ok_or_else(|| E::custom(format!("{t:?} is not a time like 2017-12-10T04:04Z"))),
         }
     }
 

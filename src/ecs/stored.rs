@@ -25,6 +25,7 @@
 //! add; reads of the fragment table take a shared lock once per instance walk.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard};
 
@@ -34,6 +35,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::ecs::instance_de::FieldValue;
+use crate::ecs::instance_scan::common_prefix;
 use crate::ecs::recent::Recent;
 use crate::ecs::sym::CowStr;
 use crate::ecs::world::FastMap;
@@ -68,10 +70,12 @@ static POSITION: LazyLock<FastMap<&'static str, u8>> = LazyLock::new(|| {
 });
 
 /// The first value interned for a key, which later unique values of the key are written
-/// as changes of, with its tokens (cut once).
+/// as changes of, with where its tokens end (cut once).
 struct Template {
     id: u32,
-    tokens: Vec<&'static str>,
+    text: &'static str,
+    /// The offset just past each token of `text`, in order.
+    ends: Vec<usize>,
 }
 
 /// The process-wide fragment and key-name tables.
@@ -137,7 +141,8 @@ impl Interner {
         self.ids.insert(text, id);
         self.templates.entry(slot).or_insert_with(|| Template {
             id,
-            tokens: tokens(text),
+            text,
+            ends: Tokens::new(text).map(|(_, to)| to).collect(),
         });
         Some(id)
     }
@@ -149,26 +154,50 @@ impl Interner {
             return None;
         }
         let template = self.templates.get(&slot)?;
-        let old = &template.tokens;
+        let (old, ends) = (template.text.as_bytes(), &template.ends);
+        let new = text.as_bytes();
         let mut out = Vec::with_capacity(32);
         out.push(DELTA);
         put_varint(&mut out, u64::from(template.id));
         // The number of changes goes here, once known.
         let count_at = out.len();
         out.push(0);
-        let (mut changes, mut last, mut count) = (0u64, 0, 0);
-        for (i, (from, to)) in Tokens::new(text).enumerate() {
-            let new = &text.as_bytes()[from..to];
-            if old.get(i)?.as_bytes() != new {
+        let (mut changes, mut last) = (0u64, 0);
+        // Token `i` starts at `p` in the text and at `q` in the template. The tokens
+        // inside a run of bytes both have in common are the same tokens; the others are
+        // compared one by one.
+        let (mut i, mut p, mut q) = (0usize, 0usize, 0usize);
+        while p < new.len() {
+            let run = common_prefix(&new[p..], &old[q..]);
+            // A token is known to be the same when a byte of the common run follows it
+            // (a mark ends it in both, or starts the next), or when both texts end there.
+            let limit = q + run;
+            let both_end = p + run == new.len() && limit == old.len();
+            let same = ends[i..].partition_point(|&e| e < limit || (both_end && e == limit));
+            if same > 0 {
+                i += same;
+                let end = ends[i - 1];
+                p += end - q;
+                q = end;
+                if p == new.len() {
+                    break;
+                }
+            }
+            let to = p + token_len(&new[p..]);
+            let token = &new[p..to];
+            let old_end = *ends.get(i)?;
+            if old[q..old_end] != *token {
                 put_varint(&mut out, (i - last) as u64);
-                put_varint(&mut out, new.len() as u64);
-                out.extend_from_slice(new);
+                put_varint(&mut out, token.len() as u64);
+                out.extend_from_slice(token);
                 last = i;
                 changes += 1;
             }
-            count = i + 1;
+            i += 1;
+            p = to;
+            q = old_end;
         }
-        if count != old.len() {
+        if i != ends.len() {
             return None;
         }
         let mut changes_varint = Vec::with_capacity(2);
@@ -182,10 +211,20 @@ impl Interner {
 /// A JSON text cut into tokens: each of `"{}[],:` alone, and the runs between them.
 /// Cutting the template and a value the same way lets a value be stored as the tokens
 /// that differ (an address, an id) when both have the same structure.
+#[cfg(test)]
 fn tokens(text: &str) -> Vec<&str> {
     Tokens::new(text)
         .map(|(from, to)| &text[from..to])
         .collect()
+}
+
+/// The length of the token `rest` starts with (not empty).
+fn token_len(rest: &[u8]) -> usize {
+    match rest.iter().position(|&b| MARKS[usize::from(b)]) {
+        Some(0) => 1,
+        Some(n) => n,
+        None => rest.len(),
+    }
 }
 
 /// The bytes that are tokens of their own (`"{}[],:`).
@@ -220,12 +259,7 @@ impl Iterator for Tokens<'_> {
     fn next(&mut self) -> Option<(usize, usize)> {
         let start = self.at;
         let rest = self.bytes.get(start..).filter(|r| !r.is_empty())?;
-        let len = match rest.iter().position(|&b| MARKS[usize::from(b)]) {
-            Some(0) => 1,
-            Some(n) => n,
-            None => rest.len(),
-        };
-        self.at = start + len;
+        self.at = start + token_len(rest);
         Some((start, self.at))
     }
 }
@@ -307,6 +341,67 @@ impl StoredKey {
     }
 }
 
+/// Stored fields as read, before they are stored ([`Stored::from_texts`]).
+pub(crate) type FieldList<'a> = Vec<(Cow<'a, str>, FieldValue<'a>)>;
+
+/// One value on its way into the encoding.
+enum Piece<'a> {
+    /// Interned already.
+    Id(u32),
+    /// Not yet in its final form.
+    Pending(FieldValue<'a>),
+    /// Final text; `seen_as` is the input text to remember it by once interned.
+    Ready {
+        seen_as: Option<Cow<'a, str>>,
+        text: Cow<'a, str>,
+    },
+    /// Encoded (a delta or inline text).
+    Bytes(Vec<u8>),
+}
+
+/// One entry: key byte, key-name id, interner slot, key name, value.
+type Entry<'a> = (u8, u32, u32, Cow<'a, str>, Piece<'a>);
+
+thread_local! {
+    /// The room of the last instance's field list, for the next one on this thread (a
+    /// large fixture stores a million instances one after the other on each core).
+    static SPARE_FIELDS: Cell<FieldList<'static>> = const { Cell::new(Vec::new()) };
+    /// The same for the entries of [`Stored::from_texts`].
+    static SPARE_ENTRIES: Cell<Vec<Entry<'static>>> = const { Cell::new(Vec::new()) };
+}
+
+/// An empty list with the room `spare` kept (at least `min`). The list kept is empty,
+/// so it is only its allocation that is reused, whatever lifetime its elements have.
+fn recycled<'a, T: 'static, U: 'a>(
+    spare: &'static std::thread::LocalKey<Cell<Vec<T>>>,
+    min: usize,
+) -> Vec<U> {
+    let kept = spare.take();
+    debug_assert!(kept.is_empty());
+    let mut list: Vec<U> = kept
+        .into_iter()
+        .map(|_| -> U { unreachable!("empty") })
+        .collect();
+    list.reserve(min);
+    list
+}
+
+/// Keep `list`'s room in `spare` (emptied; see [`recycled`]).
+fn give_back<T: 'static, U>(spare: &'static std::thread::LocalKey<Cell<Vec<T>>>, mut list: Vec<U>) {
+    list.clear();
+    spare.set(
+        list.into_iter()
+            .map(|_| -> T { unreachable!("empty") })
+            .collect(),
+    );
+}
+
+/// An empty field list, with room for a pasted DescribeInstances object's stored
+/// fields.
+pub(crate) fn field_list<'a>() -> FieldList<'a> {
+    recycled(&SPARE_FIELDS, 48)
+}
+
 /// An instance's stored fields (see the module docs). Cloning shares the bytes.
 #[derive(Clone, Default)]
 pub struct Stored(Option<Arc<[u8]>>);
@@ -317,7 +412,7 @@ impl Stored {
         Stored::from_texts(
             fields
                 .into_iter()
-                .map(|(k, v)| (Cow::Owned(k), FieldValue::Value(v)))
+                .map(|(k, v)| (Cow::Owned(k), FieldValue::Value(Box::new(v))))
                 .collect(),
         )
     }
@@ -328,37 +423,25 @@ impl Stored {
     /// written compactly. Known keys go in the captured order, other keys after them as
     /// given. The interner is read under its shared lock, twice, never while preparing;
     /// its exclusive lock is taken only when something new is interned.
-    pub fn from_texts(fields: Vec<(Cow<'_, str>, FieldValue<'_>)>) -> Self {
+    pub fn from_texts(mut fields: FieldList<'_>) -> Self {
         if fields.is_empty() {
             return Stored(None);
         }
-        /// One value on its way into the encoding.
-        enum Piece<'a> {
-            /// Interned already.
-            Id(u32),
-            /// Not yet in its final form.
-            Pending(FieldValue<'a>),
-            /// Final text; `seen_as` is the input text to remember it by once interned.
-            Ready {
-                seen_as: Option<Cow<'a, str>>,
-                text: Cow<'a, str>,
-            },
-            /// Encoded (a delta or inline text).
-            Bytes(Vec<u8>),
-        }
-        /// One entry: key byte, key-name id, interner slot, key name, value.
-        type Entry<'a> = (u8, u32, u32, Cow<'a, str>, Piece<'a>);
         // 1. Keys, and values seen before: at the same position in the last instance
         // read on this thread, else in the interner (under the shared lock).
         let mut recent = Recent::take();
         let count = fields.len();
         let mut same_keys = true;
-        let mut entries: Vec<Entry<'_>> = Vec::with_capacity(count);
+        let mut entries: Vec<Entry<'_>> = recycled(&SPARE_ENTRIES, count);
         let mut new_keys = false;
         {
             let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
-            for (i, (key, value)) in fields.into_iter().enumerate() {
-                let known = recent.place(i, &key);
+            for (i, (key, value)) in fields.drain(..).enumerate() {
+                // A value the scanner knew comes with its key's place (checked there).
+                let known = match value {
+                    FieldValue::Interned(_, place) => Some(place),
+                    _ => recent.place(i, &key),
+                };
                 let (pos, key_id, slot) = known.unwrap_or_else(|| {
                     same_keys = false;
                     let place = match POSITION.get(key.as_ref()) {
@@ -400,6 +483,7 @@ impl Stored {
                         }
                     }
                     value @ FieldValue::Value(_) => Piece::Pending(value),
+                    FieldValue::Interned(id, _) => Piece::Id(id),
                 };
                 entries.push((pos, key_id, slot, key, piece));
             }
@@ -428,8 +512,9 @@ impl Stored {
                 },
                 FieldValue::Value(v) => Piece::Ready {
                     seen_as: None,
-                    text: Cow::Owned(prepare(v)),
+                    text: Cow::Owned(prepare(*v)),
                 },
+                FieldValue::Interned(id, _) => Piece::Id(id),
             };
         }
         // 3. Intern, delta or inline: what is interned already, or cannot be, under the
@@ -507,6 +592,8 @@ impl Stored {
         }
         recent.set_order(order);
         recent.put();
+        give_back(&SPARE_FIELDS, fields);
+        give_back(&SPARE_ENTRIES, entries);
         Stored(Some(out.into()))
     }
 
@@ -530,6 +617,27 @@ impl Stored {
     /// The JSON text stored under `key`.
     pub fn raw(&self, key: &str) -> Option<Cow<'_, str>> {
         self.iter().find_key(key)
+    }
+
+    /// The JSON texts stored under each of `keys` (each key's first entry, as
+    /// [`Stored::raw`] finds it), in one walk that rebuilds only the values asked for.
+    pub fn raws<const N: usize>(&self, keys: [&str; N]) -> [Option<Cow<'_, str>>; N] {
+        let mut found: [Option<Cow<'_, str>>; N] = std::array::from_fn(|_| None);
+        let mut left = N;
+        let mut iter = self.iter();
+        while left > 0 {
+            let Some(key) = iter.key() else { break };
+            let name = key.name();
+            let wanted = (0..N).find(|&k| found[k].is_none() && keys[k] == name);
+            let Some(value) = iter.value(wanted.is_none()) else {
+                break;
+            };
+            if let Some(k) = wanted {
+                found[k] = Some(value);
+                left -= 1;
+            }
+        }
+        found
     }
 
     /// The value stored under `key`, parsed.
@@ -776,6 +884,58 @@ mod tests {
     }
 
     #[test]
+    fn field_lists_reuse_the_room_of_the_last_one() {
+        let text = String::from("\"x\"");
+        let mut list = field_list();
+        list.reserve(100);
+        let room = list.capacity();
+        list.push((Cow::Borrowed("K"), FieldValue::Text(Cow::Borrowed(&text))));
+        give_back(&SPARE_FIELDS, list);
+        let again = field_list();
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), room);
+        let mut fields = again;
+        fields.push((
+            Cow::Borrowed("ImageId"),
+            FieldValue::Text(Cow::Borrowed(&text)),
+        ));
+        assert_eq!(
+            Stored::from_texts(fields).raw("ImageId").as_deref(),
+            Some("\"x\"")
+        );
+        assert!(field_list().capacity() >= 48);
+    }
+
+    #[test]
+    fn raws_find_what_raw_finds_in_one_walk() {
+        let s = Stored::from_fields([
+            ("ZZOther".to_string(), json!({"a": 1})),
+            ("VpcAttributes".to_string(), json!({"VpcId": "vpc-1"})),
+            ("ImageId".to_string(), json!("img-1")),
+            ("ImageId".to_string(), json!("img-2")),
+            (
+                "SecurityGroupIds".to_string(),
+                json!({"SecurityGroupId": ["sg-1"]}),
+            ),
+        ]);
+        let keys = [
+            "SecurityGroupIds",
+            "ImageId",
+            "Nope",
+            "ZZOther",
+            "VpcAttributes",
+        ];
+        for a in keys {
+            for b in keys.iter().filter(|b| **b != a) {
+                let [x, y] = s.raws([a, b]);
+                assert_eq!((x, y), (s.raw(a), s.raw(b)), "{a}, {b}");
+            }
+        }
+        assert_eq!(s.raws(["ImageId"])[0].as_deref(), Some("\"img-1\""));
+        assert_eq!(Stored::default().raws(["ImageId"]), [None]);
+    }
+
+    #[test]
     fn long_and_many_values_are_inline_and_equal_to_interned_ones() {
         let long = "x".repeat(MAX_INTERNED_LEN + 1);
         let a = Stored::from_fields([("Description".to_string(), json!(long))]);
@@ -789,6 +949,75 @@ mod tests {
         );
         assert_ne!(short, a);
         assert!(Stored::from_fields(Vec::new()).is_empty());
+    }
+
+    /// What [`Interner::delta`] gave when it compared every token in turn.
+    fn delta_token_by_token(id: u32, template: &str, text: &str) -> Option<Vec<u8>> {
+        if text.len() < MIN_DELTA_LEN {
+            return None;
+        }
+        let old = tokens(template);
+        let mut out = vec![DELTA];
+        put_varint(&mut out, u64::from(id));
+        let count_at = out.len();
+        out.push(0);
+        let (mut changes, mut last, mut count) = (0u64, 0, 0);
+        for (i, (from, to)) in Tokens::new(text).enumerate() {
+            let new = &text.as_bytes()[from..to];
+            if old.get(i)?.as_bytes() != new {
+                put_varint(&mut out, (i - last) as u64);
+                put_varint(&mut out, new.len() as u64);
+                out.extend_from_slice(new);
+                last = i;
+                changes += 1;
+            }
+            count = i + 1;
+        }
+        if count != old.len() {
+            return None;
+        }
+        let mut changes_varint = Vec::new();
+        put_varint(&mut changes_varint, changes);
+        out.splice(count_at..count_at + 1, changes_varint);
+        ((out.len() - 1) * 4 < text.len() * 3).then_some(out)
+    }
+
+    #[test]
+    fn deltas_by_common_runs_are_deltas_token_by_token() {
+        let template = r#"{"NetworkInterface":[{"MacAddress":"00:16:3e:00:00:01","NetworkInterfaceId":"eni-bp1bench000000000001","PrimaryIpAddress":"172.16.10.11","PrivateIpSets":{"PrivateIpSet":[{"Primary":true,"PrivateIpAddress":"172.16.10.11"}]},"Type":"Primary"}]}"#;
+        let mut interner = Interner::default();
+        let slot = u32::MAX - 7;
+        let id = interner.fragment_id(slot, template).unwrap();
+        let mut texts = vec![
+            template.to_string(),
+            template
+                .replace("000001", "123456")
+                .replace("10.11", "99.250"),
+            template.replace("00:01", "0a:ff"),
+            template.replace("Primary", "Secondary"),
+            template.replace(":true", ":false"),
+            template.replace("\"Type\":\"Primary\"", "\"Type\":\"Primary\",\"X\":1"),
+            template[..template.len() - 2].to_string(),
+            format!("{template} "),
+            "x".repeat(60),
+        ];
+        // Every byte deleted, doubled, or replaced by a mark or a letter.
+        for at in 0..template.len() {
+            texts.push(format!("{}{}", &template[..at], &template[at + 1..]));
+            texts.push(format!("{}{}", &template[..at + 1], &template[at..]));
+            for mark in ["\"", ":", ",", "{", "]", "z", "0"] {
+                texts.push(format!("{}{mark}{}", &template[..at], &template[at + 1..]));
+            }
+        }
+        let mut deltas = 0;
+        for text in &texts {
+            let want = delta_token_by_token(id, template, text);
+            deltas += usize::from(want.is_some());
+            assert_eq!(interner.delta(slot, text), want, "{text}");
+        }
+        assert!(deltas > 1000, "{deltas}");
+        assert!(common_prefix(b"abcdefghijk", b"abcdefghijx") == 10);
+        assert!(common_prefix(b"abc", b"abcdef") == 3);
     }
 
     #[test]

@@ -12,14 +12,19 @@
 //!
 //! The table is read under a shared lock (a text seen before, the common case while a
 //! large fixture loads on every core) and written under the exclusive one only for a
-//! new text. [`CowStr`] reads a string borrowed from the input when it can.
+//! new text; each thread also keeps the shared copies it took lately and hands those
+//! out again without the lock. [`CowStr`] reads a string borrowed from the input when
+//! it can.
 
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, LazyLock, RwLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::ecs::instance_scan::same_bytes;
 
 /// Distinct texts shared at most.
 pub const MAX_SYMBOLS: usize = 1 << 16;
@@ -31,28 +36,67 @@ static TABLE: LazyLock<RwLock<crate::ecs::world::FastSet<Arc<str>>>> =
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Sym(Arc<str>);
 
+/// Shared copies this thread took from the table lately (at most this many).
+const NEAR: usize = 32;
+
+thread_local! {
+    /// The table's copies this thread asked for lately, so a text asked for again
+    /// (a region, a tag key, on every instance of a large fixture) takes no lock.
+    static LATELY: RefCell<(Vec<Sym>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+}
+
 impl Sym {
     /// The shared copy of `text`.
     pub fn new(text: &str) -> Self {
+        let near = LATELY.with(|cell| {
+            let lately = cell.borrow();
+            lately
+                .0
+                .iter()
+                .find(|s| same_bytes(s.0.as_bytes(), text.as_bytes()))
+                .cloned()
+        });
+        if let Some(s) = near {
+            return s;
+        }
+        let shared = Sym::from_table(text);
+        if let Some(s) = &shared {
+            LATELY.with(|cell| {
+                let (lately, next) = &mut *cell.borrow_mut();
+                if lately.len() < NEAR {
+                    lately.push(s.clone());
+                } else {
+                    lately[*next] = s.clone();
+                    *next = (*next + 1) % NEAR;
+                }
+            });
+        }
+        shared.unwrap_or_else(|| Sym(Arc::from(text)))
+    }
+
+    /// The table's copy of `text`, added if there is room; `None` when the table is
+    /// full and lacks it.
+    fn from_table(text: &str) -> Option<Self> {
         {
             let table = TABLE.read().unwrap_or_else(|e| e.into_inner());
             if let Some(s) = table.get(text) {
-                return Sym(s.clone());
+                return Some(Sym(s.clone()));
             }
             if table.len() >= MAX_SYMBOLS {
                 // Full: a new text is not shared, and needs no exclusive lock.
-                return Sym(Arc::from(text));
+                return None;
             }
         }
         let mut table = TABLE.write().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = table.get(text) {
-            return Sym(s.clone());
+            return Some(Sym(s.clone()));
+        }
+        if table.len() >= MAX_SYMBOLS {
+            return None;
         }
         let s: Arc<str> = Arc::from(text);
-        if table.len() < MAX_SYMBOLS {
-            table.insert(s.clone());
-        }
-        Sym(s)
+        table.insert(s.clone());
+        Some(Sym(s))
     }
 
     /// A string of its own, not interned: for values unique to one thing (an instance
@@ -195,5 +239,19 @@ mod tests {
         assert_eq!(a, "env");
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"env\"");
         assert_eq!(a.len(), 3);
+    }
+
+    #[test]
+    fn texts_asked_for_again_are_the_table_copies() {
+        let texts: Vec<String> = (0..3 * NEAR).map(|n| format!("sym-test-{n}")).collect();
+        for _ in 0..3 {
+            for t in &texts {
+                let a = Sym::new(t);
+                let table = TABLE.read().unwrap();
+                assert!(Arc::ptr_eq(&a.0, table.get(t.as_str()).unwrap()), "{t}");
+            }
+        }
+        let lately = LATELY.with(|cell| cell.borrow().0.len());
+        assert_eq!(lately, NEAR);
     }
 }

@@ -176,18 +176,52 @@ impl World {
         w.load_images(fixture.images.clone());
         // What the instances say about the network and security groups is read on
         // another core (for a large fixture) while they are indexed here.
+        // The resources the instances hold are counted per placement, then added once
+        // per placement (adding is all holding does: the same totals).
         let index = |w: &mut World| {
+            let started = std::time::Instant::now();
             w.instances.reserve(fixture.instances.len());
+            let mut held: FastMap<[Sym; 4], u64> = FastMap::default();
             for inst in &fixture.instances {
                 let mut inst = inst.clone();
                 if crate::ecs::lifecycle::needs_normalizing(&inst) {
                     crate::ecs::lifecycle::normalize_loaded(Arc::make_mut(&mut inst), now, timing);
                 }
-                w.insert_shared(inst);
+                if inst.holds_resources() {
+                    let placement = [
+                        inst.account_id.clone(),
+                        inst.region_id.clone(),
+                        inst.zone_id.clone(),
+                        inst.instance_type.clone(),
+                    ];
+                    *held.entry(placement).or_default() += 1;
+                }
+                w.insert_uncounted(inst);
             }
+            for ([account, region, zone, itype], count) in held {
+                let p = Placement {
+                    account_id: account.to_string(),
+                    region_id: region.to_string(),
+                    zone_id: zone.to_string(),
+                    instance_type: itype.to_string(),
+                };
+                w.add_usage(&p, count);
+            }
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "instances indexed"
+            );
         };
-        let scan =
-            || network::scan_instances(&fixture.instances, &fixture.vpcs, &fixture.vswitches);
+        let scan = || {
+            let started = std::time::Instant::now();
+            let scan =
+                network::scan_instances(&fixture.instances, &fixture.vpcs, &fixture.vswitches);
+            tracing::debug!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "instances' network read"
+            );
+            scan
+        };
         let mut scan = if fixture.instances.len() >= SCAN_APART_FROM {
             std::thread::scope(|s| {
                 let scanning = s.spawn(scan);
@@ -301,8 +335,19 @@ impl World {
 
     /// [`World::insert_instance`] for an instance that may be shared (with the fixture
     /// document): it is copied only if its sequence number has to change.
-    fn insert_shared(&mut self, mut inst: Arc<Instance>) {
-        self.rendered.remove(&inst.instance_id);
+    fn insert_shared(&mut self, inst: Arc<Instance>) {
+        if inst.holds_resources() {
+            self.add_usage(&Placement::of(&inst), 1);
+        }
+        self.insert_uncounted(inst);
+    }
+
+    /// [`World::insert_shared`] but for the resources the instance holds, which the
+    /// caller counts.
+    fn insert_uncounted(&mut self, mut inst: Arc<Instance>) {
+        if !self.rendered.is_empty() {
+            self.rendered.remove(&inst.instance_id);
+        }
         self.mark_instance(&inst.instance_id);
         if inst.seq != self.next_seq {
             Arc::make_mut(&mut inst).seq = self.next_seq;
@@ -310,9 +355,6 @@ impl World {
         self.next_seq += 1;
         let (seq, id) = (inst.seq, inst.instance_id.clone());
         self.listing_of(&inst).insert(seq, id);
-        if inst.holds_resources() {
-            self.add_usage(&Placement::of(&inst), 1);
-        }
         self.track_release(&inst.instance_id, inst.is_releasing());
         self.index_disks(&inst);
         self.instances.insert(inst.instance_id.clone(), inst);

@@ -62,9 +62,16 @@ pub(crate) fn vpc_attributes(inst: &Instance) -> (String, String, Option<u32>) {
 
 /// [`vpc_attributes`] handed to `f` without copying the ids.
 fn with_vpc_attributes<R>(inst: &Instance, f: impl FnOnce(&str, &str, Option<u32>) -> R) -> R {
-    let text = inst.extra.raw("VpcAttributes");
+    with_vpc_text(inst.extra.raw("VpcAttributes").as_deref(), f)
+}
+
+/// What a stored `VpcAttributes` text says (VPC, vSwitch, first private address; all
+/// empty when it is absent or not of that shape), handed to `f`.
+fn with_vpc_text<R>(text: Option<&str>, f: impl FnOnce(&str, &str, Option<u32>) -> R) -> R {
+    if let Some((vpc, vsw, ip)) = text.and_then(plain_vpc_attributes) {
+        return f(vpc, vsw, ip.and_then(parse_ipv4));
+    }
     let attrs: VpcAttrs<'_> = text
-        .as_deref()
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or_default();
     let ip = attrs
@@ -73,6 +80,97 @@ fn with_vpc_attributes<R>(inst: &Instance, f: impl FnOnce(&str, &str, Option<u32
         .first()
         .and_then(|a| parse_ipv4(&a.0));
     f(&attrs.vpc_id, &attrs.vswitch_id, ip)
+}
+
+/// A walk through a compact JSON text (no whitespace, strings without escapes).
+struct Compact<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Compact<'a> {
+    /// Step past `c` if it is next.
+    fn eat(&mut self, c: u8) -> bool {
+        let found = self.text.as_bytes().get(self.at) == Some(&c);
+        self.at += usize::from(found);
+        found
+    }
+
+    /// Step past `c`, which must be next.
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.eat(c).then_some(())
+    }
+
+    /// A string without escapes or control characters: its text.
+    fn plain(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let rest = self.text.as_bytes().get(self.at..)?;
+        let len = rest
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+        if rest[len] != b'"' {
+            return None;
+        }
+        let s = self.text.get(self.at..self.at + len)?;
+        self.at += len + 1;
+        Some(s)
+    }
+}
+
+/// `slot` set to `value` unless already set (`None`: a repeated key).
+fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
+    slot.is_none().then(|| *slot = Some(value))
+}
+
+/// A `VpcAttributes` text in its common form, read as [`VpcAttrs`] reads it: compact,
+/// strings without escapes, `VpcId`, `VSwitchId` and other keys with string values
+/// and `PrivateIpAddress` as `{"IpAddress":[…strings]}`, none of the three repeated;
+/// the VPC, the vSwitch and the first private address. `None` for anything else.
+fn plain_vpc_attributes(text: &str) -> Option<(&str, &str, Option<&str>)> {
+    let mut c = Compact { text, at: 0 };
+    let (mut vpc, mut vsw, mut ips) = (None, None, None);
+    c.expect(b'{')?;
+    if !c.eat(b'}') {
+        loop {
+            let key = c.plain()?;
+            c.expect(b':')?;
+            match key {
+                "VpcId" => set_once(&mut vpc, c.plain()?)?,
+                "VSwitchId" => set_once(&mut vsw, c.plain()?)?,
+                "PrivateIpAddress" => {
+                    c.expect(b'{')?;
+                    (c.plain()? == "IpAddress").then_some(())?;
+                    c.expect(b':')?;
+                    c.expect(b'[')?;
+                    let mut first = None;
+                    if !c.eat(b']') {
+                        loop {
+                            let ip = c.plain()?;
+                            first.get_or_insert(ip);
+                            if !c.eat(b',') {
+                                c.expect(b']')?;
+                                break;
+                            }
+                        }
+                    }
+                    c.expect(b'}')?;
+                    set_once(&mut ips, first)?;
+                }
+                _ => {
+                    c.plain()?;
+                }
+            }
+            if !c.eat(b',') {
+                c.expect(b'}')?;
+                break;
+            }
+        }
+    }
+    (c.at == text.len()).then_some((
+        vpc.unwrap_or_default(),
+        vsw.unwrap_or_default(),
+        ips.flatten(),
+    ))
 }
 
 /// An instance's security groups, as stored.
@@ -153,9 +251,21 @@ pub(super) fn scan_instances(
     // first few thousand distinct lists are remembered, with the accounts that showed
     // them).
     let mut read: FastMap<String, Vec<crate::ecs::sym::Sym>> = FastMap::default();
+    let mut last_vpc = String::new();
     for inst in instances {
-        with_vpc_attributes(inst, |vpc, vsw, ip| {
-            if !vpc.is_empty() && !known_vpcs.contains(vpc) && !seen_vpc_ids.contains(vpc) {
+        let [vpc_text, groups_text] = inst.extra.raws(["VpcAttributes", "SecurityGroupIds"]);
+        with_vpc_text(vpc_text.as_deref(), |vpc, vsw, ip| {
+            // The VPC of the instance before was looked at already.
+            let same_vpc = last_vpc == vpc;
+            if !same_vpc {
+                last_vpc.clear();
+                last_vpc.push_str(vpc);
+            }
+            if !same_vpc
+                && !vpc.is_empty()
+                && !known_vpcs.contains(vpc)
+                && !seen_vpc_ids.contains(vpc)
+            {
                 seen_vpc_ids.insert(vpc.to_string());
                 scan.vpcs.push((
                     vpc.to_string(),
@@ -197,7 +307,7 @@ pub(super) fn scan_instances(
                 }
                 None => {}
             }
-            let Some(text) = inst.extra.raw("SecurityGroupIds") else {
+            let Some(text) = groups_text else {
                 return;
             };
             let known = match read.get_mut(text.as_ref()) {
@@ -563,6 +673,52 @@ mod tests {
         assert_eq!(
             id,
             derived_id("vsw", "cn-hangzhou", "default-vsw-cn-hangzhou-k", 21)
+        );
+    }
+
+    /// What serde's reader makes of a `VpcAttributes` text.
+    fn by_serde(text: &str) -> (String, String, Option<u32>) {
+        let attrs: VpcAttrs<'_> = serde_json::from_str(text).unwrap_or_default();
+        let ip = attrs
+            .private_ip_address
+            .ip_address
+            .first()
+            .and_then(|a| parse_ipv4(&a.0));
+        (attrs.vpc_id.into(), attrs.vswitch_id.into(), ip)
+    }
+
+    #[test]
+    fn vpc_attributes_in_their_common_form_read_as_serde_reads_them() {
+        let common = r#"{"PrivateIpAddress":{"IpAddress":["172.16.3.4","10.0.0.1"]},"VpcId":"vpc-1","VSwitchId":"vsw-1","NatIpAddress":""}"#;
+        assert!(plain_vpc_attributes(common).is_some());
+        let mut texts = vec![
+            common.to_string(),
+            "{}".to_string(),
+            r#"{"VpcId":"vpc-1","VpcId":"vpc-2"}"#.to_string(),
+            r#"{"PrivateIpAddress":{"IpAddress":[]},"VpcId":"v"}"#.to_string(),
+            r#"{"PrivateIpAddress":{},"VpcId":"v"}"#.to_string(),
+            r#"{"PrivateIpAddress":{"IpAddress":[1]},"VpcId":"v"}"#.to_string(),
+            r#"{"PrivateIpAddress":null,"VpcId":"v"}"#.to_string(),
+            r#"{"VpcId":"v1","Odd":[1,{"a":2}]}"#.to_string(),
+            r#"{"VpcId":"v"}"#.to_string(),
+            r#"{"VpcId":null}"#.to_string(),
+            r#" {"VpcId":"v"} "#.to_string(),
+        ];
+        // Every byte of the common form deleted, doubled or replaced by a JSON mark.
+        for at in 0..common.len() {
+            texts.push(format!("{}{}", &common[..at], &common[at + 1..]));
+            texts.push(format!("{}{}", &common[..at + 1], &common[at..]));
+            for mark in ["\"", "{", "}", "[", "]", ",", ":", "\\", "0", " ", "\u{1}"] {
+                texts.push(format!("{}{mark}{}", &common[..at], &common[at + 1..]));
+            }
+        }
+        for text in &texts {
+            let fast = with_vpc_text(Some(text), |v, s, ip| (v.to_string(), s.to_string(), ip));
+            assert_eq!(fast, by_serde(text), "{text}");
+        }
+        assert_eq!(
+            with_vpc_text(None, |v, s, ip| (v.to_string(), s.to_string(), ip)),
+            (String::new(), String::new(), None)
         );
     }
 }
