@@ -132,6 +132,13 @@ pub(crate) trait Source<'de> {
     {
         self.typed::<OptTime>().map(|t| t.0)
     }
+    /// The value as `MockDisks` (what `typed::<Vec<Disk>>` reads).
+    fn disks(self) -> Result<Vec<Disk>, Self::Error>
+    where
+        Self: Sized,
+    {
+        self.typed()
+    }
     /// The value as `OperationLocks` (what `typed::<OperationLocks>` reads).
     fn locks(self) -> Result<OperationLocks, Self::Error>
     where
@@ -239,7 +246,7 @@ impl<'de> Fields<'de> {
             "DeletionProtection" => once(&mut self.protection, "DeletionProtection", src.typed()?),
             "OperationLocks" => once(&mut self.locks, "OperationLocks", src.locks()?),
             "Tags" => once(&mut self.tags, "Tags", src.tags()?),
-            "MockDisks" => once(&mut self.disks, "MockDisks", src.typed()?),
+            "MockDisks" => once(&mut self.disks, "MockDisks", src.disks()?),
             "MockStuck" => once(&mut self.stuck, "MockStuck", src.typed()?),
             "MockTransitions" => once(&mut self.transitions, "MockTransitions", src.typed()?),
             _ => {

@@ -19,7 +19,9 @@ use serde::de::value::BorrowedStrDeserializer;
 use serde::Deserialize;
 
 use crate::ecs::instance_de::{is_typed, FieldValue, Fields, OptTime, Source};
-use crate::ecs::model::{opt_time, EcsTime, Instance, OperationLocks, Tag, Tags};
+use crate::ecs::model::{
+    opt_time, Disk, DiskStatus, DiskType, EcsTime, Instance, OperationLocks, Tag, Tags,
+};
 use crate::ecs::recent::Recent;
 use crate::ecs::sym::{CowStr, Sym};
 
@@ -64,6 +66,12 @@ impl<'de> Source<'de> for Span<'de> {
         match self.plain() {
             Some(text) => opt_time::from_text(text),
             None => self.typed::<OptTime>().map(|t| t.0),
+        }
+    }
+    fn disks(self) -> Result<Vec<Disk>, serde_json::Error> {
+        match plain_disks(self.0) {
+            Some(disks) => Ok(disks),
+            None => self.typed(),
         }
     }
     fn locks(self) -> Result<OperationLocks, serde_json::Error> {
@@ -167,6 +175,54 @@ fn plain_tags(span: &str) -> Option<Tags> {
     }
     c.expect(b'}')?;
     (skip_ws(c.b, c.at) == c.b.len()).then_some(Tags { tag })
+}
+
+/// `MockDisks` in their common form, `[{"DiskId": "d-…", "Type": "system", "Status":
+/// "In_use"}, …]` (`Status` optional; strings without escapes; a `Type` serde takes),
+/// as serde reads them; `None` for any other form.
+fn plain_disks(span: &str) -> Option<Vec<Disk>> {
+    let mut c = Cursor {
+        text: span,
+        b: span.as_bytes(),
+        at: 0,
+    };
+    c.expect(b'[')?;
+    let mut disks = Vec::new();
+    if !c.eat(b']') {
+        loop {
+            c.expect(b'{')?;
+            c.key("DiskId")?;
+            let id = c.plain()?;
+            c.expect(b',')?;
+            c.key("Type")?;
+            let kind = c.plain()?;
+            let disk_type =
+                DiskType::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(kind))
+                    .ok()?;
+            let status = if c.eat(b',') {
+                c.key("Status")?;
+                DiskStatus::from(c.plain()?)
+            } else {
+                DiskStatus::default()
+            };
+            c.expect(b'}')?;
+            disks.push(Disk {
+                disk_id: id.to_string(),
+                disk_type,
+                status,
+                expired_time: None,
+                encrypted: false,
+                kms_key_id: None,
+                mock_data_lost: false,
+                details: None,
+            });
+            if !c.eat(b',') {
+                c.expect(b']')?;
+                break;
+            }
+        }
+    }
+    (skip_ws(c.b, c.at) == c.b.len()).then_some(disks)
 }
 
 /// Whitespace as JSON has it.
@@ -651,6 +707,49 @@ mod tests {
             assert_eq!(fast, serde, "{text}");
         }
         assert!(plain_tags(r#"{"Tag": [{"TagKey": "k", "TagValue": "v"}]}"#).is_some());
+    }
+
+    #[test]
+    fn disks_in_their_common_form_read_as_serde_reads_them() {
+        let base = r#"[{"DiskId": "d-1", "Type": "system", "Status": "In_use"}, {"DiskId": "d-2", "Type": "data"}]"#;
+        let mut texts: Vec<String> = [
+            r#"[]"#,
+            r#" [ { "DiskId" : "d-1" , "Type" : "local" , "Status" : "in_use" } ] "#,
+            r#"[{"DiskId": "d-1", "Type": "System"}]"#,
+            r#"[{"DiskId": "d-1", "Type": "data", "Status": "Available", "Encrypted": true}]"#,
+            r#"[{"Type": "data", "DiskId": "d-1"}]"#,
+            r#"[{"DiskId": "d-1", "Type": "data", "Status": "Error", "Size": 40}]"#,
+            r#"[{"DiskId": "d-\u0031", "Type": "data"}]"#,
+            r#"[{"DiskId": "d-1", "Type": "data", "Status": 5}]"#,
+            r#"[{"DiskId": "d-1", "Type": "data", "Odd": 1}]"#,
+            r#"[{"DiskId": "d-1"}]"#,
+            r#"{}"#,
+        ]
+        .iter()
+        .map(|t| t.to_string())
+        .collect();
+        texts.push(base.to_string());
+        // Every byte deleted, doubled or replaced by a few others.
+        for at in 0..base.len() {
+            let (head, tail) = base.split_at(at);
+            texts.push(format!("{head}{}", &tail[1..]));
+            texts.push(format!("{head}{}{tail}", &tail[..1]));
+            for b in ["\"", ",", "}", "]", "{", " ", "x", "1"] {
+                texts.push(format!("{head}{b}{}", &tail[1..]));
+            }
+        }
+        let mut fast_reads = 0;
+        for text in &texts {
+            let serde = serde_json::from_str::<Vec<Disk>>(text).map_err(|e| e.to_string());
+            if let Some(fast) = plain_disks(text) {
+                fast_reads += 1;
+                assert_eq!(Ok(fast), serde.clone(), "{text}");
+            }
+            let fast = Span(text).disks().map_err(|e| e.to_string());
+            assert_eq!(fast, serde, "{text}");
+        }
+        assert!(fast_reads > 5, "{fast_reads}");
+        assert!(plain_disks(base).is_some());
     }
 
     #[test]
