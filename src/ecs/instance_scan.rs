@@ -206,16 +206,7 @@ fn plain_disks(span: &str) -> Option<Vec<Disk>> {
                 DiskStatus::default()
             };
             c.expect(b'}')?;
-            disks.push(Disk {
-                disk_id: id.to_string(),
-                disk_type,
-                status,
-                expired_time: None,
-                encrypted: false,
-                kms_key_id: None,
-                mock_data_lost: false,
-                details: None,
-            });
+            disks.push(Disk::new(id.to_string(), disk_type, status));
             if !c.eat(b',') {
                 c.expect(b']')?;
                 break;
