@@ -121,9 +121,7 @@ impl Service {
             app: Arc::new(app),
         }
     }
-}
 
-impl Service {
     /// The answer to `request`: the router's for a `/_mock/` path, the gateway's for any
     /// other. Unboxed, so the server polls it in place ([`server::Serves`]).
     fn answer<B>(
