@@ -36,7 +36,7 @@ pub enum FieldValue<'a> {
     /// so the common variants, moved for every field of every instance, stay small.
     Value(Box<Value>),
     /// An interned fragment: the value's final text, known from its input text, and
-    /// where its key goes (see [`Recent::known`](crate::ecs::recent::Recent::known)).
+    /// where its key goes (see `Recent::known`).
     Interned(u32, crate::ecs::recent::Place),
 }
 

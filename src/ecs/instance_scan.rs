@@ -26,7 +26,7 @@ use crate::ecs::recent::Recent;
 use crate::ecs::sym::{CowStr, Sym};
 
 /// Nesting a stored value may have (serde allows more; deeper values take its path).
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// A checked span of JSON text holding one value.
 struct Span<'de>(&'de str);
@@ -380,7 +380,7 @@ fn value(b: &[u8], at: usize, depth: usize) -> Option<usize> {
 
 /// The instance object at `at` (whitespace first allowed) and the offset just past it;
 /// `None` when this reader does not take it (see the module docs).
-pub fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
+pub(crate) fn read(text: &str, at: usize) -> Option<(Instance, usize)> {
     let recent = Recent::take();
     let read = read_fields(text, at, &recent);
     // Put back before the fields are stored, which reads and updates it.

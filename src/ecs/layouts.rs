@@ -24,10 +24,10 @@ use crate::ecs::shapes::{prepare_field, DECIDING_KEYS};
 use crate::ecs::world::FastMap;
 
 /// Shapes remembered per thread; objects of further shapes are prepared each time.
-pub const MAX_LAYOUTS: usize = 1024;
+pub(crate) const MAX_LAYOUTS: usize = 1024;
 /// Longest object text prepared through a layout (so the layouts of a thread hold a few
 /// megabytes at most); longer ones are prepared each time.
-pub const MAX_SHAPED_LEN: usize = 2048;
+pub(crate) const MAX_SHAPED_LEN: usize = 2048;
 
 /// Stands in a hole: a private-use character no input of a cached shape contains.
 const MARK: char = '\u{E000}';
@@ -156,7 +156,7 @@ fn marked(shape: &[u8]) -> Option<String> {
 }
 
 /// The prepared text of `raw` the ordinary way: parsed, put in shape, written compactly.
-pub fn prepare_slowly(key: &str, raw: &str) -> String {
+pub(crate) fn prepare_slowly(key: &str, raw: &str) -> String {
     prepare_field(key, serde_json::from_str(raw).unwrap_or(Value::Null)).to_string()
 }
 
@@ -167,7 +167,7 @@ thread_local! {
 
 /// What [`prepare_slowly`] gives for `raw`, a stored object's text as read under `key`,
 /// through the layout of its shape when there is one.
-pub fn prepare(key: &str, raw: &str) -> String {
+pub(crate) fn prepare(key: &str, raw: &str) -> String {
     if raw.len() > MAX_SHAPED_LEN {
         return prepare_slowly(key, raw);
     }

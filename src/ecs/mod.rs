@@ -18,7 +18,7 @@
 //! | [`describe`], [`filters`], [`listing`] | Describe* actions |
 //! | [`shapes`] | the real service's shape of stored instance fields |
 //! | [`render_cache`] | each instance's rendered JSON object, until it changes |
-//! | [`stored`], [`instance_de`], [`instance_scan`], [`sym`], [`layouts`], [`recent`] | an instance's stored wire fields, compact and interned (what the last instance read on a thread had, remembered); reading an instance fast (serde's way, and straight from fixture text); stored objects prepared by shape |
+//! | [`stored`], [`instance_de`], `instance_scan`, [`sym`], `layouts`, `recent` | an instance's stored wire fields, compact and interned (what the last instance read on a thread had, remembered); reading an instance fast (serde's way, and straight from fixture text); stored objects prepared by shape |
 //! | [`regions`] | DescribeRegions / DescribeZones |
 //! | [`key_pairs`], [`ssh_keys`] | SSH key pairs and their key material |
 //! | [`tags`] | tags of every taggable resource |
@@ -51,10 +51,10 @@ pub mod filters;
 pub mod ids;
 pub mod images;
 pub mod instance_de;
-pub mod instance_scan;
+pub(crate) mod instance_scan;
 pub mod instance_types;
 pub mod key_pairs;
-pub mod layouts;
+pub(crate) mod layouts;
 pub mod lifecycle;
 pub mod listing;
 pub mod model;
@@ -63,7 +63,7 @@ pub mod network;
 pub mod new_instance;
 pub mod public_ip;
 pub mod reboot;
-pub mod recent;
+pub(crate) mod recent;
 pub mod regions;
 pub mod render_cache;
 pub mod security_groups;

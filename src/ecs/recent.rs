@@ -24,7 +24,7 @@ use crate::ecs::instance_scan::{is_ws, same_bytes, MAX_DEPTH};
 const VALUES: usize = 4;
 
 /// Where a key goes: its key byte, key-name id and interner slot.
-pub type Place = (u8, u32, u32);
+pub(crate) type Place = (u8, u32, u32);
 
 /// One field position.
 struct Position {
@@ -39,7 +39,7 @@ struct Position {
 
 /// See the module docs.
 #[derive(Default)]
-pub struct Recent {
+pub(crate) struct Recent {
     positions: Vec<Option<Position>>,
     /// The encoding order of the last fields (indexes; as many as there were fields).
     order: Vec<u32>,
@@ -51,17 +51,17 @@ thread_local! {
 
 impl Recent {
     /// This thread's memory (put back with [`Recent::put`]).
-    pub fn take() -> Recent {
+    pub(crate) fn take() -> Recent {
         RECENT.take()
     }
 
     /// Put this thread's memory back.
-    pub fn put(self) {
+    pub(crate) fn put(self) {
         RECENT.set(self);
     }
 
     /// Where `key` goes, when it was at position `i` last time.
-    pub fn place(&self, i: usize, key: &str) -> Option<Place> {
+    pub(crate) fn place(&self, i: usize, key: &str) -> Option<Place> {
         match self.positions.get(i) {
             Some(Some(p)) if same_bytes(p.key.as_bytes(), key.as_bytes()) => Some(p.place),
             _ => None,
@@ -69,7 +69,7 @@ impl Recent {
     }
 
     /// Remember `key` at position `i` (`None`: a key that has no place yet).
-    pub fn set_place(&mut self, i: usize, key: &str, place: Option<Place>) {
+    pub(crate) fn set_place(&mut self, i: usize, key: &str, place: Option<Place>) {
         let entry = place.map(|place| Position {
             key: key.into(),
             place,
@@ -86,7 +86,7 @@ impl Recent {
 
     /// The fragment id of input text `text` at position `i`, when seen there lately
     /// (under the key [`Recent::place`] matched).
-    pub fn value(&self, i: usize, text: &str) -> Option<u32> {
+    pub(crate) fn value(&self, i: usize, text: &str) -> Option<u32> {
         let p = self.positions.get(i)?.as_ref()?;
         p.values
             .iter()
@@ -97,7 +97,7 @@ impl Recent {
     /// The fragment id of the value `rest` starts with, its length, and where `key` goes,
     /// when `key` was at position `i` last time and that value's text is one seen there
     /// lately (so what [`Recent::value`] gives for the value once walked).
-    pub fn known(&self, i: usize, key: &str, rest: &[u8]) -> Option<(u32, usize, Place)> {
+    pub(crate) fn known(&self, i: usize, key: &str, rest: &[u8]) -> Option<(u32, usize, Place)> {
         let p = match self.positions.get(i) {
             Some(Some(p)) if same_bytes(p.key.as_bytes(), key.as_bytes()) => p,
             _ => return None,
@@ -116,7 +116,7 @@ impl Recent {
     }
 
     /// Remember that input text `text` at position `i` is fragment `id`.
-    pub fn remember(&mut self, i: usize, text: &str, id: u32) {
+    pub(crate) fn remember(&mut self, i: usize, text: &str, id: u32) {
         let Some(Some(p)) = self.positions.get_mut(i) else {
             return;
         };
@@ -131,12 +131,12 @@ impl Recent {
 
     /// The last encoding order, taken out (left empty), when the last fields were
     /// `count` many.
-    pub fn take_order(&mut self, count: usize) -> Option<Vec<u32>> {
+    pub(crate) fn take_order(&mut self, count: usize) -> Option<Vec<u32>> {
         (count > 0 && self.order.len() == count).then(|| std::mem::take(&mut self.order))
     }
 
     /// Remember the encoding order of `order.len()` fields.
-    pub fn set_order(&mut self, order: Vec<u32>) {
+    pub(crate) fn set_order(&mut self, order: Vec<u32>) {
         self.order = order;
     }
 }

@@ -111,7 +111,7 @@ pub fn stored_field(inst: &Instance, key: &str) -> Option<Value> {
 /// The keys whose values [`prepare_field`] decides on; every other value it only moves:
 /// `AllocationId` (a bound EIP takes five keys) and `Category` (a `cloud_efficiency`
 /// disk's key order, in [`order::arrange`]). A rule that reads another value names its
-/// key here: [`crate::ecs::layouts`] reuses a prepared layout for objects that differ
+/// key here: `ecs::layouts` reuses a prepared layout for objects that differ
 /// only in the values of other keys.
 pub const DECIDING_KEYS: &[&str] = &["AllocationId", "Category"];
 
