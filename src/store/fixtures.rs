@@ -48,6 +48,9 @@ fn err(source: &str, entry: impl Into<String>, problem: impl Into<String>) -> Fi
 /// Documents from this size on are read with [`split`](crate::store::split) first.
 const SPLIT_FROM: usize = 1 << 20;
 
+/// Text is checked as UTF-8 on several cores only when each core gets this much.
+const UTF8_PER_CORE: usize = 1 << 20;
+
 /// The cores a fixture is read on.
 fn cores() -> usize {
     std::thread::available_parallelism()
@@ -61,12 +64,12 @@ pub fn parse(source: &str, text: &str) -> Result<Fixture, FixtureError> {
     parse_on(source, text, cores(), SPLIT_FROM)
 }
 
-/// `bytes` as text, checked on `threads` cores from [`SPLIT_FROM`] bytes a core (which
+/// `bytes` as text, checked on `threads` cores from [`UTF8_PER_CORE`] bytes a core (which
 /// also brings a mapped file's pages in on every core); an error is the one-core
 /// check's.
 fn utf8(bytes: &[u8], threads: usize) -> Result<&str, std::str::Utf8Error> {
     let span = bytes.len() / threads.max(1);
-    if threads < 2 || span < SPLIT_FROM {
+    if threads < 2 || span < UTF8_PER_CORE {
         return std::str::from_utf8(bytes);
     }
     // Cut where a character starts.
@@ -683,7 +686,7 @@ mod tests {
 
     #[test]
     fn text_checked_on_every_core_is_text_checked_on_one() {
-        let text = "ab\u{4f4d}\u{1F600}c".repeat(SPLIT_FROM / 4);
+        let text = "ab\u{4f4d}\u{1F600}c".repeat(UTF8_PER_CORE / 4);
         for threads in [1, 2, 3, 8] {
             assert_eq!(utf8(text.as_bytes(), threads), Ok(text.as_str()));
             for at in [0, 1, text.len() / 3 + 1, text.len() - 1] {
