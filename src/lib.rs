@@ -136,12 +136,7 @@ impl Service {
             // Boxed: the router's future is large, and the server moves the answer's
             // future several times per request.
             let answer = Box::pin(self.router.clone().oneshot(request));
-            return Either::Left(async move {
-                match answer.await {
-                    Ok(response) => response,
-                    Err(never) => match never {},
-                }
-            });
+            return Either::Left(answer.map(|r| r.unwrap_or_else(|never| match never {})));
         }
         let request = request.map(axum::body::Body::new);
         Either::Right(unless_panic(gateway::serve_shared(

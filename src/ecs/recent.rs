@@ -60,12 +60,17 @@ impl Recent {
         RECENT.set(self);
     }
 
-    /// Where `key` goes, when it was at position `i` last time.
-    pub(crate) fn place(&self, i: usize, key: &str) -> Option<Place> {
+    /// What position `i` remembers, when it was `key`'s last time.
+    fn position(&self, i: usize, key: &str) -> Option<&Position> {
         match self.positions.get(i) {
-            Some(Some(p)) if same_bytes(p.key.as_bytes(), key.as_bytes()) => Some(p.place),
+            Some(Some(p)) if same_bytes(p.key.as_bytes(), key.as_bytes()) => Some(p),
             _ => None,
         }
+    }
+
+    /// Where `key` goes, when it was at position `i` last time.
+    pub(crate) fn place(&self, i: usize, key: &str) -> Option<Place> {
+        self.position(i, key).map(|p| p.place)
     }
 
     /// Remember `key` at position `i` (`None`: a key that has no place yet).
@@ -98,10 +103,7 @@ impl Recent {
     /// when `key` was at position `i` last time and that value's text is one seen there
     /// lately (so what [`Recent::value`] gives for the value once walked).
     pub(crate) fn known(&self, i: usize, key: &str, rest: &[u8]) -> Option<(u32, usize, Place)> {
-        let p = match self.positions.get(i) {
-            Some(Some(p)) if same_bytes(p.key.as_bytes(), key.as_bytes()) => p,
-            _ => return None,
-        };
+        let p = self.position(i, key)?;
         p.values.iter().find_map(|(t, id, shallow)| {
             let t = t.as_bytes();
             // A string, object or list ends where its text does; a number or literal

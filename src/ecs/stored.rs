@@ -514,7 +514,8 @@ impl Stored {
                     seen_as: None,
                     text: Cow::Owned(prepare(*v)),
                 },
-                FieldValue::Interned(id, _) => Piece::Id(id),
+                // Step 1 made every interned value a `Piece::Id`.
+                FieldValue::Interned(..) => unreachable!("an interned value is never pending"),
             };
         }
         // 3. Intern, delta or inline: what is interned already, or cannot be, under the

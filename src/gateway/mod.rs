@@ -37,7 +37,6 @@ use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::store::faults::Call;
 use crate::store::journal::{without_secrets, Entry};
-use crate::store::Store;
 use crate::App;
 use auth::{authenticate, SignedRequest, Verified};
 use render::Format;
@@ -332,7 +331,7 @@ async fn process(
     };
     // The change is on disk before it is acknowledged.
     if let Some(ticket) = ticket {
-        Box::pin(Store::durable(Some(ticket))).await.map_err(|e| {
+        Box::pin(ticket.wait()).await.map_err(|e| {
             tracing::error!(error = %e, "a change could not be saved");
             ApiError::new(Code::InternalError)
         })?;

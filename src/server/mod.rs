@@ -37,6 +37,7 @@ use std::convert::Infallible;
 
 use axum::http::Request;
 use axum::response::Response;
+use futures_util::FutureExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
@@ -121,13 +122,9 @@ impl Serves for axum::Router {
         &self,
         request: Request<Incoming>,
     ) -> impl Future<Output = Response> + Send + 'static + use<> {
-        let answer = self.clone().oneshot(request);
-        async move {
-            match answer.await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            }
-        }
+        self.clone()
+            .oneshot(request)
+            .map(|r| r.unwrap_or_else(|never| match never {}))
     }
 }
 
