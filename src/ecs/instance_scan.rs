@@ -114,6 +114,23 @@ impl<'a> Cursor<'a> {
         }
     }
 
+    /// A list, `[item, …]`, each item read by `item`; `None` when an item or the list's
+    /// syntax is not as expected.
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        self.expect(b'[')?;
+        let mut items = Vec::new();
+        if !self.eat(b']') {
+            loop {
+                items.push(item(self)?);
+                if !self.eat(b',') {
+                    self.expect(b']')?;
+                    break;
+                }
+            }
+        }
+        Some(items)
+    }
+
     /// Step past whitespace and `c`, if `c` is next.
     fn eat(&mut self, c: u8) -> bool {
         let at = skip_ws(self.b, self.at);
@@ -153,27 +170,19 @@ fn plain_tags(span: &str) -> Option<Tags> {
     let mut c = Cursor::new(span);
     c.expect(b'{')?;
     c.key("Tag")?;
-    c.expect(b'[')?;
-    let mut tag = Vec::new();
-    if !c.eat(b']') {
-        loop {
-            c.expect(b'{')?;
-            c.key("TagKey")?;
-            let key = c.plain()?;
-            c.expect(b',')?;
-            c.key("TagValue")?;
-            let value = c.plain()?;
-            c.expect(b'}')?;
-            tag.push(Tag {
-                tag_key: Sym::new(key),
-                tag_value: Sym::new(value),
-            });
-            if !c.eat(b',') {
-                c.expect(b']')?;
-                break;
-            }
-        }
-    }
+    let tag = c.list(|c| {
+        c.expect(b'{')?;
+        c.key("TagKey")?;
+        let key = c.plain()?;
+        c.expect(b',')?;
+        c.key("TagValue")?;
+        let value = c.plain()?;
+        c.expect(b'}')?;
+        Some(Tag {
+            tag_key: Sym::new(key),
+            tag_value: Sym::new(value),
+        })
+    })?;
     c.expect(b'}')?;
     (skip_ws(c.b, c.at) == c.b.len()).then_some(Tags { tag })
 }
@@ -183,33 +192,24 @@ fn plain_tags(span: &str) -> Option<Tags> {
 /// as serde reads them; `None` for any other form.
 fn plain_disks(span: &str) -> Option<Vec<Disk>> {
     let mut c = Cursor::new(span);
-    c.expect(b'[')?;
-    let mut disks = Vec::new();
-    if !c.eat(b']') {
-        loop {
-            c.expect(b'{')?;
-            c.key("DiskId")?;
-            let id = c.plain()?;
-            c.expect(b',')?;
-            c.key("Type")?;
-            let kind = c.plain()?;
-            let disk_type =
-                DiskType::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(kind))
-                    .ok()?;
-            let status = if c.eat(b',') {
-                c.key("Status")?;
-                DiskStatus::from(c.plain()?)
-            } else {
-                DiskStatus::default()
-            };
-            c.expect(b'}')?;
-            disks.push(Disk::new(id.to_string(), disk_type, status));
-            if !c.eat(b',') {
-                c.expect(b']')?;
-                break;
-            }
-        }
-    }
+    let disks = c.list(|c| {
+        c.expect(b'{')?;
+        c.key("DiskId")?;
+        let id = c.plain()?;
+        c.expect(b',')?;
+        c.key("Type")?;
+        let kind = c.plain()?;
+        let disk_type =
+            DiskType::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(kind)).ok()?;
+        let status = if c.eat(b',') {
+            c.key("Status")?;
+            DiskStatus::from(c.plain()?)
+        } else {
+            DiskStatus::default()
+        };
+        c.expect(b'}')?;
+        Some(Disk::new(id.to_string(), disk_type, status))
+    })?;
     (skip_ws(c.b, c.at) == c.b.len()).then_some(disks)
 }
 
