@@ -119,7 +119,7 @@ fn to_datetime(ms: Millis) -> DateTime<Utc> {
 /// milliseconds).
 pub fn parse_time(s: &str) -> Option<Millis> {
     let s = s.trim();
-    if let Some(ms) = parse_minutes(s) {
+    if let Some(ms) = parse_plain(s) {
         return Some(ms);
     }
     if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
@@ -133,11 +133,17 @@ pub fn parse_time(s: &str) -> Option<Millis> {
     None
 }
 
-/// The ECS form `2017-12-10T04:04Z` exactly (every fixture time), read without a
-/// format string; `None` for anything else, which [`parse_time`] then reads in full.
-fn parse_minutes(s: &str) -> Option<Millis> {
+/// The ECS forms `2017-12-10T04:04Z` (every fixture time) and `2017-12-10T04:04:05Z`
+/// (the V1 `Timestamp` the SDKs send) exactly, read without a format string; `None` for
+/// anything else (a leap second too), which [`parse_time`] then reads in full.
+fn parse_plain(s: &str) -> Option<Millis> {
     let b = s.as_bytes();
-    if b.len() != 17 || (b[4], b[7], b[10], b[13], b[16]) != (b'-', b'-', b'T', b':', b'Z') {
+    let seconds = match b.len() {
+        17 => false,
+        20 if b[16] == b':' => true,
+        _ => return None,
+    };
+    if (b[4], b[7], b[10], b[13], b[b.len() - 1]) != (b'-', b'-', b'T', b':', b'Z') {
         return None;
     }
     let num = |from: usize, to: usize| -> Option<u32> {
@@ -146,7 +152,8 @@ fn parse_minutes(s: &str) -> Option<Millis> {
         })
     };
     let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 7)?, num(8, 10)?)?;
-    let time = chrono::NaiveTime::from_hms_opt(num(11, 13)?, num(14, 16)?, 0)?;
+    let second = if seconds { num(17, 19)? } else { 0 };
+    let time = chrono::NaiveTime::from_hms_opt(num(11, 13)?, num(14, 16)?, second)?;
     Some(date.and_time(time).and_utc().timestamp_millis())
 }
 
@@ -175,9 +182,36 @@ mod tests {
                 .ok()
                 .map(|dt| dt.and_utc().timestamp_millis());
             // What the short reader declines, the format string reads.
-            match parse_minutes(s) {
+            match parse_plain(s) {
                 Some(fast) => assert_eq!(Some(fast), slow, "{s}"),
                 None => assert!(i >= 4, "{s} is read by the short reader"),
+            }
+            assert_eq!(parse_time(s), slow, "{s}");
+        }
+    }
+
+    #[test]
+    fn the_seconds_form_reads_as_rfc3339_does() {
+        for (i, s) in [
+            "2026-11-30T15:42:55Z",
+            "1970-01-01T00:00:00Z",
+            "2024-02-29T23:59:59Z",
+            "2016-12-31T23:59:60Z",
+            "2026-11-30T15:42:5aZ",
+            "2026-11-30T15:42:55z",
+            "2026-11-30T15:42-55Z",
+            "2023-02-29T10:00:00Z",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let slow = DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|dt| dt.timestamp_millis());
+            // What the short reader declines, chrono reads.
+            match parse_plain(s) {
+                Some(fast) => assert_eq!(Some(fast), slow, "{s}"),
+                None => assert!(i >= 3, "{s} is read by the short reader"),
             }
             assert_eq!(parse_time(s), slow, "{s}");
         }

@@ -19,6 +19,7 @@
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
 //! | [`params`] | decoded request parameters with typed accessors |
+//! | [`scan`] | the first byte of a class, eight bytes per step (decoding and encoding signed parameters) |
 //! | [`error`] | the one error type: code and message, without HTTP (the statuses are [`gateway::status`]'s) |
 //!
 //! [`run`] serves a [`Service`] (the gateway, and the [`router`] for the control plane)
@@ -34,6 +35,7 @@ pub mod gateway;
 pub mod healthcheck;
 pub mod params;
 pub mod random;
+pub mod scan;
 pub mod server;
 pub mod store;
 pub mod timing;

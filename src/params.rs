@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{ApiError, ApiResult, Code};
+use crate::scan;
 
 /// Request parameters in wire order (all of them, as signed), looked up by name.
 ///
@@ -65,7 +66,7 @@ pub fn decode(raw: &[u8]) -> Vec<(String, String)> {
 
 /// The bytes [`Params::decode_into`] stops at: the separators, the escapes, and any byte
 /// outside ASCII (whose text is checked).
-static ACTS_ON: [bool; 256] = {
+static ACTS_ON: scan::Class = {
     let mut table = [false; 256];
     let mut b = 0;
     while b < 256 {
@@ -167,10 +168,7 @@ impl Params {
         let (mut i, mut segment_start, mut high) = (0, 0, false);
         let (mut start, mut middle) = (bytes.len(), None);
         loop {
-            let run = raw[i..]
-                .iter()
-                .position(|&b| ACTS_ON[usize::from(b)])
-                .map_or(raw.len(), |at| i + at);
+            let run = i + scan::first_in(&raw[i..], &ACTS_ON);
             bytes.extend_from_slice(&raw[i..run]);
             i = run;
             if i == raw.len() || raw[i] == b'&' {
@@ -368,7 +366,9 @@ impl Params {
 
     /// A non-empty value, or `None`.
     pub fn non_empty(&self, name: &str) -> Option<&str> {
-        self.get(name).filter(|v| !v.trim().is_empty())
+        // A printable ASCII first byte is not whitespace: most values are not trimmed.
+        self.get(name)
+            .filter(|v| v.as_bytes().first().is_some_and(u8::is_ascii_graphic) || !v.trim().is_empty())
     }
 
     /// A required non-empty value, or `Missing<Name>` (400).

@@ -20,7 +20,7 @@ use crate::ecs::{Answer, Reply};
 use crate::error::ApiError;
 use crate::gateway::status::WireError;
 use crate::gateway::view::{
-    json_str, page_body, page_json, status_body, status_json, AttributeView,
+    json_str, needs_escape, page_body, page_json, status_body, status_json, AttributeView,
 };
 use crate::gateway::{order, xml};
 
@@ -130,11 +130,21 @@ fn error_bytes(err: &ApiError, request_id: &str, host: &str, format: Format) -> 
             out.extend_from_slice(b",\"Message\":");
             json_str(&mut out, message);
             out.extend_from_slice(b",\"Recommend\":");
-            // Writing into a Vec cannot fail; `collect_str` escapes as it goes, without
-            // an intermediate String.
-            let _ = (&mut serde_json::Serializer::new(&mut out)).collect_str(&format_args!(
-                "{RECOMMEND_PREFIX}{code}&product=Ecs&requestId={request_id}"
-            ));
+            if needs_escape(code.as_bytes()) || needs_escape(request_id.as_bytes()) {
+                // Writing into a Vec cannot fail; `collect_str` escapes as it goes,
+                // without an intermediate String.
+                let _ = (&mut serde_json::Serializer::new(&mut out)).collect_str(
+                    &format_args!("{RECOMMEND_PREFIX}{code}&product=Ecs&requestId={request_id}"),
+                );
+            } else {
+                // The common case: nothing to escape, so the pieces are copied.
+                out.push(b'"');
+                out.extend_from_slice(RECOMMEND_PREFIX.as_bytes());
+                out.extend_from_slice(code.as_bytes());
+                out.extend_from_slice(b"&product=Ecs&requestId=");
+                out.extend_from_slice(request_id.as_bytes());
+                out.push(b'"');
+            }
             out.push(b'}');
         }
         Format::Xml => {

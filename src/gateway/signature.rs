@@ -57,6 +57,8 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::scan;
+
 /// The only V3 signature algorithm accepted by [`parse_v3_authorization`].
 const V3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
@@ -73,13 +75,13 @@ pub fn percent_encode(s: &str) -> String {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Which bytes pass [`percent_encode`] unchanged.
-static UNRESERVED: [bool; 256] = {
-    let mut table = [false; 256];
+/// Which bytes [`percent_encode`] encodes: all but `A-Z a-z 0-9 - _ . ~`.
+static RESERVED: scan::Class = {
+    let mut table = [true; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~');
+        table[b] = !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~'));
         b += 1;
     }
     table
@@ -91,10 +93,7 @@ static UNRESERVED: [bool; 256] = {
 fn encode_with(out: &mut Vec<u8>, s: &str, escape: &[u8]) {
     let mut rest = s.as_bytes();
     loop {
-        let run = rest
-            .iter()
-            .position(|&b| !UNRESERVED[usize::from(b)])
-            .unwrap_or(rest.len());
+        let run = scan::first_in(rest, &RESERVED);
         out.extend_from_slice(&rest[..run]);
         let Some(&b) = rest.get(run) else {
             return;
@@ -386,7 +385,7 @@ fn write_v3_canonical_uri(out: &mut Vec<u8>, path: &str) {
         if i > 0 {
             out.push(b'/');
         }
-        if segment.bytes().all(|b| UNRESERVED[usize::from(b)]) {
+        if scan::first_in(segment.as_bytes(), &RESERVED) == segment.len() {
             out.extend_from_slice(segment.as_bytes());
         } else {
             encode_into(out, &percent_decode_segment(segment));

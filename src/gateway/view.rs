@@ -553,7 +553,7 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
 /// Whether a JSON string of `s` escapes anything: a control byte, `"` or `\\`. Eight
 /// bytes at a time: each test below flags a byte only where one is (or above one that
 /// is), so "none flagged" is exact.
-fn needs_escape(s: &[u8]) -> bool {
+pub(crate) fn needs_escape(s: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
