@@ -6,6 +6,7 @@
 //! since the Unix epoch (`i64`); [`format_ecs`] and [`parse_time`] convert to and from
 //! the `2017-12-10T04:04Z` form ECS uses on the wire.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
@@ -13,18 +14,52 @@ use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
 
-#[derive(Debug, Default)]
-struct ClockState {
-    /// `Some(t)`: the clock is frozen at `t`. `None`: real time plus `offset`.
-    frozen_at: Option<Millis>,
-    /// Added to real time while running (accumulated `advance` calls).
-    offset: Millis,
-}
-
 /// A controllable clock, shared by the whole emulator.
+///
+/// Its whole state is one word, so that reading it (twice per request, from every
+/// worker) takes no lock: the time it is frozen at, or its offset from real time, shifted
+/// left by one, with the low bit set when frozen. Changes (rare: tests and the control
+/// plane) take a lock so that two of them do not interleave.
 #[derive(Debug, Default)]
 pub struct Clock {
-    state: Mutex<ClockState>,
+    state: AtomicI64,
+    changing: Mutex<()>,
+}
+
+/// The clock's state, unpacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Frozen at this time.
+    Frozen(Millis),
+    /// Real time plus this offset.
+    Running(Millis),
+}
+
+/// The largest time or offset the clock holds, about 73 million years either way (one
+/// bit of the word is the frozen flag); an `advance` past it stops there.
+const LIMIT: Millis = 1 << 61;
+
+impl State {
+    fn pack(self) -> i64 {
+        match self {
+            State::Frozen(at) => at.clamp(-LIMIT, LIMIT) << 1 | 1,
+            State::Running(offset) => offset.clamp(-LIMIT, LIMIT) << 1,
+        }
+    }
+
+    fn unpack(word: i64) -> Self {
+        match word & 1 {
+            1 => State::Frozen(word >> 1),
+            _ => State::Running(word >> 1),
+        }
+    }
+
+    fn now(self) -> Millis {
+        match self {
+            State::Frozen(at) => at,
+            State::Running(offset) => system_now() + offset,
+        }
+    }
 }
 
 impl Clock {
@@ -36,50 +71,51 @@ impl Clock {
     /// A clock frozen at `at`, which moves only through [`Clock::advance`].
     pub fn frozen(at: Millis) -> Self {
         Clock {
-            state: Mutex::new(ClockState {
-                frozen_at: Some(at),
-                offset: 0,
-            }),
+            state: AtomicI64::new(State::Frozen(at).pack()),
+            changing: Mutex::new(()),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ClockState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    fn state(&self) -> State {
+        State::unpack(self.state.load(Ordering::Acquire))
+    }
+
+    /// Change the state by `f`, one change at a time.
+    fn change(&self, f: impl FnOnce(State) -> State) {
+        let _one_at_a_time = self.changing.lock().unwrap_or_else(|e| e.into_inner());
+        let next = f(self.state());
+        self.state.store(next.pack(), Ordering::Release);
     }
 
     /// The current time.
     pub fn now(&self) -> Millis {
-        let s = self.lock();
-        s.frozen_at.unwrap_or_else(|| system_now() + s.offset)
+        self.state().now()
     }
 
     /// Whether the clock is frozen.
     pub fn is_frozen(&self) -> bool {
-        self.lock().frozen_at.is_some()
+        matches!(self.state(), State::Frozen(_))
     }
 
     /// Freeze the clock at its current reading (or at `at` when given).
     pub fn freeze(&self, at: Option<Millis>) {
-        let mut s = self.lock();
-        let now = s.frozen_at.unwrap_or_else(|| system_now() + s.offset);
-        s.frozen_at = Some(at.unwrap_or(now));
+        self.change(|s| State::Frozen(at.unwrap_or_else(|| s.now())));
     }
 
     /// Let the clock run again from its current reading.
     pub fn unfreeze(&self) {
-        let mut s = self.lock();
-        if let Some(at) = s.frozen_at.take() {
-            s.offset = at - system_now();
-        }
+        self.change(|s| match s {
+            State::Frozen(at) => State::Running(at - system_now()),
+            running => running,
+        });
     }
 
     /// Move the clock forward (or backward, with a negative value) by `ms`.
     pub fn advance(&self, ms: Millis) {
-        let mut s = self.lock();
-        match s.frozen_at.as_mut() {
-            Some(at) => *at += ms,
-            None => s.offset += ms,
-        }
+        self.change(|s| match s {
+            State::Frozen(at) => State::Frozen(at.saturating_add(ms)),
+            State::Running(offset) => State::Running(offset.saturating_add(ms)),
+        });
     }
 }
 
@@ -215,6 +251,26 @@ mod tests {
             }
             assert_eq!(parse_time(s), slow, "{s}");
         }
+    }
+
+    #[test]
+    fn the_state_word_round_trips_and_stops_at_its_limit() {
+        for state in [
+            State::Frozen(0),
+            State::Frozen(-1),
+            State::Frozen(1_764_500_000_000),
+            State::Running(0),
+            State::Running(-3_600_000),
+            State::Running(LIMIT),
+            State::Frozen(-LIMIT),
+        ] {
+            assert_eq!(State::unpack(state.pack()), state);
+        }
+        let c = Clock::frozen(1_000);
+        c.advance(i64::MAX);
+        assert_eq!(c.now(), LIMIT);
+        c.advance(-1);
+        assert_eq!(c.now(), LIMIT - 1);
     }
 
     #[test]

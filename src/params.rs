@@ -367,8 +367,9 @@ impl Params {
     /// A non-empty value, or `None`.
     pub fn non_empty(&self, name: &str) -> Option<&str> {
         // A printable ASCII first byte is not whitespace: most values are not trimmed.
-        self.get(name)
-            .filter(|v| v.as_bytes().first().is_some_and(u8::is_ascii_graphic) || !v.trim().is_empty())
+        self.get(name).filter(|v| {
+            v.as_bytes().first().is_some_and(u8::is_ascii_graphic) || !v.trim().is_empty()
+        })
     }
 
     /// A required non-empty value, or `Missing<Name>` (400).
@@ -500,8 +501,13 @@ impl Params {
         }
     }
 
-    /// Absent, or the [`Choice`] spelled exactly as the value; otherwise the given error.
-    pub fn choice<T: Choice>(&self, name: &str, err: ApiError) -> ApiResult<Option<T>> {
+    /// Absent, or the [`Choice`] spelled exactly as the value; otherwise the error `err`
+    /// makes (only then: some errors format their message).
+    pub fn choice<T: Choice>(
+        &self,
+        name: &str,
+        err: impl FnOnce() -> ApiError,
+    ) -> ApiResult<Option<T>> {
         match self.non_empty(name) {
             None => Ok(None),
             Some(v) => T::ALL
@@ -509,7 +515,7 @@ impl Params {
                 .copied()
                 .find(|c| c.as_str() == v)
                 .map(Some)
-                .ok_or(err),
+                .ok_or_else(err),
         }
     }
 }

@@ -14,13 +14,20 @@ pub fn first_in(bytes: &[u8], class: &Class) -> usize {
     let mut clear = 0;
     for chunk in bytes.chunks_exact(8) {
         // The eight lookups are or-ed, not tested one by one: one branch per chunk.
-        if chunk.iter().fold(false, |hit, &b| hit | class[usize::from(b)]) {
+        if chunk
+            .iter()
+            .fold(false, |hit, &b| hit | class[usize::from(b)])
+        {
             break;
         }
         clear += 8;
     }
     let rest = &bytes[clear..];
-    clear + rest.iter().position(|&b| class[usize::from(b)]).unwrap_or(rest.len())
+    clear
+        + rest
+            .iter()
+            .position(|&b| class[usize::from(b)])
+            .unwrap_or(rest.len())
 }
 
 #[cfg(test)]

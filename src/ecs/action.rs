@@ -143,10 +143,9 @@ impl Choice for ChargeType {
 /// `InstanceChargeType` (`PostPaid` or `PrePaid`) when sent, as RunInstances and the
 /// DescribeInstances filter read it.
 pub fn charge_type(p: &Params) -> ApiResult<Option<ChargeType>> {
-    p.choice(
-        "InstanceChargeType",
-        ApiError::new(Code::InvalidInstanceChargeTypeNotFound),
-    )
+    p.choice("InstanceChargeType", || {
+        ApiError::new(Code::InvalidInstanceChargeTypeNotFound)
+    })
 }
 
 /// A parsed request of any supported action.

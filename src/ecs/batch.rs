@@ -104,10 +104,9 @@ impl Batch {
     pub fn parse(p: &Params, op: BatchOp) -> ApiResult<Self> {
         p.required("RegionId")?;
         let ids = parse_ids(p)?;
-        let mode = p.choice(
-            "BatchOptimization",
-            ApiError::invalid_param("BatchOptimization"),
-        )?;
+        let mode = p.choice("BatchOptimization", || {
+            ApiError::invalid_param("BatchOptimization")
+        })?;
         Ok(Batch {
             op,
             ids,

@@ -95,8 +95,8 @@ impl DescribeInstances {
 
     /// Apply: `TotalCount`, `PageNumber`, `PageSize`, `NextToken`, `Instances.Instance[]`.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Answer> {
-        let region = ctx.region.unwrap_or_default().to_string();
-        w.region(&region)?;
+        let region = ctx.region.unwrap_or_default();
+        w.region(region)?;
         if self.dry_run {
             return Err(ApiError::new(Code::DryRunOperation));
         }
@@ -104,13 +104,13 @@ impl DescribeInstances {
             Paging::Pages { number, size } => ((number - 1).saturating_mul(size), size, None),
             Paging::Token { from, max } => (0, max, from),
         };
-        let page = collect(w, ctx, &region, &self.filters, skip, take, from);
+        let page = collect(w, ctx, region, &self.filters, skip, take, from);
         let total = match (&self.paging, self.filters.is_empty()) {
-            (_, true) => w.listed_count(&ctx.caller.account_id, &region),
+            (_, true) => w.listed_count(&ctx.caller.account_id, region),
             // NextToken mode: TotalCount is documented as meaningless; counting every
             // match would cost a scan per page, so it counts this page only.
             (Paging::Token { .. }, false) => page.ids.len() as u64,
-            (Paging::Pages { .. }, false) => count(w, ctx, &region, &self.filters),
+            (Paging::Pages { .. }, false) => count(w, ctx, region, &self.filters),
         };
         let mut instances = Vec::with_capacity(page.ids.len());
         instances.extend(page.ids.iter().filter_map(|id| w.page_entry(id)));
@@ -160,8 +160,8 @@ impl DescribeInstanceStatus {
 
     /// Apply: paged `InstanceStatuses.InstanceStatus[]`.
     pub fn apply(self, w: &mut World, ctx: &Ctx<'_>) -> ApiResult<Answer> {
-        let region = ctx.region.unwrap_or_default().to_string();
-        let r = w.region(&region)?;
+        let region = ctx.region.unwrap_or_default();
+        let r = w.region(region)?;
         if let Some(z) = &self.zone {
             if r.zone(z).is_none() {
                 return Err(ApiError::new(Code::InvalidZoneIdNotFound));
@@ -173,11 +173,11 @@ impl DescribeInstanceStatus {
             ..Filters::default()
         };
         let skip = (self.number - 1).saturating_mul(self.size);
-        let page = collect(w, ctx, &region, &filters, skip, self.size, None);
+        let page = collect(w, ctx, region, &filters, skip, self.size, None);
         let total = if filters.is_empty() {
-            w.listed_count(&ctx.caller.account_id, &region)
+            w.listed_count(&ctx.caller.account_id, region)
         } else {
-            count(w, ctx, &region, &filters)
+            count(w, ctx, region, &filters)
         };
         let mut statuses = Vec::with_capacity(page.ids.len());
         statuses.extend(

@@ -58,7 +58,9 @@ impl Filters {
             }
         };
         let charge_type = crate::ecs::action::charge_type(p)?;
-        let lock_reason = p.choice("LockReason", ApiError::new(Code::InvalidLockReasonNotFound))?;
+        let lock_reason = p.choice("LockReason", || {
+            ApiError::new(Code::InvalidLockReasonNotFound)
+        })?;
         p.one_of(
             "InstanceNetworkType",
             &["vpc", "classic"],

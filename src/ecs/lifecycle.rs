@@ -95,15 +95,19 @@ pub fn normalize_loaded(inst: &mut Instance, now: Millis, timing: &Timing) {
 
 /// The detailed `IncorrectInstanceStatus` message (spec §3.3).
 pub fn incorrect_status(current: Status, expected: &[Status]) -> ApiError {
-    let expected: Vec<&str> = expected.iter().map(|s| s.as_str()).collect();
-    ApiError::with_message(
-        Code::IncorrectInstanceStatus,
-        format!(
-            "The specified instance is in an incorrect status for the requested action; Status of the specified instance is {} but the expected status is in ({}).",
-            current.as_str(),
-            expected.join(", ")
-        ),
-    )
+    // Written into one string (a refusal is the common answer under load).
+    let mut message = String::with_capacity(200);
+    message.push_str("The specified instance is in an incorrect status for the requested action; Status of the specified instance is ");
+    message.push_str(current.as_str());
+    message.push_str(" but the expected status is in (");
+    for (i, status) in expected.iter().enumerate() {
+        if i > 0 {
+            message.push_str(", ");
+        }
+        message.push_str(status.as_str());
+    }
+    message.push_str(").");
+    ApiError::with_message(Code::IncorrectInstanceStatus, message)
 }
 
 /// Refuse with `InstanceLockedForSecurity` when a `security` lock is present.
@@ -225,5 +229,20 @@ pub fn expired_time_text(inst: &Instance) -> String {
     match inst.expired_time {
         Some(t) => format_ecs(t.0),
         None => "2099-12-31T15:59Z".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incorrect_status_lists_every_expected_status() {
+        let e = incorrect_status(Status::Starting, &[Status::Running, Status::Stopped]);
+        assert_eq!(e.code, "IncorrectInstanceStatus");
+        assert_eq!(
+            e.message,
+            "The specified instance is in an incorrect status for the requested action; Status of the specified instance is Starting but the expected status is in (Running, Stopped)."
+        );
     }
 }

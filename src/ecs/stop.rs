@@ -46,7 +46,7 @@ impl Choice for RequestedMode {
 impl StopOptions {
     /// Parse `ForceStop` and `StoppedMode`.
     pub fn parse(p: &Params) -> ApiResult<Self> {
-        let mode = p.choice("StoppedMode", ApiError::invalid_param("StoppedMode"))?;
+        let mode = p.choice("StoppedMode", || ApiError::invalid_param("StoppedMode"))?;
         Ok(StopOptions {
             force: p.flag("ForceStop", false)?,
             stop_charging: mode == Some(RequestedMode::StopCharging),

@@ -18,6 +18,7 @@ pub mod status;
 pub mod view;
 pub mod xml;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
@@ -76,13 +77,14 @@ fn choose_format(format: Option<&str>, headers: &HeaderMap) -> Format {
 /// records what was known.
 struct Seen {
     format: Format,
-    action: String,
+    /// The action as sent; a known one is its static name.
+    action: Cow<'static, str>,
     /// The verified caller's account.
     account_id: Option<String>,
     /// The access key id sent (V1 parameter or V3 credential).
     access_key_id: Option<String>,
     /// `SignatureVersion` (V1) or the V3 algorithm.
-    signature_version: Option<String>,
+    signature_version: Option<Cow<'static, str>>,
 }
 
 impl Seen {
@@ -91,7 +93,7 @@ impl Seen {
     fn new(query: &Params, headers: &HeaderMap) -> Self {
         Seen {
             format: choose_format(query.get("Format"), headers),
-            action: String::new(),
+            action: Cow::Borrowed(""),
             account_id: None,
             access_key_id: None,
             signature_version: None,
@@ -188,7 +190,7 @@ async fn serve_parts(
     let result = process(app, incoming, body, &mut seen, &mut params).await;
     let elapsed_us = started.elapsed().as_micros() as u64;
     let code = match &result {
-        Err(e) if received.is_some() => Some(e.error.code.to_string()),
+        Err(e) if received.is_some() => Some(e.error.code.clone()),
         _ => None,
     };
     let response = match result {
@@ -203,7 +205,7 @@ async fn serve_parts(
             render::answer(action.as_str(), &request_id, reply, seen.format)
         }
         Err(err) => {
-            let action = seen.action.as_str();
+            let action: &str = &seen.action;
             if err.status >= 500 {
                 tracing::warn!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, message = %err.error.message, "server error");
             } else {
@@ -268,11 +270,15 @@ async fn process(
     let params: &Params = merged;
     seen.format = choose_format(params.get("Format"), headers);
     note_signer(seen, params, headers);
-    seen.action = params
+    let name = params
         .non_empty("Action")
         .or_else(|| header(headers, "x-acs-action"))
-        .ok_or_else(|| ApiError::missing("Action"))?
-        .to_string();
+        .ok_or_else(|| ApiError::missing("Action"))?;
+    let action = Action::parse(name);
+    seen.action = match action {
+        Some(known) => Cow::Borrowed(known.as_str()),
+        None => Cow::Owned(name.to_string()),
+    };
     let version = params
         .non_empty("Version")
         .or_else(|| header(headers, "x-acs-version"))
@@ -280,8 +286,7 @@ async fn process(
     if version != API_VERSION {
         return Err(Code::InvalidVersion.into());
     }
-    let action =
-        Action::parse(&seen.action).ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
+    let action = action.ok_or_else(|| ApiError::new(Code::InvalidActionNotFound))?;
     let signed = SignedRequest {
         method: method.as_str(),
         path: uri.path(),
@@ -347,12 +352,21 @@ fn note_signer(seen: &mut Seen, params: &Params, headers: &HeaderMap) {
         Some(auth) => {
             let parsed = signature::parse_v3_authorization(auth).ok();
             seen.access_key_id = parsed.map(|a| a.access_key_id);
-            seen.signature_version = auth.split_whitespace().next().map(str::to_string);
+            seen.signature_version = auth.split_whitespace().next().map(signature_version);
         }
         None => {
             seen.access_key_id = params.non_empty("AccessKeyId").map(str::to_string);
-            seen.signature_version = params.non_empty("SignatureVersion").map(str::to_string);
+            seen.signature_version = params.non_empty("SignatureVersion").map(signature_version);
         }
+    }
+}
+
+/// A signature version as the journal keeps it: the two the SDKs send are not copied.
+fn signature_version(sent: &str) -> Cow<'static, str> {
+    match sent {
+        "1.0" => Cow::Borrowed("1.0"),
+        "ACS3-HMAC-SHA256" => Cow::Borrowed("ACS3-HMAC-SHA256"),
+        other => Cow::Owned(other.to_string()),
     }
 }
 

@@ -133,9 +133,9 @@ fn error_bytes(err: &ApiError, request_id: &str, host: &str, format: Format) -> 
             if needs_escape(code.as_bytes()) || needs_escape(request_id.as_bytes()) {
                 // Writing into a Vec cannot fail; `collect_str` escapes as it goes,
                 // without an intermediate String.
-                let _ = (&mut serde_json::Serializer::new(&mut out)).collect_str(
-                    &format_args!("{RECOMMEND_PREFIX}{code}&product=Ecs&requestId={request_id}"),
-                );
+                let _ = (&mut serde_json::Serializer::new(&mut out)).collect_str(&format_args!(
+                    "{RECOMMEND_PREFIX}{code}&product=Ecs&requestId={request_id}"
+                ));
             } else {
                 // The common case: nothing to escape, so the pieces are copied.
                 out.push(b'"');

@@ -6,6 +6,7 @@
 //! signature and without any secret or security token, so the journal can be shown
 //! anywhere.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -34,20 +35,20 @@ pub struct Entry {
     pub time: Millis,
     /// The request id answered.
     pub request_id: String,
-    /// The action as sent (may be unknown or empty).
-    pub action: String,
+    /// The action as sent (may be unknown or empty; a known one is not copied).
+    pub action: Cow<'static, str>,
     /// The verified caller's account (`None` when authentication failed first).
     pub account_id: Option<String>,
     /// The access key id sent.
     pub access_key_id: Option<String>,
-    /// `1.0` (V1) or `ACS3-HMAC-SHA256` (V3), as sent.
-    pub signature_version: Option<String>,
+    /// `1.0` (V1) or `ACS3-HMAC-SHA256` (V3), as sent (those two are not copied).
+    pub signature_version: Option<Cow<'static, str>>,
     /// Parameters in wire order, without secrets.
     pub params: Recorded,
     /// HTTP status answered.
     pub http_status: u16,
     /// Error code answered (`None` on success).
-    pub code: Option<String>,
+    pub code: Option<Cow<'static, str>>,
     /// Time spent answering, microseconds.
     pub duration_us: u64,
 }
@@ -137,7 +138,7 @@ mod tests {
         Entry {
             time: n,
             request_id: format!("R{n}"),
-            action: action.into(),
+            action: action.to_string().into(),
             account_id: Some("1".into()),
             access_key_id: None,
             signature_version: None,
