@@ -197,9 +197,21 @@ fn parse_plain(s: &str) -> Option<Millis> {
 mod tests {
     use super::*;
 
+    /// The first `read` of `cases` are read by the short reader, the rest declined; either
+    /// way [`parse_time`] gives what chrono's `slow` reader gives.
+    fn short_reader_agrees(cases: &[&str], read: usize, slow: impl Fn(&str) -> Option<Millis>) {
+        for (i, &s) in cases.iter().enumerate() {
+            match parse_plain(s) {
+                Some(fast) => assert_eq!(Some(fast), slow(s), "{s}"),
+                None => assert!(i >= read, "{s} is read by the short reader"),
+            }
+            assert_eq!(parse_time(s), slow(s), "{s}");
+        }
+    }
+
     #[test]
     fn the_minutes_form_reads_as_the_format_string_does() {
-        for (i, s) in [
+        let cases = [
             "2017-12-10T04:04Z",
             "2099-12-31T15:59Z",
             "0001-01-01T00:00Z",
@@ -210,25 +222,17 @@ mod tests {
             "2017-12-10T04:60Z",
             "2017-12-1aT04:04Z",
             "+017-12-10T04:04Z",
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let slow = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%MZ")
+        ];
+        short_reader_agrees(&cases, 4, |s| {
+            NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%MZ")
                 .ok()
-                .map(|dt| dt.and_utc().timestamp_millis());
-            // What the short reader declines, the format string reads.
-            match parse_plain(s) {
-                Some(fast) => assert_eq!(Some(fast), slow, "{s}"),
-                None => assert!(i >= 4, "{s} is read by the short reader"),
-            }
-            assert_eq!(parse_time(s), slow, "{s}");
-        }
+                .map(|dt| dt.and_utc().timestamp_millis())
+        });
     }
 
     #[test]
     fn the_seconds_form_reads_as_rfc3339_does() {
-        for (i, s) in [
+        let cases = [
             "2026-11-30T15:42:55Z",
             "1970-01-01T00:00:00Z",
             "2024-02-29T23:59:59Z",
@@ -237,20 +241,12 @@ mod tests {
             "2026-11-30T15:42:55z",
             "2026-11-30T15:42-55Z",
             "2023-02-29T10:00:00Z",
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let slow = DateTime::parse_from_rfc3339(s)
+        ];
+        short_reader_agrees(&cases, 3, |s| {
+            DateTime::parse_from_rfc3339(s)
                 .ok()
-                .map(|dt| dt.timestamp_millis());
-            // What the short reader declines, chrono reads.
-            match parse_plain(s) {
-                Some(fast) => assert_eq!(Some(fast), slow, "{s}"),
-                None => assert!(i >= 3, "{s} is read by the short reader"),
-            }
-            assert_eq!(parse_time(s), slow, "{s}");
-        }
+                .map(|dt| dt.timestamp_millis())
+        });
     }
 
     #[test]
