@@ -14,7 +14,7 @@ use crate::scan;
 ///
 /// Every decoded name and value sits in one string, back to back; a pair is three
 /// offsets into it. So an SDK's request is two allocations (the text, the spans; a
-/// request of more than [`SCANNED`] pairs adds a sorted name index), not two per pair,
+/// request of more than `SCANNED` pairs adds a sorted name index), not two per pair,
 /// and the journal keeps them as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {

@@ -4,7 +4,7 @@
 //!
 //! A key pair belongs to an account and a region and is named uniquely there (at most
 //! 500 per region). CreateKeyPair returns a real RSA-2048 private key once and keeps
-//! only the public half (see [`ssh_keys`](crate::ecs::ssh_keys)); the key is made
+//! only the public half (see [`crate::ecs::ssh_keys`]); the key is made
 //! before the state lock is taken ([`CreateKeyPair::prepare`]). An instance records its
 //! pair in `KeyPairName`; a pair instances use cannot be deleted. Attach and Detach
 //! report each instance in `Results` (unknown or Windows instances fail there, not the

@@ -10,9 +10,9 @@
 //! inline. Keys of the captured `Instance` object are one byte (their position in
 //! [`INSTANCE`]); other keys (fields the model does not know) are interned names.
 //!
-//! Layout of one entry: a key byte (`0..59`: position in [`INSTANCE`]; [`OTHER_KEY`]:
-//! followed by a LEB128 key-name id), then [`INTERNED`] and a LEB128 fragment id, or
-//! [`INLINE`], a LEB128 length and the JSON text, or [`DELTA`] and the changes from the
+//! Layout of one entry: a key byte (`0..59`: position in [`INSTANCE`]; `OTHER_KEY`:
+//! followed by a LEB128 key-name id), then `INTERNED` and a LEB128 fragment id, or
+//! `INLINE`, a LEB128 length and the JSON text, or `DELTA` and the changes from the
 //! key's template (a value of the same structure that differs in a few tokens, such as
 //! a network interface's id and addresses). Entries are in the captured order,
 //! other keys last in the order given, so rendering reads them in one walk.

@@ -35,7 +35,7 @@ impl From<ApiError> for WireError {
 
 impl WireError {
     /// `error` as `action` answers it: the code's status, unless the action's own
-    /// documentation gives that code another one ([`action_status`]).
+    /// documentation gives that code another one (`action_status`).
     pub fn of_action(action: Action, error: ApiError) -> Self {
         let mut wire = WireError::from(error);
         if let Kind::Code(code) = wire.error.kind {

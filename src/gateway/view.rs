@@ -2,7 +2,7 @@
 //! DescribeInstanceAttribute body, with the real service's keys, values and order.
 //!
 //! The `Instance` object is built in the captured key order
-//! ([`INSTANCE`](crate::gateway::order::INSTANCE)), one key at a time: the live value
+//! ([`INSTANCE`]), one key at a time: the live value
 //! when the emulator owns the field (status, times, locks, type-derived sizes …), else
 //! the value the fixture or RunInstances stored in `extra`, else the real service's
 //! default for an instance without it. Optional keys (`Tags`, `KeyPairName`,

@@ -107,7 +107,7 @@ pub struct World {
     /// copies) until they change.
     instances: FastMap<Sym, Arc<Instance>>,
     /// Each listed instance's rendered DescribeInstances object (see
-    /// [`render_cache`](crate::ecs::render_cache)); dropped whenever the instance changes.
+    /// [`crate::ecs::render_cache`]); dropped whenever the instance changes.
     rendered: FastMap<Sym, Arc<Slot>>,
     /// account → region → seq → instance id: ordered listing without a sort per request,
     /// looked up by `&str` without building a key.
@@ -425,7 +425,7 @@ impl World {
 
     /// The instance `id` for a page of DescribeInstances: its rendered JSON object
     /// when a page filled it since it last changed (see
-    /// [`render_cache`](crate::ecs::render_cache)), else a copy to render outside the
+    /// [`crate::ecs::render_cache`]), else a copy to render outside the
     /// lock, with the slot to keep the rendering in.
     pub fn page_entry(&mut self, id: &str) -> Option<crate::ecs::PageEntry> {
         let inst = self.instances.get(id)?;

@@ -47,7 +47,7 @@ impl World {
     }
 
     /// The tags of resource `id` of `kind`, owned by `account` in `region` (call
-    /// [`World::add_implicit_key_pairs`] first).
+    /// `World::add_implicit_key_pairs` first).
     pub fn tags_of(
         &self,
         kind: ResourceKind,
@@ -82,7 +82,7 @@ impl World {
     }
 
     /// Every resource of `kind` that `account` has in `region` and that carries a tag,
-    /// with its id and tags, in listing order (call [`World::add_implicit_key_pairs`]
+    /// with its id and tags, in listing order (call `World::add_implicit_key_pairs`
     /// first).
     pub fn tagged<'a>(
         &'a self,
