@@ -226,18 +226,37 @@ pub(crate) fn skip_ws(b: &[u8], mut at: usize) -> usize {
     at
 }
 
+/// The eight bytes of `s` from `at`, little-endian.
+fn word(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"))
+}
+
 /// How many bytes `a` and `b` have in common from their start (compared eight at a
 /// time: the texts compared while loading are short, and many are the same).
 pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let len = a.len().min(b.len());
     let mut n = 0;
     while n + 8 <= len {
-        let x = u64::from_le_bytes(a[n..n + 8].try_into().expect("eight bytes"));
-        let y = u64::from_le_bytes(b[n..n + 8].try_into().expect("eight bytes"));
+        let (x, y) = (word(a, n), word(b, n));
         if x != y {
             return n + ((x ^ y).trailing_zeros() / 8) as usize;
         }
         n += 8;
+    }
+    if n == len {
+        return len;
+    }
+    if len >= 8 {
+        // The last eight bytes, as one word: the ones before `n` in it are known to be
+        // the same, so its first difference is the first one (a byte at a time, the
+        // tail of each comparison cost more than its words).
+        let at = len - 8;
+        let (x, y) = (word(a, at), word(b, at));
+        return if x == y {
+            len
+        } else {
+            at + ((x ^ y).trailing_zeros() / 8) as usize
+        };
     }
     while n < len && a[n] == b[n] {
         n += 1;
@@ -245,9 +264,31 @@ pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     n
 }
 
-/// Whether `a` and `b` are the same bytes ([`common_prefix`]'s way).
+/// Whether `a` and `b` are the same bytes: eight at a time, the last eight as one
+/// word; fewer than eight in two overlapping halves (cheaper than `==`'s `memcmp` call
+/// for the short texts compared while loading).
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && common_prefix(a, b) == a.len()
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len < 4 {
+        // Bytes 0, len / 2 and len - 1 are every byte.
+        return len == 0 || (a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1]);
+    }
+    if len < 8 {
+        let half =
+            |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"));
+        return half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4);
+    }
+    let mut n = 0;
+    while n + 8 <= len {
+        if word(a, n) != word(b, n) {
+            return false;
+        }
+        n += 8;
+    }
+    n == len || word(a, len - 8) == word(b, len - 8)
 }
 
 /// The eight bytes in `w` (little-endian) with the high bit of each byte that is `"`,
@@ -491,6 +532,15 @@ mod tests {
                 assert_eq!(common_prefix(a, &base[..]), len);
                 assert_eq!(same_bytes(a, &b), a == b.as_slice());
                 assert_eq!(same_bytes(a, base), len == base.len());
+                // A second difference after the first: the first is the one found.
+                for later in at + 1..len {
+                    let mut c = b.clone();
+                    c[later] = b'%';
+                    let naive = a.iter().zip(&c).take_while(|(x, y)| x == y).count();
+                    assert_eq!(common_prefix(a, &c), naive, "{len} {at} {later}");
+                    assert_eq!(common_prefix(&c, a), naive, "{len} {at} {later}");
+                    assert!(!same_bytes(a, &c));
+                }
             }
         }
     }
