@@ -624,12 +624,18 @@ impl Stored {
     /// [`Stored::raw`] finds it), in one walk that rebuilds only the values asked for.
     pub fn raws<const N: usize>(&self, keys: [&str; N]) -> [Option<Cow<'_, str>>; N] {
         let mut found: [Option<Cow<'_, str>>; N] = std::array::from_fn(|_| None);
+        // A known key is matched by its position, not its name (a walk passes a dozen).
+        let positions = keys.map(|k| POSITION.get(k).map(|&p| usize::from(p)));
+        let is = |k: usize, key: StoredKey| match (positions[k], key) {
+            (Some(p), StoredKey::Known(i)) => p == i,
+            (None, StoredKey::Other(name)) => keys[k] == name,
+            _ => false,
+        };
         let mut left = N;
         let mut iter = self.iter();
         while left > 0 {
             let Some(key) = iter.key() else { break };
-            let name = key.name();
-            let wanted = (0..N).find(|&k| found[k].is_none() && keys[k] == name);
+            let wanted = (0..N).find(|&k| found[k].is_none() && is(k, key));
             let Some(value) = iter.value(wanted.is_none()) else {
                 break;
             };
@@ -745,6 +751,10 @@ impl<'a> Iter<'a> {
                 let n = get_varint(bytes, &mut self.at) as usize;
                 let raw = bytes.get(self.at..self.at + n)?;
                 self.at += n;
+                // A value passed over is not read, so not checked as text either.
+                if skip {
+                    return Some(Cow::Borrowed(""));
+                }
                 Cow::Borrowed(std::str::from_utf8(raw).unwrap_or("null"))
             }
         })
