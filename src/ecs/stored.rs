@@ -148,17 +148,28 @@ impl Interner {
     }
 
     /// `text` as changes of its key's template, when that is clearly smaller: [`DELTA`]
-    /// and the changes, written as they are found.
-    fn delta(&self, slot: u32, text: &str) -> Option<Vec<u8>> {
+    /// and the changes, written after what `out` holds as they are found; whether it
+    /// was (else `out` is as it was).
+    fn delta(&self, slot: u32, text: &str, out: &mut Vec<u8>) -> bool {
+        let start = out.len();
+        let written = self.write_delta(slot, text, out).is_some();
+        if !written {
+            out.truncate(start);
+        }
+        written
+    }
+
+    /// [`Interner::delta`], which drops what this wrote when it gives `None`.
+    fn write_delta(&self, slot: u32, text: &str, out: &mut Vec<u8>) -> Option<()> {
         if text.len() < MIN_DELTA_LEN {
             return None;
         }
         let template = self.templates.get(&slot)?;
         let (old, ends) = (template.text.as_bytes(), &template.ends);
         let new = text.as_bytes();
-        let mut out = Vec::with_capacity(32);
+        let start = out.len();
         out.push(DELTA);
-        put_varint(&mut out, u64::from(template.id));
+        put_varint(out, u64::from(template.id));
         // The number of changes goes here, once known.
         let count_at = out.len();
         out.push(0);
@@ -187,8 +198,8 @@ impl Interner {
             let token = &new[p..to];
             let old_end = *ends.get(i)?;
             if old[q..old_end] != *token {
-                put_varint(&mut out, (i - last) as u64);
-                put_varint(&mut out, token.len() as u64);
+                put_varint(out, (i - last) as u64);
+                put_varint(out, token.len() as u64);
                 out.extend_from_slice(token);
                 last = i;
                 changes += 1;
@@ -200,11 +211,16 @@ impl Interner {
         if i != ends.len() {
             return None;
         }
-        let mut changes_varint = Vec::with_capacity(2);
-        put_varint(&mut changes_varint, changes);
-        out.splice(count_at..count_at + 1, changes_varint);
+        if changes < 0x80 {
+            // One byte: the one kept for it.
+            out[count_at] = changes as u8;
+        } else {
+            let mut changes_varint = Vec::with_capacity(4);
+            put_varint(&mut changes_varint, changes);
+            out.splice(count_at..count_at + 1, changes_varint);
+        }
         // Smaller than three quarters of the text, not counting the tag.
-        ((out.len() - 1) * 4 < text.len() * 3).then_some(out)
+        ((out.len() - start - 1) * 4 < text.len() * 3).then_some(())
     }
 }
 
@@ -355,8 +371,8 @@ enum Piece<'a> {
         seen_as: Option<Cow<'a, str>>,
         text: Cow<'a, str>,
     },
-    /// Encoded (a delta or inline text).
-    Bytes(Vec<u8>),
+    /// Encoded (a delta or inline text): this range of the instance's unshared bytes.
+    Bytes(std::ops::Range<usize>),
 }
 
 /// One entry: key byte, key-name id, interner slot, key name, value.
@@ -368,6 +384,9 @@ thread_local! {
     static SPARE_FIELDS: Cell<FieldList<'static>> = const { Cell::new(Vec::new()) };
     /// The same for the entries of [`Stored::from_texts`].
     static SPARE_ENTRIES: Cell<Vec<Entry<'static>>> = const { Cell::new(Vec::new()) };
+    /// The same for the unshared bytes (one buffer for an instance's unique values, not
+    /// one allocation each).
+    static SPARE_BYTES: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// An empty list with the room `spare` kept (at least `min`). The list kept is empty,
@@ -521,6 +540,7 @@ impl Stored {
         // 3. Intern, delta or inline: what is interned already, or cannot be, under the
         // shared lock; the rest under the exclusive one.
         let mut to_intern = false;
+        let mut unshared = SPARE_BYTES.take();
         {
             let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
             for (_, _, slot, _, piece) in entries.iter_mut() {
@@ -532,7 +552,7 @@ impl Stored {
                 } else if interner.may_intern(*slot, text) {
                     to_intern = true;
                 } else {
-                    *piece = Piece::Bytes(encode_unshared(&interner, *slot, text));
+                    *piece = Piece::Bytes(encode_unshared(&interner, *slot, text, &mut unshared));
                 }
             }
         }
@@ -553,7 +573,7 @@ impl Stored {
                         }
                         Piece::Id(id)
                     }
-                    None => Piece::Bytes(encode_unshared(&interner, *slot, text)),
+                    None => Piece::Bytes(encode_unshared(&interner, *slot, text, &mut unshared)),
                 };
             }
         }
@@ -572,7 +592,7 @@ impl Stored {
                 order
             }
         };
-        let mut out = Vec::with_capacity(entries.len() * 4 + 64);
+        let mut out = Vec::with_capacity(entries.len() * 4 + 64 + unshared.len());
         for &i in &order {
             let (pos, key_id, _, _, piece) = &entries[i as usize];
             let (pos, key_id) = (*pos, *key_id);
@@ -585,7 +605,7 @@ impl Stored {
                     out.push(INTERNED);
                     put_varint(&mut out, u64::from(*id));
                 }
-                Piece::Bytes(bytes) => out.extend_from_slice(bytes),
+                Piece::Bytes(range) => out.extend_from_slice(&unshared[range.clone()]),
                 Piece::Pending(_) | Piece::Ready { .. } => {
                     unreachable!("every value was interned or encoded")
                 }
@@ -595,6 +615,8 @@ impl Stored {
         recent.put();
         give_back(&SPARE_FIELDS, fields);
         give_back(&SPARE_ENTRIES, entries);
+        unshared.clear();
+        SPARE_BYTES.set(unshared);
         Stored(Some(out.into()))
     }
 
@@ -682,16 +704,21 @@ impl Stored {
     }
 }
 
-/// A value that is not interned: changes of its key's template, or its text inline.
-fn encode_unshared(interner: &Interner, slot: u32, text: &str) -> Vec<u8> {
-    if let Some(delta) = interner.delta(slot, text) {
-        return delta;
+/// A value that is not interned: changes of its key's template, or its text inline,
+/// written after what `out` holds; where it is in `out`.
+fn encode_unshared(
+    interner: &Interner,
+    slot: u32,
+    text: &str,
+    out: &mut Vec<u8>,
+) -> std::ops::Range<usize> {
+    let start = out.len();
+    if !interner.delta(slot, text, out) {
+        out.push(INLINE);
+        put_varint(out, text.len() as u64);
+        out.extend_from_slice(text.as_bytes());
     }
-    let mut out = Vec::with_capacity(text.len() + 4);
-    out.push(INLINE);
-    put_varint(&mut out, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
-    out
+    start..out.len()
 }
 
 /// `raw` without surrounding whitespace, borrowed when `raw` is.
@@ -1024,11 +1051,43 @@ mod tests {
         for text in &texts {
             let want = delta_token_by_token(id, template, text);
             deltas += usize::from(want.is_some());
-            assert_eq!(interner.delta(slot, text), want, "{text}");
+            // Written after what the buffer holds, or not at all.
+            let mut out = b"before".to_vec();
+            let got = interner
+                .delta(slot, text, &mut out)
+                .then(|| out[6..].to_vec());
+            assert_eq!(&out[..6], b"before");
+            assert!(got.is_some() || out.len() == 6);
+            assert_eq!(got, want, "{text}");
         }
         assert!(deltas > 1000, "{deltas}");
         assert!(common_prefix(b"abcdefghijk", b"abcdefghijx") == 10);
         assert!(common_prefix(b"abc", b"abcdef") == 3);
+    }
+
+    #[test]
+    fn deltas_of_many_changes_count_them_in_more_than_one_byte() {
+        // A template longer than any interned one, so only set by hand here.
+        let entry = |v: u32| format!("\"a_long_key_that_stays_the_same_{v:03}\":1");
+        let template: Vec<String> = (0..150).map(entry).collect();
+        let template = leak(&format!("{{{}}}", template.join(",")));
+        let text = template.replace(":1", ":2");
+        let mut interner = Interner::default();
+        let slot = u32::MAX - 9;
+        let ends = Tokens::new(template).map(|(_, to)| to).collect();
+        interner.templates.insert(
+            slot,
+            Template {
+                id: 7,
+                text: template,
+                ends,
+            },
+        );
+        let want = delta_token_by_token(7, template, &text);
+        assert!(want.as_ref().is_some_and(|d| d[2] >= 0x80), "{want:?}");
+        let mut out = Vec::new();
+        assert!(interner.delta(slot, &text, &mut out));
+        assert_eq!(Some(out), want);
     }
 
     #[test]
