@@ -25,7 +25,7 @@
 //! add; reads of the fragment table take a shared lock once per instance walk.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard};
 
@@ -280,31 +280,65 @@ impl Iterator for Tokens<'_> {
     }
 }
 
+/// Templates whose token ends a thread keeps ([`with_token_ends`]).
+const KEPT_ENDS: usize = 4;
+
+thread_local! {
+    /// The token ends of the templates this thread rebuilt values from last: fragment
+    /// id and ends, the latest first. A walk over many instances (the network scan,
+    /// a page rendered) rebuilds the values of a few keys, each from one template.
+    static TEMPLATE_ENDS: RefCell<Vec<(usize, Vec<usize>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `f` of the offset just past each token of fragment `id`, whose text is `base`: cut
+/// once while the fragment stays among this thread's last few (fragments never change).
+fn with_token_ends<R>(id: usize, base: &str, f: impl FnOnce(&[usize]) -> R) -> R {
+    TEMPLATE_ENDS.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        if kept.first().is_none_or(|(first, _)| *first != id) {
+            match kept.iter().position(|(k, _)| *k == id) {
+                Some(k) => kept[..=k].rotate_right(1),
+                None => {
+                    if kept.len() == KEPT_ENDS {
+                        kept.pop();
+                    }
+                    kept.insert(0, (id, Tokens::new(base).map(|(_, to)| to).collect()));
+                }
+            }
+        }
+        f(&kept[0].1)
+    })
+}
+
 /// Rebuild a [`DELTA`] value from `bytes` at `at` (advanced past it): the template's
 /// text with the changed tokens put in, copied in runs.
 fn undelta(bytes: &[u8], at: &mut usize, frags: &[&'static str]) -> Option<String> {
-    let base = *frags.get(get_varint(bytes, at) as usize)?;
+    let id = get_varint(bytes, at) as usize;
+    let base = *frags.get(id)?;
     let count = get_varint(bytes, at) as usize;
-    let mut out = String::with_capacity(base.len() + 8);
-    let mut toks = Tokens::new(base).enumerate();
-    let mut copied = 0;
-    let mut i = 0;
-    for n in 0..count {
-        let step = get_varint(bytes, at) as usize;
-        if n > 0 && step == 0 {
-            return None;
+    with_token_ends(id, base, |ends| {
+        let mut out = String::with_capacity(base.len() + 8);
+        let mut copied = 0;
+        let mut i = 0;
+        for n in 0..count {
+            let step = get_varint(bytes, at) as usize;
+            if n > 0 && step == 0 {
+                return None;
+            }
+            i += step;
+            let len = get_varint(bytes, at) as usize;
+            let token = std::str::from_utf8(bytes.get(*at..*at + len)?).ok()?;
+            *at += len;
+            // Tokens follow one another from the start of the text.
+            let to = *ends.get(i)?;
+            let from = if i == 0 { 0 } else { ends[i - 1] };
+            out.push_str(&base[copied..from]);
+            out.push_str(token);
+            copied = to;
         }
-        i += step;
-        let len = get_varint(bytes, at) as usize;
-        let token = std::str::from_utf8(bytes.get(*at..*at + len)?).ok()?;
-        *at += len;
-        let (from, to) = toks.find(|(j, _)| *j == i)?.1;
-        out.push_str(&base[copied..from]);
-        out.push_str(token);
-        copied = to;
-    }
-    out.push_str(&base[copied..]);
-    Some(out)
+        out.push_str(&base[copied..]);
+        Some(out)
+    })
 }
 
 /// Step past a [`DELTA`] value at `at` without rebuilding it.
@@ -1063,6 +1097,21 @@ mod tests {
         assert!(deltas > 1000, "{deltas}");
         assert!(common_prefix(b"abcdefghijk", b"abcdefghijx") == 10);
         assert!(common_prefix(b"abc", b"abcdef") == 3);
+    }
+
+    #[test]
+    fn token_ends_kept_per_thread_are_the_template_tokens() {
+        let texts: Vec<String> = (0..KEPT_ENDS + 3)
+            .map(|n| format!(r#"{{"K{n}":["{}",{n}],"x":true}}"#, "v".repeat(n)))
+            .collect();
+        // Ids far from the real fragments', in an order that finds, adds and drops.
+        for id in [0, 1, 0, 2, 3, 4, 1, 5, 6, 0, 6, 6, 2] {
+            let base = texts[id].as_str();
+            let got = with_token_ends(usize::MAX - id, base, |ends| ends.to_vec());
+            let want: Vec<usize> = Tokens::new(base).map(|(_, to)| to).collect();
+            assert_eq!(got, want, "{base}");
+        }
+        TEMPLATE_ENDS.with(|cell| assert!(cell.borrow().len() <= KEPT_ENDS));
     }
 
     #[test]
