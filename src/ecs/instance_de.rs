@@ -245,7 +245,7 @@ impl<'de> Fields<'de> {
             "SpotPriceLimit" => once(&mut self.price, "SpotPriceLimit", src.typed()?),
             "DeletionProtection" => once(&mut self.protection, "DeletionProtection", src.typed()?),
             "OperationLocks" => once(&mut self.locks, "OperationLocks", src.locks()?),
-            "Tags" => once(&mut self.tags, "Tags", src.tags()?),
+            "Tags" => self.read_tags(src.tags()?),
             "MockDisks" => once(&mut self.disks, "MockDisks", src.disks()?),
             "MockStuck" => once(&mut self.stuck, "MockStuck", src.typed()?),
             "MockTransitions" => once(&mut self.transitions, "MockTransitions", src.typed()?),
@@ -255,6 +255,11 @@ impl<'de> Fields<'de> {
                 Ok(())
             }
         })
+    }
+
+    /// Set `Tags`, read already; `Err(name)` when they were read before.
+    pub(crate) fn read_tags(&mut self, tags: Tags) -> Result<(), &'static str> {
+        once(&mut self.tags, "Tags", tags)
     }
 
     /// The instance, or the derived form's `missing field` error.

@@ -146,14 +146,17 @@ impl<'a> Cursor<'a> {
         self.eat(c).then_some(())
     }
 
-    /// A string without escapes, after whitespace.
+    /// A string without escapes, after whitespace; checked as [`string`] checks it (no
+    /// control character), so a walk that takes text not checked before takes JSON.
     fn plain(&mut self) -> Option<&'a str> {
-        self.expect(b'"')?;
-        let len = memchr::memchr2(b'"', b'\\', self.b.get(self.at..)?)?;
+        let at = skip_ws(self.b, self.at);
+        if self.b.get(at) != Some(&b'"') {
+            return None;
+        }
+        let end = string(self.b, at, false)?;
         // Cut at quotes, which are whole characters.
-        let text = self.text.get(self.at..self.at + len)?;
-        self.at += len;
-        self.expect(b'"')?;
+        let text = self.text.get(at + 1..end - 1)?;
+        self.at = end;
         Some(text)
     }
 
@@ -167,7 +170,16 @@ impl<'a> Cursor<'a> {
 /// `Tags` in their common form, `{"Tag": [{"TagKey": "k", "TagValue": "v"}, …]}` with
 /// strings without escapes, as serde reads them; `None` for any other form.
 fn plain_tags(span: &str) -> Option<Tags> {
-    let mut c = Cursor::new(span);
+    let (tags, end) = plain_tags_at(span, 0)?;
+    (skip_ws(span.as_bytes(), end) == span.len()).then_some(tags)
+}
+
+/// [`plain_tags`] of the text from `at` (whitespace first allowed) to where the `Tags`
+/// object ends, and the offset just past it: the scanner reads an instance's tags in
+/// the one walk that checks them.
+fn plain_tags_at(text: &str, at: usize) -> Option<(Tags, usize)> {
+    let mut c = Cursor::new(text);
+    c.at = at;
     c.expect(b'{')?;
     c.key("Tag")?;
     let tag = c.list(|c| {
@@ -184,7 +196,7 @@ fn plain_tags(span: &str) -> Option<Tags> {
         })
     })?;
     c.expect(b'}')?;
-    (skip_ws(c.b, c.at) == c.b.len()).then_some(Tags { tag })
+    Some((Tags { tag }, c.at))
 }
 
 /// `MockDisks` in their common form, `[{"DiskId": "d-…", "Type": "system", "Status":
@@ -226,18 +238,37 @@ pub(crate) fn skip_ws(b: &[u8], mut at: usize) -> usize {
     at
 }
 
+/// The eight bytes of `s` from `at`, little-endian.
+fn word(s: &[u8], at: usize) -> u64 {
+    u64::from_le_bytes(s[at..at + 8].try_into().expect("eight bytes"))
+}
+
 /// How many bytes `a` and `b` have in common from their start (compared eight at a
 /// time: the texts compared while loading are short, and many are the same).
 pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let len = a.len().min(b.len());
     let mut n = 0;
     while n + 8 <= len {
-        let x = u64::from_le_bytes(a[n..n + 8].try_into().expect("eight bytes"));
-        let y = u64::from_le_bytes(b[n..n + 8].try_into().expect("eight bytes"));
+        let (x, y) = (word(a, n), word(b, n));
         if x != y {
             return n + ((x ^ y).trailing_zeros() / 8) as usize;
         }
         n += 8;
+    }
+    if n == len {
+        return len;
+    }
+    if len >= 8 {
+        // The last eight bytes, as one word: the ones before `n` in it are known to be
+        // the same, so its first difference is the first one (a byte at a time, the
+        // tail of each comparison cost more than its words).
+        let at = len - 8;
+        let (x, y) = (word(a, at), word(b, at));
+        return if x == y {
+            len
+        } else {
+            at + ((x ^ y).trailing_zeros() / 8) as usize
+        };
     }
     while n < len && a[n] == b[n] {
         n += 1;
@@ -245,9 +276,31 @@ pub(crate) fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     n
 }
 
-/// Whether `a` and `b` are the same bytes ([`common_prefix`]'s way).
+/// Whether `a` and `b` are the same bytes: eight at a time, the last eight as one
+/// word; fewer than eight in two overlapping halves (cheaper than `==`'s `memcmp` call
+/// for the short texts compared while loading).
 pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && common_prefix(a, b) == a.len()
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    if len < 4 {
+        // Bytes 0, len / 2 and len - 1 are every byte.
+        return len == 0 || (a[0] == b[0] && a[len / 2] == b[len / 2] && a[len - 1] == b[len - 1]);
+    }
+    if len < 8 {
+        let half =
+            |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("four bytes"));
+        return half(a, 0) == half(b, 0) && half(a, len - 4) == half(b, len - 4);
+    }
+    let mut n = 0;
+    while n + 8 <= len {
+        if word(a, n) != word(b, n) {
+            return false;
+        }
+        n += 8;
+    }
+    n == len || word(a, len - 8) == word(b, len - 8)
 }
 
 /// The eight bytes in `w` (little-endian) with the high bit of each byte that is `"`,
@@ -417,17 +470,29 @@ fn read_fields<'a>(text: &'a str, at: usize, recent: &Recent) -> Option<(Fields<
         } else {
             recent.known(fields.stored_len(), key, b.get(start..)?)
         };
+        let tags = || {
+            (key == "Tags")
+                .then(|| plain_tags_at(text, start))
+                .flatten()
+        };
         let end = match known {
             Some((id, len, place)) => {
                 fields.push_stored(Cow::Borrowed(key), FieldValue::Interned(id, place));
                 start + len
             }
-            None => {
-                let end = value(b, start, 1)?;
-                let span = Span(text.get(start..end)?);
-                fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
-                end
-            }
+            None => match tags() {
+                // Tags in their common form, read in the walk that checks them.
+                Some((tags, end)) => {
+                    fields.read_tags(tags).ok()?;
+                    end
+                }
+                None => {
+                    let end = value(b, start, 1)?;
+                    let span = Span(text.get(start..end)?);
+                    fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+                    end
+                }
+            },
         };
         i = skip_ws(b, end);
         match *b.get(i)? {
@@ -491,6 +556,15 @@ mod tests {
                 assert_eq!(common_prefix(a, &base[..]), len);
                 assert_eq!(same_bytes(a, &b), a == b.as_slice());
                 assert_eq!(same_bytes(a, base), len == base.len());
+                // A second difference after the first: the first is the one found.
+                for later in at + 1..len {
+                    let mut c = b.clone();
+                    c[later] = b'%';
+                    let naive = a.iter().zip(&c).take_while(|(x, y)| x == y).count();
+                    assert_eq!(common_prefix(a, &c), naive, "{len} {at} {later}");
+                    assert_eq!(common_prefix(&c, a), naive, "{len} {at} {later}");
+                    assert!(!same_bytes(a, &c));
+                }
             }
         }
     }
@@ -698,6 +772,32 @@ mod tests {
             assert_eq!(fast, serde, "{text}");
         }
         assert!(plain_tags(r#"{"Tag": [{"TagKey": "k", "TagValue": "v"}]}"#).is_some());
+        // Read from unchecked text, they end where the checking walk ends them, and a
+        // string the walk refuses is not taken.
+        let mut taken = 0;
+        for text in [
+            r#"{"Tag": []}"#,
+            r#" { "Tag" : [ { "TagKey" : "k" , "TagValue" : "v" } ] } "#,
+            "{\"Tag\": [{\"TagKey\": \"env\", \"TagValue\": \"dev\"}, {\"TagKey\": \"a:b\", \"TagValue\": \"\u{4f4d}\"}]}",
+            "{\"Tag\": [{\"TagKey\": \"k\u{1}\", \"TagValue\": \"v\"}]}",
+            "{\"Tag\": [{\"TagKey\": \"k\", \"TagValue\": \"v\t\"}]}",
+            r#"{"Tag": [{"TagKey": "k", "TagValue": "v\n"}]}"#,
+            r#"{"Tag": [{"TagKey": "k", "TagValue": "v"}"#,
+        ] {
+            let doc = format!("{text}, \"Next\": 1}}");
+            let b = doc.as_bytes();
+            let serde = serde_json::from_str::<Tags>(text).map_err(|e| e.to_string());
+            match plain_tags_at(&doc, 0) {
+                Some((tags, end)) => {
+                    taken += 1;
+                    assert_eq!(value(b, skip_ws(b, 0), 1), Some(end), "{text}");
+                    assert_eq!(Ok(tags), serde, "{text}");
+                }
+                // Refused: serde refuses it too, or reads an escape.
+                None => assert!(serde.is_err() || text.contains('\\'), "{text}"),
+            }
+        }
+        assert_eq!(taken, 3);
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //! add; reads of the fragment table take a shared lock once per instance walk.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::sync::{Arc, LazyLock, RwLock, RwLockReadGuard};
 
@@ -148,17 +148,28 @@ impl Interner {
     }
 
     /// `text` as changes of its key's template, when that is clearly smaller: [`DELTA`]
-    /// and the changes, written as they are found.
-    fn delta(&self, slot: u32, text: &str) -> Option<Vec<u8>> {
+    /// and the changes, written after what `out` holds as they are found; whether it
+    /// was (else `out` is as it was).
+    fn delta(&self, slot: u32, text: &str, out: &mut Vec<u8>) -> bool {
+        let start = out.len();
+        let written = self.write_delta(slot, text, out).is_some();
+        if !written {
+            out.truncate(start);
+        }
+        written
+    }
+
+    /// [`Interner::delta`], which drops what this wrote when it gives `None`.
+    fn write_delta(&self, slot: u32, text: &str, out: &mut Vec<u8>) -> Option<()> {
         if text.len() < MIN_DELTA_LEN {
             return None;
         }
         let template = self.templates.get(&slot)?;
         let (old, ends) = (template.text.as_bytes(), &template.ends);
         let new = text.as_bytes();
-        let mut out = Vec::with_capacity(32);
+        let start = out.len();
         out.push(DELTA);
-        put_varint(&mut out, u64::from(template.id));
+        put_varint(out, u64::from(template.id));
         // The number of changes goes here, once known.
         let count_at = out.len();
         out.push(0);
@@ -187,8 +198,8 @@ impl Interner {
             let token = &new[p..to];
             let old_end = *ends.get(i)?;
             if old[q..old_end] != *token {
-                put_varint(&mut out, (i - last) as u64);
-                put_varint(&mut out, token.len() as u64);
+                put_varint(out, (i - last) as u64);
+                put_varint(out, token.len() as u64);
                 out.extend_from_slice(token);
                 last = i;
                 changes += 1;
@@ -200,11 +211,16 @@ impl Interner {
         if i != ends.len() {
             return None;
         }
-        let mut changes_varint = Vec::with_capacity(2);
-        put_varint(&mut changes_varint, changes);
-        out.splice(count_at..count_at + 1, changes_varint);
+        if changes < 0x80 {
+            // One byte: the one kept for it.
+            out[count_at] = changes as u8;
+        } else {
+            let mut changes_varint = Vec::with_capacity(4);
+            put_varint(&mut changes_varint, changes);
+            out.splice(count_at..count_at + 1, changes_varint);
+        }
         // Smaller than three quarters of the text, not counting the tag.
-        ((out.len() - 1) * 4 < text.len() * 3).then_some(out)
+        ((out.len() - start - 1) * 4 < text.len() * 3).then_some(())
     }
 }
 
@@ -264,31 +280,65 @@ impl Iterator for Tokens<'_> {
     }
 }
 
+/// Templates whose token ends a thread keeps ([`with_token_ends`]).
+const KEPT_ENDS: usize = 4;
+
+thread_local! {
+    /// The token ends of the templates this thread rebuilt values from last: fragment
+    /// id and ends, the latest first. A walk over many instances (the network scan,
+    /// a page rendered) rebuilds the values of a few keys, each from one template.
+    static TEMPLATE_ENDS: RefCell<Vec<(usize, Vec<usize>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// `f` of the offset just past each token of fragment `id`, whose text is `base`: cut
+/// once while the fragment stays among this thread's last few (fragments never change).
+fn with_token_ends<R>(id: usize, base: &str, f: impl FnOnce(&[usize]) -> R) -> R {
+    TEMPLATE_ENDS.with(|cell| {
+        let mut kept = cell.borrow_mut();
+        if kept.first().is_none_or(|(first, _)| *first != id) {
+            match kept.iter().position(|(k, _)| *k == id) {
+                Some(k) => kept[..=k].rotate_right(1),
+                None => {
+                    if kept.len() == KEPT_ENDS {
+                        kept.pop();
+                    }
+                    kept.insert(0, (id, Tokens::new(base).map(|(_, to)| to).collect()));
+                }
+            }
+        }
+        f(&kept[0].1)
+    })
+}
+
 /// Rebuild a [`DELTA`] value from `bytes` at `at` (advanced past it): the template's
 /// text with the changed tokens put in, copied in runs.
 fn undelta(bytes: &[u8], at: &mut usize, frags: &[&'static str]) -> Option<String> {
-    let base = *frags.get(get_varint(bytes, at) as usize)?;
+    let id = get_varint(bytes, at) as usize;
+    let base = *frags.get(id)?;
     let count = get_varint(bytes, at) as usize;
-    let mut out = String::with_capacity(base.len() + 8);
-    let mut toks = Tokens::new(base).enumerate();
-    let mut copied = 0;
-    let mut i = 0;
-    for n in 0..count {
-        let step = get_varint(bytes, at) as usize;
-        if n > 0 && step == 0 {
-            return None;
+    with_token_ends(id, base, |ends| {
+        let mut out = String::with_capacity(base.len() + 8);
+        let mut copied = 0;
+        let mut i = 0;
+        for n in 0..count {
+            let step = get_varint(bytes, at) as usize;
+            if n > 0 && step == 0 {
+                return None;
+            }
+            i += step;
+            let len = get_varint(bytes, at) as usize;
+            let token = std::str::from_utf8(bytes.get(*at..*at + len)?).ok()?;
+            *at += len;
+            // Tokens follow one another from the start of the text.
+            let to = *ends.get(i)?;
+            let from = if i == 0 { 0 } else { ends[i - 1] };
+            out.push_str(&base[copied..from]);
+            out.push_str(token);
+            copied = to;
         }
-        i += step;
-        let len = get_varint(bytes, at) as usize;
-        let token = std::str::from_utf8(bytes.get(*at..*at + len)?).ok()?;
-        *at += len;
-        let (from, to) = toks.find(|(j, _)| *j == i)?.1;
-        out.push_str(&base[copied..from]);
-        out.push_str(token);
-        copied = to;
-    }
-    out.push_str(&base[copied..]);
-    Some(out)
+        out.push_str(&base[copied..]);
+        Some(out)
+    })
 }
 
 /// Step past a [`DELTA`] value at `at` without rebuilding it.
@@ -355,8 +405,8 @@ enum Piece<'a> {
         seen_as: Option<Cow<'a, str>>,
         text: Cow<'a, str>,
     },
-    /// Encoded (a delta or inline text).
-    Bytes(Vec<u8>),
+    /// Encoded (a delta or inline text): this range of the instance's unshared bytes.
+    Bytes(std::ops::Range<usize>),
 }
 
 /// One entry: key byte, key-name id, interner slot, key name, value.
@@ -368,6 +418,9 @@ thread_local! {
     static SPARE_FIELDS: Cell<FieldList<'static>> = const { Cell::new(Vec::new()) };
     /// The same for the entries of [`Stored::from_texts`].
     static SPARE_ENTRIES: Cell<Vec<Entry<'static>>> = const { Cell::new(Vec::new()) };
+    /// The same for the unshared bytes (one buffer for an instance's unique values, not
+    /// one allocation each).
+    static SPARE_BYTES: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
 
 /// An empty list with the room `spare` kept (at least `min`). The list kept is empty,
@@ -521,6 +574,7 @@ impl Stored {
         // 3. Intern, delta or inline: what is interned already, or cannot be, under the
         // shared lock; the rest under the exclusive one.
         let mut to_intern = false;
+        let mut unshared = SPARE_BYTES.take();
         {
             let interner = INTERNER.read().unwrap_or_else(|e| e.into_inner());
             for (_, _, slot, _, piece) in entries.iter_mut() {
@@ -532,7 +586,7 @@ impl Stored {
                 } else if interner.may_intern(*slot, text) {
                     to_intern = true;
                 } else {
-                    *piece = Piece::Bytes(encode_unshared(&interner, *slot, text));
+                    *piece = Piece::Bytes(encode_unshared(&interner, *slot, text, &mut unshared));
                 }
             }
         }
@@ -553,7 +607,7 @@ impl Stored {
                         }
                         Piece::Id(id)
                     }
-                    None => Piece::Bytes(encode_unshared(&interner, *slot, text)),
+                    None => Piece::Bytes(encode_unshared(&interner, *slot, text, &mut unshared)),
                 };
             }
         }
@@ -572,7 +626,7 @@ impl Stored {
                 order
             }
         };
-        let mut out = Vec::with_capacity(entries.len() * 4 + 64);
+        let mut out = Vec::with_capacity(entries.len() * 4 + 64 + unshared.len());
         for &i in &order {
             let (pos, key_id, _, _, piece) = &entries[i as usize];
             let (pos, key_id) = (*pos, *key_id);
@@ -585,7 +639,7 @@ impl Stored {
                     out.push(INTERNED);
                     put_varint(&mut out, u64::from(*id));
                 }
-                Piece::Bytes(bytes) => out.extend_from_slice(bytes),
+                Piece::Bytes(range) => out.extend_from_slice(&unshared[range.clone()]),
                 Piece::Pending(_) | Piece::Ready { .. } => {
                     unreachable!("every value was interned or encoded")
                 }
@@ -595,6 +649,8 @@ impl Stored {
         recent.put();
         give_back(&SPARE_FIELDS, fields);
         give_back(&SPARE_ENTRIES, entries);
+        unshared.clear();
+        SPARE_BYTES.set(unshared);
         Stored(Some(out.into()))
     }
 
@@ -624,12 +680,18 @@ impl Stored {
     /// [`Stored::raw`] finds it), in one walk that rebuilds only the values asked for.
     pub fn raws<const N: usize>(&self, keys: [&str; N]) -> [Option<Cow<'_, str>>; N] {
         let mut found: [Option<Cow<'_, str>>; N] = std::array::from_fn(|_| None);
+        // A known key is matched by its position, not its name (a walk passes a dozen).
+        let positions = keys.map(|k| POSITION.get(k).map(|&p| usize::from(p)));
+        let is = |k: usize, key: StoredKey| match (positions[k], key) {
+            (Some(p), StoredKey::Known(i)) => p == i,
+            (None, StoredKey::Other(name)) => keys[k] == name,
+            _ => false,
+        };
         let mut left = N;
         let mut iter = self.iter();
         while left > 0 {
             let Some(key) = iter.key() else { break };
-            let name = key.name();
-            let wanted = (0..N).find(|&k| found[k].is_none() && keys[k] == name);
+            let wanted = (0..N).find(|&k| found[k].is_none() && is(k, key));
             let Some(value) = iter.value(wanted.is_none()) else {
                 break;
             };
@@ -676,16 +738,21 @@ impl Stored {
     }
 }
 
-/// A value that is not interned: changes of its key's template, or its text inline.
-fn encode_unshared(interner: &Interner, slot: u32, text: &str) -> Vec<u8> {
-    if let Some(delta) = interner.delta(slot, text) {
-        return delta;
+/// A value that is not interned: changes of its key's template, or its text inline,
+/// written after what `out` holds; where it is in `out`.
+fn encode_unshared(
+    interner: &Interner,
+    slot: u32,
+    text: &str,
+    out: &mut Vec<u8>,
+) -> std::ops::Range<usize> {
+    let start = out.len();
+    if !interner.delta(slot, text, out) {
+        out.push(INLINE);
+        put_varint(out, text.len() as u64);
+        out.extend_from_slice(text.as_bytes());
     }
-    let mut out = Vec::with_capacity(text.len() + 4);
-    out.push(INLINE);
-    put_varint(&mut out, text.len() as u64);
-    out.extend_from_slice(text.as_bytes());
-    out
+    start..out.len()
 }
 
 /// `raw` without surrounding whitespace, borrowed when `raw` is.
@@ -745,6 +812,10 @@ impl<'a> Iter<'a> {
                 let n = get_varint(bytes, &mut self.at) as usize;
                 let raw = bytes.get(self.at..self.at + n)?;
                 self.at += n;
+                // A value passed over is not read, so not checked as text either.
+                if skip {
+                    return Some(Cow::Borrowed(""));
+                }
                 Cow::Borrowed(std::str::from_utf8(raw).unwrap_or("null"))
             }
         })
@@ -1014,11 +1085,58 @@ mod tests {
         for text in &texts {
             let want = delta_token_by_token(id, template, text);
             deltas += usize::from(want.is_some());
-            assert_eq!(interner.delta(slot, text), want, "{text}");
+            // Written after what the buffer holds, or not at all.
+            let mut out = b"before".to_vec();
+            let got = interner
+                .delta(slot, text, &mut out)
+                .then(|| out[6..].to_vec());
+            assert_eq!(&out[..6], b"before");
+            assert!(got.is_some() || out.len() == 6);
+            assert_eq!(got, want, "{text}");
         }
         assert!(deltas > 1000, "{deltas}");
         assert!(common_prefix(b"abcdefghijk", b"abcdefghijx") == 10);
         assert!(common_prefix(b"abc", b"abcdef") == 3);
+    }
+
+    #[test]
+    fn token_ends_kept_per_thread_are_the_template_tokens() {
+        let texts: Vec<String> = (0..KEPT_ENDS + 3)
+            .map(|n| format!(r#"{{"K{n}":["{}",{n}],"x":true}}"#, "v".repeat(n)))
+            .collect();
+        // Ids far from the real fragments', in an order that finds, adds and drops.
+        for id in [0, 1, 0, 2, 3, 4, 1, 5, 6, 0, 6, 6, 2] {
+            let base = texts[id].as_str();
+            let got = with_token_ends(usize::MAX - id, base, |ends| ends.to_vec());
+            let want: Vec<usize> = Tokens::new(base).map(|(_, to)| to).collect();
+            assert_eq!(got, want, "{base}");
+        }
+        TEMPLATE_ENDS.with(|cell| assert!(cell.borrow().len() <= KEPT_ENDS));
+    }
+
+    #[test]
+    fn deltas_of_many_changes_count_them_in_more_than_one_byte() {
+        // A template longer than any interned one, so only set by hand here.
+        let entry = |v: u32| format!("\"a_long_key_that_stays_the_same_{v:03}\":1");
+        let template: Vec<String> = (0..150).map(entry).collect();
+        let template = leak(&format!("{{{}}}", template.join(",")));
+        let text = template.replace(":1", ":2");
+        let mut interner = Interner::default();
+        let slot = u32::MAX - 9;
+        let ends = Tokens::new(template).map(|(_, to)| to).collect();
+        interner.templates.insert(
+            slot,
+            Template {
+                id: 7,
+                text: template,
+                ends,
+            },
+        );
+        let want = delta_token_by_token(7, template, &text);
+        assert!(want.as_ref().is_some_and(|d| d[2] >= 0x80), "{want:?}");
+        let mut out = Vec::new();
+        assert!(interner.delta(slot, &text, &mut out));
+        assert_eq!(Some(out), want);
     }
 
     #[test]

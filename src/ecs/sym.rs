@@ -36,25 +36,49 @@ static TABLE: LazyLock<RwLock<crate::ecs::world::FastSet<Arc<str>>>> =
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Sym(Arc<str>);
 
-/// Shared copies this thread took from the table lately (at most this many).
-const NEAR: usize = 32;
+/// Sets of the thread's cache of table copies ([`LATELY`]), two copies each.
+const SETS: usize = 32;
+/// Shared copies this thread keeps from the table (at most this many).
+const NEAR: usize = 2 * SETS;
 
 thread_local! {
     /// The table's copies this thread asked for lately, so a text asked for again
-    /// (a region, a tag key, on every instance of a large fixture) takes no lock.
-    static LATELY: RefCell<(Vec<Sym>, usize)> = const { RefCell::new((Vec::new(), 0)) };
+    /// (a region, a tag key, on every instance of a large fixture) takes no lock: two
+    /// per set, the newer first, a text only ever in its own set ([`set_of`]), so
+    /// finding it is one or two comparisons.
+    static LATELY: RefCell<[Option<Sym>; NEAR]> = const { RefCell::new([const { None }; NEAR]) };
+}
+
+/// The first of the two [`LATELY`] slots of `text`'s set: a cheap mix of its length
+/// and its first and last eight bytes (texts that differ anywhere in a short text, or
+/// at either end of a long one, mostly fall in different sets).
+fn set_of(text: &[u8]) -> usize {
+    let n = text.len();
+    let ends = if n >= 8 {
+        let word =
+            |at: usize| u64::from_le_bytes(text[at..at + 8].try_into().expect("eight bytes"));
+        word(0) ^ word(n - 8).rotate_left(32)
+    } else {
+        text.iter().fold(0u64, |h, &c| h << 8 | u64::from(c))
+    };
+    let mixed = (ends ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    // The top bits of the product depend on every bit of the mix.
+    2 * (mixed >> (64 - SETS.trailing_zeros())) as usize
 }
 
 impl Sym {
     /// The shared copy of `text`.
     pub fn new(text: &str) -> Self {
+        let set = set_of(text.as_bytes());
         let near = LATELY.with(|cell| {
-            let lately = cell.borrow();
-            lately
-                .0
-                .iter()
-                .find(|s| same_bytes(s.0.as_bytes(), text.as_bytes()))
-                .cloned()
+            let mut lately = cell.borrow_mut();
+            let way = lately[set..set + 2].iter().position(|s| {
+                s.as_ref()
+                    .is_some_and(|s| same_bytes(s.0.as_bytes(), text.as_bytes()))
+            })?;
+            // The one found is now the newer of the two.
+            lately.swap(set, set + way);
+            lately[set].clone()
         });
         if let Some(s) = near {
             return s;
@@ -62,13 +86,10 @@ impl Sym {
         let shared = Sym::from_table(text);
         if let Some(s) = &shared {
             LATELY.with(|cell| {
-                let (lately, next) = &mut *cell.borrow_mut();
-                if lately.len() < NEAR {
-                    lately.push(s.clone());
-                } else {
-                    lately[*next] = s.clone();
-                    *next = (*next + 1) % NEAR;
-                }
+                let mut lately = cell.borrow_mut();
+                // The older of the set's two gives way.
+                lately[set + 1] = lately[set].take();
+                lately[set] = Some(s.clone());
             });
         }
         shared.unwrap_or_else(|| Sym(Arc::from(text)))
@@ -251,7 +272,36 @@ mod tests {
                 assert!(Arc::ptr_eq(&a.0, table.get(t.as_str()).unwrap()), "{t}");
             }
         }
-        let lately = LATELY.with(|cell| cell.borrow().0.len());
-        assert_eq!(lately, NEAR);
+        // The thread keeps at most NEAR copies, the last one asked for among them.
+        let last = texts.last().unwrap();
+        let (kept, has_last) = LATELY.with(|cell| {
+            let lately = cell.borrow();
+            let kept = lately.iter().flatten().count();
+            (kept, lately.iter().flatten().any(|s| s == last))
+        });
+        assert!(kept > NEAR / 2 && kept <= NEAR, "{kept}");
+        assert!(has_last);
+    }
+
+    #[test]
+    fn texts_that_differ_anywhere_are_mostly_in_other_sets() {
+        let texts = [
+            "ecs.g7.large",
+            "ecs.c7.large",
+            "ecs.g7.xlarge",
+            "cn-hangzhou-h",
+            "cn-hangzhou-i",
+            "team-1",
+            "team-2",
+            "dev",
+            "env",
+            "",
+        ];
+        for t in texts {
+            assert!(set_of(t.as_bytes()) + 1 < NEAR && set_of(t.as_bytes()).is_multiple_of(2));
+        }
+        let sets: std::collections::HashSet<usize> =
+            texts.iter().map(|t| set_of(t.as_bytes())).collect();
+        assert!(sets.len() >= 6, "{sets:?}");
     }
 }
