@@ -492,11 +492,16 @@ impl Params {
         by_n
     }
 
-    /// Absent, or one of `allowed` (exact case); otherwise the given error. For values
-    /// that are checked but not used; a value the action acts on is a [`Choice`].
-    pub fn one_of(&self, name: &str, allowed: &[&str], err: ApiError) -> ApiResult<()> {
+    /// Absent, or one of `allowed` (exact case); otherwise the error `err` makes. For
+    /// values that are checked but not used; a value the action acts on is a [`Choice`].
+    pub fn one_of(
+        &self,
+        name: &str,
+        allowed: &[&str],
+        err: impl FnOnce() -> ApiError,
+    ) -> ApiResult<()> {
         match self.non_empty(name) {
-            Some(v) if !allowed.contains(&v) => Err(err),
+            Some(v) if !allowed.contains(&v) => Err(err()),
             _ => Ok(()),
         }
     }

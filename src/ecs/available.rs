@@ -50,7 +50,7 @@ pub struct DescribeAvailableResource {
 }
 
 fn check(p: &Params, name: &str, allowed: &[&str], code: Code) -> ApiResult<()> {
-    p.one_of(name, allowed, ApiError::new(code))
+    p.one_of(name, allowed, || ApiError::new(code))
 }
 
 impl DescribeAvailableResource {

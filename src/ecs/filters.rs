@@ -61,15 +61,13 @@ impl Filters {
         let lock_reason = p.choice("LockReason", || {
             ApiError::new(Code::InvalidLockReasonNotFound)
         })?;
-        p.one_of(
-            "InstanceNetworkType",
-            &["vpc", "classic"],
-            ApiError::new(Code::InvalidNetworkTypeNotFound),
-        )?;
+        p.one_of("InstanceNetworkType", &["vpc", "classic"], || {
+            ApiError::new(Code::InvalidNetworkTypeNotFound)
+        })?;
         p.one_of(
             "InternetChargeType",
             &["PayByBandwidth", "PayByTraffic"],
-            ApiError::new(Code::InvalidInternetChargeTypeValueNotSupported),
+            || ApiError::new(Code::InvalidInternetChargeTypeValueNotSupported),
         )?;
         let mut fields = Vec::new();
         for name in [

@@ -371,11 +371,9 @@ impl DescribeImages {
                 exact.push((param, v.to_string()));
             }
         }
-        p.one_of(
-            "ActionType",
-            &["CreateEcs", "ChangeOS"],
-            ApiError::invalid_param("ActionType"),
-        )?;
+        p.one_of("ActionType", &["CreateEcs", "ChangeOS"], || {
+            ApiError::invalid_param("ActionType")
+        })?;
         let mut flags = Vec::new();
         for param in ["IsPublic", "IsSupportIoOptimized", "IsSupportCloudinit"] {
             if let Some(v) = p.bool(param)? {

@@ -11,11 +11,9 @@ const LANGUAGES: [&str; 7] = ["zh-CN", "en-US", "ja", "zh-TW", "fr", "de", "ko"]
 
 /// `AcceptLanguage`, when sent, is one ECS knows.
 fn check_language(p: &Params) -> ApiResult<()> {
-    p.one_of(
-        "AcceptLanguage",
-        &LANGUAGES,
-        ApiError::new(Code::InvalidAcceptLanguageNotFound),
-    )
+    p.one_of("AcceptLanguage", &LANGUAGES, || {
+        ApiError::new(Code::InvalidAcceptLanguageNotFound)
+    })
 }
 
 /// A parsed DescribeRegions request.
@@ -29,12 +27,12 @@ impl DescribeRegions {
         p.one_of(
             "InstanceChargeType",
             &["PrePaid", "PostPaid", "SpotWithPriceLimit", "SpotAsPriceGo"],
-            ApiError::new(Code::InvalidInstanceChargeTypeNotFound),
+            || ApiError::new(Code::InvalidInstanceChargeTypeNotFound),
         )?;
         p.one_of(
             "ResourceType",
             &["instance", "disk", "reservedinstance", "scu"],
-            ApiError::invalid_param("ResourceType"),
+            || ApiError::invalid_param("ResourceType"),
         )?;
         Ok(DescribeRegions)
     }
@@ -120,15 +118,13 @@ impl DescribeZones {
     pub fn parse(p: &Params) -> ApiResult<Self> {
         p.required("RegionId")?;
         check_language(p)?;
-        p.one_of(
-            "InstanceChargeType",
-            &["PrePaid", "PostPaid"],
-            ApiError::new(Code::InvalidInstanceChargeTypeNotFound),
-        )?;
+        p.one_of("InstanceChargeType", &["PrePaid", "PostPaid"], || {
+            ApiError::new(Code::InvalidInstanceChargeTypeNotFound)
+        })?;
         p.one_of(
             "SpotStrategy",
             &["NoSpot", "SpotWithPriceLimit", "SpotAsPriceGo"],
-            ApiError::new(Code::InvalidSpotStrategy),
+            || ApiError::new(Code::InvalidSpotStrategy),
         )?;
         Ok(DescribeZones {
             verbose: p.flag("Verbose", true)?,
