@@ -97,8 +97,9 @@ impl<'de> Span<'de> {
     }
 }
 
-/// A walk through a checked span of JSON text, for its common forms.
-struct Cursor<'a> {
+/// A walk through a span of JSON text, for its common forms (the instance scanner's
+/// tags and disks, the network read's `VpcAttributes`).
+pub(crate) struct Cursor<'a> {
     text: &'a str,
     b: &'a [u8],
     at: usize,
@@ -106,7 +107,7 @@ struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     /// A walk from the start of `text`.
-    fn new(text: &'a str) -> Self {
+    pub(crate) fn new(text: &'a str) -> Self {
         Cursor {
             text,
             b: text.as_bytes(),
@@ -116,7 +117,10 @@ impl<'a> Cursor<'a> {
 
     /// A list, `[item, …]`, each item read by `item`; `None` when an item or the list's
     /// syntax is not as expected.
-    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+    pub(crate) fn list<T>(
+        &mut self,
+        mut item: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<Vec<T>> {
         self.expect(b'[')?;
         let mut items = Vec::new();
         if !self.eat(b']') {
@@ -132,7 +136,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// Step past whitespace and `c`, if `c` is next.
-    fn eat(&mut self, c: u8) -> bool {
+    pub(crate) fn eat(&mut self, c: u8) -> bool {
         let at = skip_ws(self.b, self.at);
         let found = self.b.get(at) == Some(&c);
         if found {
@@ -142,13 +146,13 @@ impl<'a> Cursor<'a> {
     }
 
     /// Step past whitespace and `c`, which must be next.
-    fn expect(&mut self, c: u8) -> Option<()> {
+    pub(crate) fn expect(&mut self, c: u8) -> Option<()> {
         self.eat(c).then_some(())
     }
 
     /// A string without escapes, after whitespace; checked as [`string`] checks it (no
     /// control character), so a walk that takes text not checked before takes JSON.
-    fn plain(&mut self) -> Option<&'a str> {
+    pub(crate) fn plain(&mut self) -> Option<&'a str> {
         let at = skip_ws(self.b, self.at);
         if self.b.get(at) != Some(&b'"') {
             return None;
@@ -161,17 +165,29 @@ impl<'a> Cursor<'a> {
     }
 
     /// The key `name` and its colon.
-    fn key(&mut self, name: &str) -> Option<()> {
+    pub(crate) fn key(&mut self, name: &str) -> Option<()> {
         (self.plain()? == name).then_some(())?;
         self.expect(b':')
+    }
+
+    /// The key `name`, its colon and a [`Cursor::plain`] string: that string.
+    fn plain_field(&mut self, name: &str) -> Option<&'a str> {
+        self.key(name)?;
+        self.plain()
+    }
+
+    /// Whether nothing but whitespace is left.
+    pub(crate) fn finished(&self) -> bool {
+        skip_ws(self.b, self.at) == self.b.len()
     }
 }
 
 /// `Tags` in their common form, `{"Tag": [{"TagKey": "k", "TagValue": "v"}, …]}` with
 /// strings without escapes, as serde reads them; `None` for any other form.
 fn plain_tags(span: &str) -> Option<Tags> {
-    let (tags, end) = plain_tags_at(span, 0)?;
-    (skip_ws(span.as_bytes(), end) == span.len()).then_some(tags)
+    let mut c = Cursor::new(span);
+    let tags = tags_from(&mut c)?;
+    c.finished().then_some(tags)
 }
 
 /// [`plain_tags`] of the text from `at` (whitespace first allowed) to where the `Tags`
@@ -180,15 +196,19 @@ fn plain_tags(span: &str) -> Option<Tags> {
 fn plain_tags_at(text: &str, at: usize) -> Option<(Tags, usize)> {
     let mut c = Cursor::new(text);
     c.at = at;
+    let tags = tags_from(&mut c)?;
+    Some((tags, c.at))
+}
+
+/// `Tags` in their common form, read from where `c` is.
+fn tags_from(c: &mut Cursor<'_>) -> Option<Tags> {
     c.expect(b'{')?;
     c.key("Tag")?;
     let tag = c.list(|c| {
         c.expect(b'{')?;
-        c.key("TagKey")?;
-        let key = c.plain()?;
+        let key = c.plain_field("TagKey")?;
         c.expect(b',')?;
-        c.key("TagValue")?;
-        let value = c.plain()?;
+        let value = c.plain_field("TagValue")?;
         c.expect(b'}')?;
         Some(Tag {
             tag_key: Sym::new(key),
@@ -196,7 +216,7 @@ fn plain_tags_at(text: &str, at: usize) -> Option<(Tags, usize)> {
         })
     })?;
     c.expect(b'}')?;
-    Some((Tags { tag }, c.at))
+    Some(Tags { tag })
 }
 
 /// `MockDisks` in their common form, `[{"DiskId": "d-…", "Type": "system", "Status":
@@ -206,23 +226,20 @@ fn plain_disks(span: &str) -> Option<Vec<Disk>> {
     let mut c = Cursor::new(span);
     let disks = c.list(|c| {
         c.expect(b'{')?;
-        c.key("DiskId")?;
-        let id = c.plain()?;
+        let id = c.plain_field("DiskId")?;
         c.expect(b',')?;
-        c.key("Type")?;
-        let kind = c.plain()?;
+        let kind = c.plain_field("Type")?;
         let disk_type =
             DiskType::deserialize(BorrowedStrDeserializer::<serde_json::Error>::new(kind)).ok()?;
         let status = if c.eat(b',') {
-            c.key("Status")?;
-            DiskStatus::from(c.plain()?)
+            DiskStatus::from(c.plain_field("Status")?)
         } else {
             DiskStatus::default()
         };
         c.expect(b'}')?;
         Some(Disk::new(id.to_string(), disk_type, status))
     })?;
-    (skip_ws(c.b, c.at) == c.b.len()).then_some(disks)
+    c.finished().then_some(disks)
 }
 
 /// Whitespace as JSON has it.
@@ -470,29 +487,26 @@ fn read_fields<'a>(text: &'a str, at: usize, recent: &Recent) -> Option<(Fields<
         } else {
             recent.known(fields.stored_len(), key, b.get(start..)?)
         };
-        let tags = || {
-            (key == "Tags")
-                .then(|| plain_tags_at(text, start))
-                .flatten()
+        // Tags in their common form are read in the walk that checks them.
+        let tags = match known {
+            None if key == "Tags" => plain_tags_at(text, start),
+            _ => None,
         };
-        let end = match known {
-            Some((id, len, place)) => {
+        let end = match (known, tags) {
+            (Some((id, len, place)), _) => {
                 fields.push_stored(Cow::Borrowed(key), FieldValue::Interned(id, place));
                 start + len
             }
-            None => match tags() {
-                // Tags in their common form, read in the walk that checks them.
-                Some((tags, end)) => {
-                    fields.read_tags(tags).ok()?;
-                    end
-                }
-                None => {
-                    let end = value(b, start, 1)?;
-                    let span = Span(text.get(start..end)?);
-                    fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
-                    end
-                }
-            },
+            (None, Some((tags, end))) => {
+                fields.read_tags(tags).ok()?;
+                end
+            }
+            (None, None) => {
+                let end = value(b, start, 1)?;
+                let span = Span(text.get(start..end)?);
+                fields.read(Cow::Borrowed(key), span).ok()?.ok()?;
+                end
+            }
         };
         i = skip_ws(b, end);
         match *b.get(i)? {

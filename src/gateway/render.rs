@@ -13,14 +13,14 @@ use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use quick_xml::escape::escape;
-use serde::{Serialize, Serializer as _};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::ecs::{Answer, Reply};
 use crate::error::ApiError;
 use crate::gateway::status::WireError;
 use crate::gateway::view::{
-    json_str, needs_escape, page_body, page_json, status_body, status_json, AttributeView,
+    json_str, json_str_of, page_body, page_json, status_body, status_json, AttributeView,
 };
 use crate::gateway::{order, xml};
 
@@ -59,10 +59,7 @@ pub fn error_body(err: &ApiError, request_id: &str, host: &str) -> Map<String, V
     body.insert("Message".into(), json!(err.message));
     body.insert(
         "Recommend".into(),
-        json!(format!(
-            "https://api.aliyun.com/troubleshoot?q={}&product=Ecs&requestId={request_id}",
-            err.code
-        )),
+        json!(recommend(&err.code, request_id).concat()),
     );
     if let Some(detail) = &err.detail {
         let mut detail = (**detail).clone();
@@ -104,8 +101,15 @@ pub fn error(err: &WireError, request_id: &str, host: &str, format: Format) -> R
     respond(status, body, format, request_id)
 }
 
-/// The start of `Recommend` before the code (nothing in it is escaped in JSON or XML).
-const RECOMMEND_PREFIX: &str = "https://api.aliyun.com/troubleshoot?q=";
+/// The pieces of an error's `Recommend` link, in order.
+fn recommend<'a>(code: &'a str, request_id: &'a str) -> [&'a str; 4] {
+    [
+        "https://api.aliyun.com/troubleshoot?q=",
+        code,
+        "&product=Ecs&requestId=",
+        request_id,
+    ]
+}
 
 /// The error body's bytes: what [`error_body`] serializes to, written straight into the
 /// buffer in its fixed order. A RAM denial's `AccessDeniedDetail` (rare) goes through
@@ -130,21 +134,7 @@ fn error_bytes(err: &ApiError, request_id: &str, host: &str, format: Format) -> 
             out.extend_from_slice(b",\"Message\":");
             json_str(&mut out, message);
             out.extend_from_slice(b",\"Recommend\":");
-            if needs_escape(code.as_bytes()) || needs_escape(request_id.as_bytes()) {
-                // Writing into a Vec cannot fail; `collect_str` escapes as it goes,
-                // without an intermediate String.
-                let _ = (&mut serde_json::Serializer::new(&mut out)).collect_str(&format_args!(
-                    "{RECOMMEND_PREFIX}{code}&product=Ecs&requestId={request_id}"
-                ));
-            } else {
-                // The common case: nothing to escape, so the pieces are copied.
-                out.push(b'"');
-                out.extend_from_slice(RECOMMEND_PREFIX.as_bytes());
-                out.extend_from_slice(code.as_bytes());
-                out.extend_from_slice(b"&product=Ecs&requestId=");
-                out.extend_from_slice(request_id.as_bytes());
-                out.push(b'"');
-            }
+            json_str_of(&mut out, &recommend(code, request_id));
             out.push(b'}');
         }
         Format::Xml => {
@@ -154,10 +144,9 @@ fn error_bytes(err: &ApiError, request_id: &str, host: &str, format: Format) -> 
             xml_text(&mut out, "Code", code);
             xml_text(&mut out, "Message", message);
             out.extend_from_slice(b"<Recommend>");
-            out.extend_from_slice(RECOMMEND_PREFIX.as_bytes());
-            out.extend_from_slice(escape(code).as_bytes());
-            out.extend_from_slice(b"&amp;product=Ecs&amp;requestId=");
-            out.extend_from_slice(escape(request_id).as_bytes());
+            for piece in recommend(code, request_id) {
+                out.extend_from_slice(escape(piece).as_bytes());
+            }
             out.extend_from_slice(b"</Recommend></Error>");
         }
     }

@@ -550,10 +550,32 @@ pub fn json_str(out: &mut Vec<u8>, s: &str) {
     }
 }
 
+/// One JSON string of the text `pieces` make together, as `serde_json` writes it: the
+/// pieces copied when none needs an escape, else escaped as they go.
+pub fn json_str_of(out: &mut Vec<u8>, pieces: &[&str]) {
+    if pieces.iter().any(|p| needs_escape(p.as_bytes())) {
+        struct Joined<'a>(&'a [&'a str]);
+        impl std::fmt::Display for Joined<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.iter().try_for_each(|p| f.write_str(p))
+            }
+        }
+        // Writing into a Vec cannot fail; `collect_str` escapes as it goes, without an
+        // intermediate String.
+        let _ = (&mut serde_json::Serializer::new(out)).collect_str(&Joined(pieces));
+    } else {
+        out.push(b'"');
+        for piece in pieces {
+            out.extend_from_slice(piece.as_bytes());
+        }
+        out.push(b'"');
+    }
+}
+
 /// Whether a JSON string of `s` escapes anything: a control byte, `"` or `\\`. Eight
 /// bytes at a time: each test below flags a byte only where one is (or above one that
 /// is), so "none flagged" is exact.
-pub(crate) fn needs_escape(s: &[u8]) -> bool {
+fn needs_escape(s: &[u8]) -> bool {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
     let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;

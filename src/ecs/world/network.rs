@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use super::{FastMap, FastSet, World};
+use crate::ecs::instance_scan::Cursor;
 use crate::ecs::model::Instance;
 use crate::ecs::network::{covering_cidr, format_ipv4, mask, parse_cidr, parse_ipv4};
 use crate::ecs::network::{VSwitch, Vpc};
@@ -82,50 +83,17 @@ fn with_vpc_text<R>(text: Option<&str>, f: impl FnOnce(&str, &str, Option<u32>) 
     f(&attrs.vpc_id, &attrs.vswitch_id, ip)
 }
 
-/// A walk through a compact JSON text (no whitespace, strings without escapes).
-struct Compact<'a> {
-    text: &'a str,
-    at: usize,
-}
-
-impl<'a> Compact<'a> {
-    /// Step past `c` if it is next.
-    fn eat(&mut self, c: u8) -> bool {
-        let found = self.text.as_bytes().get(self.at) == Some(&c);
-        self.at += usize::from(found);
-        found
-    }
-
-    /// Step past `c`, which must be next.
-    fn expect(&mut self, c: u8) -> Option<()> {
-        self.eat(c).then_some(())
-    }
-
-    /// A string without escapes or control characters: its text (found eight bytes at
-    /// a time, by the instance scanner's string check).
-    fn plain(&mut self) -> Option<&'a str> {
-        let b = self.text.as_bytes();
-        if b.get(self.at) != Some(&b'"') {
-            return None;
-        }
-        let end = crate::ecs::instance_scan::string(b, self.at, false)?;
-        let s = self.text.get(self.at + 1..end - 1)?;
-        self.at = end;
-        Some(s)
-    }
-}
-
 /// `slot` set to `value` unless already set (`None`: a repeated key).
 fn set_once<T>(slot: &mut Option<T>, value: T) -> Option<()> {
     slot.is_none().then(|| *slot = Some(value))
 }
 
-/// A `VpcAttributes` text in its common form, read as [`VpcAttrs`] reads it: compact,
-/// strings without escapes, `VpcId`, `VSwitchId` and other keys with string values
-/// and `PrivateIpAddress` as `{"IpAddress":[…strings]}`, none of the three repeated;
-/// the VPC, the vSwitch and the first private address. `None` for anything else.
+/// A `VpcAttributes` text in its common form, read as [`VpcAttrs`] reads it: strings
+/// without escapes, `VpcId`, `VSwitchId` and other keys with string values and
+/// `PrivateIpAddress` as `{"IpAddress":[…strings]}`, none of the three repeated; the
+/// VPC, the vSwitch and the first private address. `None` for anything else.
 fn plain_vpc_attributes(text: &str) -> Option<(&str, &str, Option<&str>)> {
-    let mut c = Compact { text, at: 0 };
+    let mut c = Cursor::new(text);
     let (mut vpc, mut vsw, mut ips) = (None, None, None);
     c.expect(b'{')?;
     if !c.eat(b'}') {
@@ -137,8 +105,7 @@ fn plain_vpc_attributes(text: &str) -> Option<(&str, &str, Option<&str>)> {
                 "VSwitchId" => set_once(&mut vsw, c.plain()?)?,
                 "PrivateIpAddress" => {
                     c.expect(b'{')?;
-                    (c.plain()? == "IpAddress").then_some(())?;
-                    c.expect(b':')?;
+                    c.key("IpAddress")?;
                     c.expect(b'[')?;
                     let mut first = None;
                     if !c.eat(b']') {
@@ -164,7 +131,7 @@ fn plain_vpc_attributes(text: &str) -> Option<(&str, &str, Option<&str>)> {
             }
         }
     }
-    (c.at == text.len()).then_some((
+    c.finished().then_some((
         vpc.unwrap_or_default(),
         vsw.unwrap_or_default(),
         ips.flatten(),
