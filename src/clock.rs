@@ -8,6 +8,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 
@@ -121,7 +122,13 @@ impl Clock {
 
 /// The system's wall clock.
 pub fn system_now() -> Millis {
-    Utc::now().timestamp_millis()
+    // Straight from the system clock: chrono's `Utc::now()` builds a calendar date first,
+    // and this is read on every request.
+    match SystemTime::now().duration_since(UNIX_EPOCH) {
+        Ok(since) => since.as_millis() as Millis,
+        // Before 1970 (a broken clock): floor, as `timestamp_millis` does.
+        Err(e) => -(e.duration().as_nanos().div_ceil(1_000_000) as Millis),
+    }
 }
 
 /// Format as ECS does in responses: `2017-12-10T04:04Z` (UTC, minute precision).
@@ -288,6 +295,15 @@ mod tests {
         c.unfreeze();
         let ahead = c.now() - system_now();
         assert!((3_599_000..=3_601_000).contains(&ahead));
+    }
+
+    #[test]
+    fn system_now_is_chronos_milliseconds() {
+        // Read between two chrono readings: never outside them.
+        let before = Utc::now().timestamp_millis();
+        let now = system_now();
+        let after = Utc::now().timestamp_millis();
+        assert!((before..=after).contains(&now), "{before} <= {now} <= {after}");
     }
 
     #[test]

@@ -12,7 +12,7 @@
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 
-use crate::clock::{parse_time, system_now};
+use crate::clock::{parse_time, system_now, Millis};
 use crate::ecs::world::{Caller, KeyInfo};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::gateway::header;
@@ -106,9 +106,10 @@ fn lookup(store: &Store, key_id: &str) -> ApiResult<KeyInfo> {
     Ok(info)
 }
 
-fn check_timestamp(value: &str) -> ApiResult<()> {
+/// `value` is a valid timestamp within the window around `now` (the system clock).
+fn check_timestamp(value: &str, now: Millis) -> ApiResult<()> {
     let t = parse_time(value).ok_or_else(|| ApiError::new(Code::InvalidTimeStampFormat))?;
-    if (system_now() - t).abs() > WINDOW_MS {
+    if (now - t).abs() > WINDOW_MS {
         return Err(ApiError::new(Code::InvalidTimeStampExpired));
     }
     Ok(())
@@ -122,12 +123,14 @@ fn mismatch(string_to_sign: &str) -> ApiError {
     )
 }
 
-fn check_nonce(store: &Store, key_id: &str, nonce: &str) -> ApiResult<()> {
+/// `nonce` was not used with `key_id` in the replay window before `now` (the system clock,
+/// read once per request with the timestamp check).
+fn check_nonce(store: &Store, key_id: &str, nonce: &str, now: Millis) -> ApiResult<()> {
     // Refused before it is remembered: the SDKs send 32 or 64 characters.
     if nonce.len() > MAX_NONCE_LEN {
         return Err(ApiError::new(Code::InvalidSignatureNonceLength));
     }
-    if store.use_nonce(key_id, nonce) {
+    if store.use_nonce_at(key_id, nonce, now) {
         Ok(())
     } else {
         Err(ApiError::new(Code::SignatureNonceUsed))
@@ -147,7 +150,8 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
             ));
         }
     }
-    check_timestamp(p.required("Timestamp")?)?;
+    let now = system_now();
+    check_timestamp(p.required("Timestamp")?, now)?;
     let nonce = p.required("SignatureNonce")?;
     let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(p.len());
     pairs.extend(p.pairs().filter(|(k, _)| *k != "Signature"));
@@ -155,7 +159,7 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
     if !sig::v1_signature_matches(&info.secret, &sts, signature) {
         return Err(mismatch(&sts));
     }
-    check_nonce(store, key_id, nonce)?;
+    check_nonce(store, key_id, nonce, now)?;
     Ok(verified(info))
 }
 
@@ -168,7 +172,8 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
     })?;
     let info = lookup(store, &auth.access_key_id)?;
     let date = header(req.headers, "x-acs-date").ok_or_else(|| ApiError::missing("x-acs-date"))?;
-    check_timestamp(date)?;
+    let now = system_now();
+    check_timestamp(date, now)?;
     let nonce = header(req.headers, "x-acs-signature-nonce")
         .ok_or_else(|| ApiError::missing("x-acs-signature-nonce"))?;
     let headers: Vec<(&str, &str)> = req
@@ -190,7 +195,7 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
         tracing::debug!(%canonical, "V3 canonical request");
         return Err(mismatch(&sts));
     }
-    check_nonce(store, &auth.access_key_id, nonce)?;
+    check_nonce(store, &auth.access_key_id, nonce, now)?;
     Ok(verified(info))
 }
 
@@ -209,11 +214,11 @@ mod tests {
     fn timestamps_with_nanoseconds_are_in_the_window() {
         // aliyun-openapi-core-rust-sdk sends `2026-11-30T00:15:20.123456789Z`.
         let now = system_now();
-        assert!(check_timestamp(&at(now)).is_ok());
-        assert!(check_timestamp(&at(now - WINDOW_MS + 60_000)).is_ok());
-        let late = check_timestamp(&at(now + WINDOW_MS + 60_000)).expect_err("expired");
+        assert!(check_timestamp(&at(now), now).is_ok());
+        assert!(check_timestamp(&at(now - WINDOW_MS + 60_000), now).is_ok());
+        let late = check_timestamp(&at(now + WINDOW_MS + 60_000), now).expect_err("expired");
         assert_eq!(late.code, "InvalidTimeStamp.Expired");
-        let bad = check_timestamp("2026-11-30T00:15:20.Z").expect_err("malformed");
+        let bad = check_timestamp("2026-11-30T00:15:20.Z", now).expect_err("malformed");
         assert_eq!(bad.code, "InvalidTimeStamp.Format");
     }
 }

@@ -188,32 +188,25 @@ async fn serve_parts(
         headers: &headers,
     };
     let result = process(app, incoming, body, &mut seen, &mut params).await;
-    let elapsed_us = started.elapsed().as_micros() as u64;
-    let code = match &result {
-        Err(e) if received.is_some() => Some(e.error.code.clone()),
-        _ => None,
-    };
-    let response = match result {
+    let (response, failure) = match result {
         Ok((action, reply)) => {
-            tracing::info!(
-                action = action.as_str(),
-                status = 200,
-                elapsed_us,
-                request_id,
-                "ok"
-            );
-            render::answer(action.as_str(), &request_id, reply, seen.format)
+            let response = render::answer(action.as_str(), &request_id, reply, seen.format);
+            (response, None)
         }
-        Err(err) => {
-            let action: &str = &seen.action;
-            if err.status >= 500 {
-                tracing::warn!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, message = %err.error.message, "server error");
-            } else {
-                tracing::info!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, "refused");
-            }
-            render::error(&err, &request_id, host, seen.format)
-        }
+        Err(err) => (render::error(&err, &request_id, host, seen.format), Some(err)),
     };
+    // One clock reading for the log and the journal.
+    let elapsed_us = started.elapsed().as_micros() as u64;
+    let action: &str = &seen.action;
+    match &failure {
+        None => tracing::info!(action, status = 200, elapsed_us, request_id, "ok"),
+        Some(err) if err.status >= 500 => {
+            tracing::warn!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, message = %err.error.message, "server error");
+        }
+        Some(err) => {
+            tracing::info!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, "refused");
+        }
+    }
     if let Some(received) = received {
         journal.record(Entry {
             time: received,
@@ -224,8 +217,8 @@ async fn serve_parts(
             signature_version: seen.signature_version,
             params: without_secrets(params),
             http_status: response.status().as_u16(),
-            code,
-            duration_us: started.elapsed().as_micros() as u64,
+            code: failure.map(|e| e.error.code),
+            duration_us: elapsed_us,
         });
     }
     response

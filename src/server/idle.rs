@@ -5,7 +5,9 @@
 //! reading. While a request is being handled and its body is not being read — a slow
 //! answer — it is stopped: [`InFlight`] marks those requests. Every byte read and every
 //! byte written counts as activity, so the wait for the next request starts when the
-//! previous answer has been written.
+//! previous answer has been written. Moving bytes only marks the timer; the clock is read
+//! when the server next waits for the client, which is when the silence starts (one
+//! clock reading per request instead of one per read and per write).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -46,8 +48,10 @@ impl Drop for InFlightGuard {
 pub(crate) struct IdleTimer {
     timeout: Duration,
     in_flight: InFlight,
-    /// The last read or write of at least one byte.
+    /// When the server started waiting for the client after the last bytes moved.
     last: Instant,
+    /// Bytes moved since `last` was set: the wait starts again at the next check.
+    moved: bool,
     /// Wakes the connection's task at `last + timeout` or earlier; moved on lazily when
     /// it fires early, so a request costs clock reads, not timer updates.
     sleep: Pin<Box<Sleep>>,
@@ -61,6 +65,7 @@ impl IdleTimer {
             timeout,
             in_flight,
             last: now,
+            moved: false,
             sleep: Box::pin(tokio::time::sleep_until(now + timeout)),
         }
     }
@@ -70,19 +75,20 @@ impl IdleTimer {
         self.timeout
     }
 
-    /// Bytes moved: the wait starts again.
+    /// Bytes moved: the wait starts again when the server next waits for the client.
     pub(crate) fn touch(&mut self) {
-        self.last = Instant::now();
+        self.moved = true;
     }
 
     /// Whether the client has been silent for the whole timeout while the server waited
     /// for it; otherwise the task is woken when that may become true. `reading_body`:
     /// the bytes waited for belong to a request body (its handler is reading it).
     pub(crate) fn expired(&mut self, cx: &mut Context<'_>, reading_body: bool) -> bool {
-        if self.in_flight.get() && !reading_body {
-            // A request is being handled: its answer is no client silence. The wait
-            // starts again once it is written; until then the task is woken once per
-            // timeout to look again (hyper may not read again by itself).
+        // A request is being handled: its answer is no client silence. The wait starts
+        // again once it is written; until then the task is woken once per timeout to
+        // look again (hyper may not read again by itself). Bytes moved since the last
+        // look: the server waits for the client from now on.
+        if std::mem::take(&mut self.moved) || (self.in_flight.get() && !reading_body) {
             self.last = Instant::now();
         }
         loop {

@@ -261,8 +261,11 @@ impl Store {
 
     /// Record a signature nonce; `false` if it was used within the replay window.
     pub fn use_nonce(&self, access_key_id: &str, nonce: &str) -> bool {
-        self.inner
-            .nonces
-            .use_once(access_key_id, nonce, system_now())
+        self.use_nonce_at(access_key_id, nonce, system_now())
+    }
+
+    /// [`Store::use_nonce`] at `now`, a reading of the system clock the caller has.
+    pub fn use_nonce_at(&self, access_key_id: &str, nonce: &str, now: Millis) -> bool {
+        self.inner.nonces.use_once(access_key_id, nonce, now)
     }
 }

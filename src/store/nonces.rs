@@ -10,6 +10,7 @@
 //! protection then covers the most recent [`MAX_NONCES`] nonces rather than the whole
 //! window (documented in the README's limits table).
 
+use std::collections::hash_map::Entry;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
@@ -44,8 +45,10 @@ impl Shard {
             }
             self.order.pop_front();
             // Only drop the map entry if it still belongs to this queue slot.
-            if self.seen.get(&hash) == Some(&at) {
-                self.seen.remove(&hash);
+            if let Entry::Occupied(seen) = self.seen.entry(hash) {
+                if *seen.get() == at {
+                    seen.remove();
+                }
             }
         }
     }
@@ -92,14 +95,18 @@ impl Nonces {
         let hash = self.hash(key_id, nonce);
         let mut shard = self.shard(hash);
         shard.expire(now, MAX_NONCES / SHARDS);
-        match shard.seen.get(&hash) {
-            Some(at) if now - at < NONCE_TTL => false,
-            _ => {
-                shard.seen.insert(hash, now);
-                shard.order.push_back((now, hash));
-                true
+        // One probe of the map: found and still fresh, or (re)placed.
+        match shard.seen.entry(hash) {
+            Entry::Occupied(seen) if now - *seen.get() < NONCE_TTL => return false,
+            Entry::Occupied(mut seen) => {
+                seen.insert(now);
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(now);
             }
         }
+        shard.order.push_back((now, hash));
+        true
     }
 
     /// How many nonces are remembered.
