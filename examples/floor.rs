@@ -13,10 +13,15 @@
 //! on tokio's multi-threaded runtime, mimalloc as the allocator (ecs-mock adds its own
 //! HTTP adapter in front of hyper; `FLOOR_HTTP=ecs-mock` puts the floor behind it too).
 //!
+//! `FLOOR_SPIN_US=N` makes the floor spin N microseconds (a decimal) before each answer:
+//! a same-bytes server that does N µs of work per request, to see what ratio a given
+//! amount of work per request costs on the machine (`scripts/bench-spin`).
+//!
 //! `cargo run --release --example floor -- recordings.json 127.0.0.1:18090`
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::State;
@@ -63,7 +68,25 @@ fn action_of(query: &str) -> &str {
     ""
 }
 
+/// `FLOOR_SPIN_US`: the work per request, if any.
+static SPIN: OnceLock<Option<Duration>> = OnceLock::new();
+
+/// Busy for the time `FLOOR_SPIN_US` says (user time on this thread, like real work).
+fn spin() {
+    let spin = SPIN.get_or_init(|| {
+        let us: f64 = std::env::var("FLOOR_SPIN_US").ok()?.parse().ok()?;
+        (us > 0.0).then(|| Duration::from_secs_f64(us / 1e6))
+    });
+    if let Some(spin) = *spin {
+        let started = Instant::now();
+        while started.elapsed() < spin {
+            std::hint::spin_loop();
+        }
+    }
+}
+
 async fn answer(State(answers): State<Answers>, uri: Uri) -> Response {
+    spin();
     let action = action_of(uri.query().unwrap_or(""));
     let Some((_, a)) = answers.iter().find(|(name, _)| name == action) else {
         let mut resp = Response::new(Body::from(format!("floor: no recording for {action:?}")));

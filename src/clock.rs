@@ -303,7 +303,10 @@ mod tests {
         let before = Utc::now().timestamp_millis();
         let now = system_now();
         let after = Utc::now().timestamp_millis();
-        assert!((before..=after).contains(&now), "{before} <= {now} <= {after}");
+        assert!(
+            (before..=after).contains(&now),
+            "{before} <= {now} <= {after}"
+        );
     }
 
     #[test]

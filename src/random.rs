@@ -41,6 +41,45 @@ impl Stream {
     }
 }
 
+/// A request id, an upper-case hyphenated UUID, held inline: every answer makes one,
+/// and the journal keeps it, without an allocation.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId([u8; uuid::fmt::Hyphenated::LENGTH]);
+
+impl RequestId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // SAFETY: only `Random::request_id` makes one, from `encode_upper`'s ASCII.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
+    }
+}
+
+impl std::ops::Deref for RequestId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl serde::Serialize for RequestId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// Real or seeded randomness (see the module docs).
 #[derive(Debug)]
 pub struct Random {
@@ -121,13 +160,12 @@ impl Random {
     }
 
     /// A request id: an upper-case UUID.
-    pub fn request_id(&self) -> String {
-        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        let id: &str = self
-            .uuid(Stream::RequestIds)
+    pub fn request_id(&self) -> RequestId {
+        let mut id = RequestId([0; uuid::fmt::Hyphenated::LENGTH]);
+        self.uuid(Stream::RequestIds)
             .hyphenated()
-            .encode_upper(&mut buf);
-        id.to_owned()
+            .encode_upper(&mut id.0);
+        id
     }
 
     /// `true` with probability `p` (no draw when `p >= 1`).
@@ -195,7 +233,15 @@ mod tests {
         let id = Random::seeded(1).request_id();
         let parsed = uuid::Uuid::parse_str(&id).expect("a UUID");
         assert_eq!(parsed.get_version_num(), 4);
-        assert_eq!(id, id.to_uppercase());
-        assert_eq!(id, parsed.to_string().to_uppercase());
+        assert_eq!(id.as_str(), id.to_uppercase());
+        assert_eq!(id.as_str(), parsed.to_string().to_uppercase());
+        assert_eq!(
+            format!("{id} {id:?}"),
+            format!("{} {:?}", id.as_str(), id.as_str())
+        );
+        assert_eq!(
+            serde_json::to_string(&id).unwrap(),
+            serde_json::to_string(id.as_str()).unwrap()
+        );
     }
 }

@@ -9,6 +9,8 @@
 //! (`SignatureNonceUsed`). With `--auth off` nothing is checked and the caller is the
 //! owner of the AccessKeyId when it is known, else the first account.
 
+use std::sync::Arc;
+
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 
@@ -34,13 +36,23 @@ pub enum AuthMode {
 /// The timestamp window.
 const WINDOW_MS: i64 = 15 * 60 * 1000;
 
-/// A verified caller and, for RAM users, what they may do.
+/// A verified caller and, for RAM users, what they may do: the access key's entry,
+/// shared with the world's key table (a request does not copy it).
 #[derive(Debug, Clone)]
 pub struct Verified {
+    key: Arc<KeyInfo>,
+}
+
+impl Verified {
     /// The caller.
-    pub caller: Caller,
+    pub fn caller(&self) -> &Caller {
+        &self.key.caller
+    }
+
     /// RAM patterns; `None` for root keys.
-    pub allowed_actions: Option<Vec<String>>,
+    pub fn allowed_actions(&self) -> Option<&[String]> {
+        self.key.allowed_actions.as_deref()
+    }
 }
 
 /// Everything of the request the verifier reads.
@@ -68,12 +80,16 @@ pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> A
         };
         let known = key_id.and_then(|k| store.with_world(|w| w.key(&k).cloned()));
         return match known {
-            Some(info) => Ok(verified(info)),
+            Some(key) => Ok(Verified { key }),
             None => store
                 .with_world(|w| w.default_caller())
                 .map(|caller| Verified {
-                    caller,
-                    allowed_actions: None,
+                    key: Arc::new(KeyInfo {
+                        secret: Arc::from(""),
+                        caller,
+                        allowed_actions: None,
+                        active: true,
+                    }),
                 })
                 .ok_or_else(|| {
                     ApiError::with_message(
@@ -89,14 +105,7 @@ pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> A
     }
 }
 
-fn verified(info: KeyInfo) -> Verified {
-    Verified {
-        caller: info.caller,
-        allowed_actions: info.allowed_actions,
-    }
-}
-
-fn lookup(store: &Store, key_id: &str) -> ApiResult<KeyInfo> {
+fn lookup(store: &Store, key_id: &str) -> ApiResult<Arc<KeyInfo>> {
     let info = store
         .with_world(|w| w.key(key_id).cloned())
         .ok_or_else(|| ApiError::new(Code::InvalidAccessKeyIdNotFound))?;
@@ -160,7 +169,7 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
         return Err(mismatch(&sts));
     }
     check_nonce(store, key_id, nonce, now)?;
-    Ok(verified(info))
+    Ok(Verified { key: info })
 }
 
 fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> ApiResult<Verified> {
@@ -196,7 +205,7 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
         return Err(mismatch(&sts));
     }
     check_nonce(store, &auth.access_key_id, nonce, now)?;
-    Ok(verified(info))
+    Ok(Verified { key: info })
 }
 
 #[cfg(test)]

@@ -176,7 +176,7 @@ async fn serve_parts(
     // closes after it.
     if let Some(err) = crate::server::refusal_from_headers(&headers) {
         let err = WireError::from(err);
-        tracing::info!(status = err.status, code = %err.error.code, request_id, detail = %err.error.message, "refused at the HTTP layer");
+        tracing::info!(status = err.status, code = %err.error.code, request_id = request_id.as_str(), detail = %err.error.message, "refused at the HTTP layer");
         return render::error(&err, &request_id, host, Format::Json);
     }
     // The query's parameters; the form body's join them once it is read.
@@ -193,18 +193,27 @@ async fn serve_parts(
             let response = render::answer(action.as_str(), &request_id, reply, seen.format);
             (response, None)
         }
-        Err(err) => (render::error(&err, &request_id, host, seen.format), Some(err)),
+        Err(err) => (
+            render::error(&err, &request_id, host, seen.format),
+            Some(err),
+        ),
     };
     // One clock reading for the log and the journal.
     let elapsed_us = started.elapsed().as_micros() as u64;
     let action: &str = &seen.action;
     match &failure {
-        None => tracing::info!(action, status = 200, elapsed_us, request_id, "ok"),
+        None => tracing::info!(
+            action,
+            status = 200,
+            elapsed_us,
+            request_id = request_id.as_str(),
+            "ok"
+        ),
         Some(err) if err.status >= 500 => {
-            tracing::warn!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, message = %err.error.message, "server error");
+            tracing::warn!(action, status = err.status, code = %err.error.code, elapsed_us, request_id = request_id.as_str(), message = %err.error.message, "server error");
         }
         Some(err) => {
-            tracing::info!(action, status = err.status, code = %err.error.code, elapsed_us, request_id, "refused");
+            tracing::info!(action, status = err.status, code = %err.error.code, elapsed_us, request_id = request_id.as_str(), "refused");
         }
     }
     if let Some(received) = received {
@@ -288,7 +297,7 @@ async fn process(
         body: &body,
     };
     let verified = authenticate(&app.store, app.auth, &signed)?;
-    seen.account_id = Some(verified.caller.account_id.clone());
+    seen.account_id = Some(verified.caller().account_id.clone());
     // A RAM user without permission gets Forbidden.RAM, except on an action documented
     // to answer an empty list instead (DescribeInstances).
     let denied = match check_ram(&verified, action) {
@@ -297,7 +306,7 @@ async fn process(
     };
     let call = Call {
         action: action.as_str(),
-        account_id: &verified.caller.account_id,
+        account_id: &verified.caller().account_id,
         params,
     };
     if let Some(effect) = app.store.faults().check(&call, app.store.random()) {
@@ -318,7 +327,7 @@ async fn process(
         request.prepare(app.store.random());
         app.store.change(|w| {
             let ctx = Ctx {
-                caller: &verified.caller,
+                caller: verified.caller(),
                 region: params.non_empty("RegionId"),
                 now: app.store.now(),
                 timing: app.store.timing(),
@@ -408,18 +417,18 @@ fn merge_params(params: &mut Params, headers: &HeaderMap, body: &[u8]) {
 
 /// RAM users may only call the actions their patterns allow.
 fn check_ram(verified: &Verified, action: Action) -> ApiResult<()> {
-    let Some(patterns) = &verified.allowed_actions else {
+    let Some(patterns) = verified.allowed_actions() else {
         return Ok(());
     };
     if action_allowed(patterns, action.as_str()) {
         return Ok(());
     }
-    let user = verified.caller.ram_user.clone().unwrap_or_default();
+    let user = verified.caller().ram_user.clone().unwrap_or_default();
     Err(ApiError {
         detail: Some(Box::new(json!({
             "AuthAction": format!("ecs:{}", action.as_str()),
             "AuthPrincipalType": "SubUser",
-            "AuthPrincipalOwnerId": verified.caller.account_id,
+            "AuthPrincipalOwnerId": verified.caller().account_id,
             "AuthPrincipalDisplayName": user,
             "NoPermissionType": "ImplicitDeny",
             "PolicyType": "AccountLevelIdentityBasedPolicy",

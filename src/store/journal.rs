@@ -12,6 +12,7 @@ use std::sync::Mutex;
 
 use crate::clock::Millis;
 use crate::params::{Params, Recorded};
+use crate::random::RequestId;
 
 /// Parameters never stored (compared without regard to case): the signature, secrets
 /// and an instance's login password (RunInstances, ModifyInstanceAttribute).
@@ -34,7 +35,7 @@ pub struct Entry {
     /// When it arrived (emulator clock).
     pub time: Millis,
     /// The request id answered.
-    pub request_id: String,
+    pub request_id: RequestId,
     /// The action as sent (may be unknown or empty; a known one is not copied).
     pub action: Cow<'static, str>,
     /// The verified caller's account (`None` when authentication failed first).
@@ -155,8 +156,12 @@ mod tests {
         for n in 0..5 {
             j.record(entry(n, if n % 2 == 0 { "A" } else { "B" }));
         }
-        let ids =
-            |q: &Query| -> Vec<String> { j.query(q).into_iter().map(|e| e.request_id).collect() };
+        let ids = |q: &Query| -> Vec<String> {
+            j.query(q)
+                .into_iter()
+                .map(|e| e.request_id.to_string())
+                .collect()
+        };
         assert_eq!(ids(&Query::default()), ["R2", "R3", "R4"]);
         let only_a = Query {
             action: Some("A".into()),

@@ -1,6 +1,8 @@
 //! Accounts and their access keys: the key lookup the gateway authenticates with, kept
 //! in step with every account that is added, patched or removed.
 
+use std::sync::Arc;
+
 use super::World;
 use crate::ecs::catalog::{AccessKey, Account, RamUser};
 use crate::ecs::sym::Sym;
@@ -20,7 +22,7 @@ impl World {
                     allowed_actions: ram_user.map(|u| u.allowed_actions.clone()),
                     active: key.status.is_active(),
                 };
-                self.keys.insert(key.access_key_id.clone(), info);
+                self.keys.insert(key.access_key_id.clone(), Arc::new(info));
             }
         };
         add_keys(&account.access_keys, None);

@@ -98,7 +98,7 @@ pub struct World {
     /// Accounts by id.
     accounts: BTreeMap<String, Account>,
     /// Access key id → secret and owner (root and RAM keys).
-    keys: HashMap<String, KeyInfo>,
+    keys: HashMap<String, Arc<KeyInfo>>,
     /// Regions by id.
     regions: BTreeMap<String, Region>,
     /// The type catalog by id.
@@ -274,7 +274,7 @@ impl World {
     }
 
     /// Resolve an access key.
-    pub fn key(&self, access_key_id: &str) -> Option<&KeyInfo> {
+    pub fn key(&self, access_key_id: &str) -> Option<&Arc<KeyInfo>> {
         self.keys.get(access_key_id)
     }
 
