@@ -138,7 +138,7 @@ mod tests {
     fn entry(n: i64, action: &str) -> Entry {
         Entry {
             time: n,
-            request_id: format!("R{n}"),
+            request_id: crate::random::Random::seeded(n as u64).request_id(),
             action: action.to_string().into(),
             account_id: Some("1".into()),
             access_key_id: None,
@@ -156,10 +156,11 @@ mod tests {
         for n in 0..5 {
             j.record(entry(n, if n % 2 == 0 { "A" } else { "B" }));
         }
+        // Entry n arrived at time n.
         let ids = |q: &Query| -> Vec<String> {
             j.query(q)
                 .into_iter()
-                .map(|e| e.request_id.to_string())
+                .map(|e| format!("R{}", e.time))
                 .collect()
         };
         assert_eq!(ids(&Query::default()), ["R2", "R3", "R4"]);
