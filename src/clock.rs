@@ -56,9 +56,14 @@ impl State {
     }
 
     fn now(self) -> Millis {
+        self.at(system_now())
+    }
+
+    /// The reading when the system clock reads `system`.
+    fn at(self, system: Millis) -> Millis {
         match self {
             State::Frozen(at) => at,
-            State::Running(offset) => system_now() + offset,
+            State::Running(offset) => system + offset,
         }
     }
 }
@@ -91,6 +96,12 @@ impl Clock {
     /// The current time.
     pub fn now(&self) -> Millis {
         self.state().now()
+    }
+
+    /// The time when the system clock reads `system` (a reading the caller has already
+    /// taken, so one request reads the system clock once for several uses).
+    pub fn at(&self, system: Millis) -> Millis {
+        self.state().at(system)
     }
 
     /// Whether the clock is frozen.
@@ -295,6 +306,15 @@ mod tests {
         c.unfreeze();
         let ahead = c.now() - system_now();
         assert!((3_599_000..=3_601_000).contains(&ahead));
+    }
+
+    #[test]
+    fn a_reading_of_the_system_clock_is_turned_into_emulator_time() {
+        let c = Clock::real();
+        c.advance(5_000);
+        assert_eq!(c.at(1_000_000), 1_005_000);
+        c.freeze(Some(42));
+        assert_eq!(c.at(1_000_000), 42, "a frozen clock ignores the system clock");
     }
 
     #[test]

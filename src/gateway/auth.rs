@@ -14,7 +14,7 @@ use std::sync::Arc;
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 
-use crate::clock::{parse_time, system_now, Millis};
+use crate::clock::{parse_time, Millis};
 use crate::ecs::world::{Caller, KeyInfo};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::gateway::header;
@@ -68,6 +68,9 @@ pub struct SignedRequest<'a> {
     pub headers: &'a HeaderMap,
     /// Raw body (V3 payload hash).
     pub body: &'a [u8],
+    /// The system clock when the request arrived: the timestamp window is around it, and
+    /// the nonce is remembered from it.
+    pub system_now: Millis,
 }
 
 /// Authenticate a request.
@@ -159,7 +162,7 @@ fn verify_v1(store: &Store, req: &SignedRequest<'_>) -> ApiResult<Verified> {
             ));
         }
     }
-    let now = system_now();
+    let now = req.system_now;
     check_timestamp(p.required("Timestamp")?, now)?;
     let nonce = p.required("SignatureNonce")?;
     let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(p.len());
@@ -181,7 +184,7 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
     })?;
     let info = lookup(store, &auth.access_key_id)?;
     let date = header(req.headers, "x-acs-date").ok_or_else(|| ApiError::missing("x-acs-date"))?;
-    let now = system_now();
+    let now = req.system_now;
     check_timestamp(date, now)?;
     let nonce = header(req.headers, "x-acs-signature-nonce")
         .ok_or_else(|| ApiError::missing("x-acs-signature-nonce"))?;
@@ -211,6 +214,7 @@ fn verify_v3(store: &Store, req: &SignedRequest<'_>, authorization: &str) -> Api
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::system_now;
 
     fn at(ms: i64) -> String {
         chrono::DateTime::from_timestamp_millis(ms)

@@ -31,6 +31,7 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::json;
 
+use crate::clock::Millis;
 use crate::ecs::action::{Action, Request};
 use crate::ecs::catalog::action_allowed;
 use crate::ecs::{Answer, Ctx};
@@ -119,6 +120,7 @@ pub(crate) async fn answer(
         method,
         uri,
         headers,
+        system_now: crate::clock::system_now(),
     };
     process(app, incoming, body, &mut seen, &mut params).await
 }
@@ -168,7 +170,10 @@ async fn serve_parts(
     let app: &App = &app;
     let started = Instant::now();
     let journal = app.store.journal();
-    let received = journal.is_enabled().then(|| app.store.now());
+    // The system clock, read once: the journal's time and the signature's timestamp
+    // window and nonce all use this reading.
+    let system_now = crate::clock::system_now();
+    let received = journal.is_enabled().then(|| app.store.now_at(system_now));
     let request_id = app.store.random().request_id();
     let host = header(&headers, HOST).unwrap_or("ecs.aliyuncs.com");
     // A head the HTTP layer could not serve arrives as a synthetic request; its error
@@ -186,6 +191,7 @@ async fn serve_parts(
         method: &method,
         uri: &uri,
         headers: &headers,
+        system_now,
     };
     let result = process(app, incoming, body, &mut seen, &mut params).await;
     let (response, failure) = match result {
@@ -239,6 +245,8 @@ struct Incoming<'a> {
     method: &'a Method,
     uri: &'a Uri,
     headers: &'a HeaderMap,
+    /// The system clock when the request arrived.
+    system_now: Millis,
 }
 
 /// Method → body → parameters → action and version → auth → RAM → faults → typed
@@ -256,6 +264,7 @@ async fn process(
         method,
         uri,
         headers,
+        system_now,
     } = incoming;
     if method != Method::GET && method != Method::POST {
         return Err(Code::UnsupportedHttpMethod.into());
@@ -295,6 +304,7 @@ async fn process(
         params,
         headers,
         body: &body,
+        system_now,
     };
     let verified = authenticate(&app.store, app.auth, &signed)?;
     seen.account_id = Some(verified.caller().account_id.clone());

@@ -177,6 +177,11 @@ impl Store {
         self.inner.clock.now()
     }
 
+    /// Emulator time when the system clock reads `system` ([`Clock::at`]).
+    pub fn now_at(&self, system: Millis) -> Millis {
+        self.inner.clock.at(system)
+    }
+
     /// Transition durations.
     pub fn timing(&self) -> &Timing {
         &self.inner.timing
