@@ -3,8 +3,8 @@
 //!
 //! Each (access key, nonce) pair is remembered as a 64-bit keyed hash (foldhash with a
 //! random seed) with the time it was first seen: 16 bytes in the map and 16 in the
-//! queue, so a full cache is 8 MiB and stays closer to the CPU than the 128-bit hashes it
-//! held before. Two different nonces share a hash with a probability of about one in
+//! queue, so a full cache holds about 13 MiB (the map's spare room included), half of
+//! what the 128-bit hashes it held before took, and misses the CPU caches less. Two different nonces share a hash with a probability of about one in
 //! 2^46 per request at the full count (one in 70 trillion requests is refused as a
 //! replay by mistake). Entries expire in arrival order from a queue, a few per
 //! request, so expiry is O(1) amortized and no
@@ -23,7 +23,8 @@ use crate::clock::Millis;
 /// How long a nonce is remembered (the timestamp window is ±15 minutes).
 pub const NONCE_TTL: Millis = 30 * 60 * 1000;
 
-/// At most this many nonces are remembered (about 40 bytes each, hash map and queue).
+/// At most this many nonces are remembered (about 50 bytes each: the hash map with its
+/// spare room, and the queue).
 pub const MAX_NONCES: usize = 1 << 18;
 
 /// The longest `SignatureNonce` accepted (the SDKs send 32 or 64 characters).
