@@ -314,7 +314,11 @@ mod tests {
         c.advance(5_000);
         assert_eq!(c.at(1_000_000), 1_005_000);
         c.freeze(Some(42));
-        assert_eq!(c.at(1_000_000), 42, "a frozen clock ignores the system clock");
+        assert_eq!(
+            c.at(1_000_000),
+            42,
+            "a frozen clock ignores the system clock"
+        );
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> A
             Some(key) => Ok(Verified { key }),
             None => store
                 .with_world(|w| w.default_caller())
+                // No key was sent or it is unknown: an entry for the default caller
+                // alone (its secret is never read with auth off).
                 .map(|caller| Verified {
                     key: Arc::new(KeyInfo {
                         secret: Arc::from(""),
