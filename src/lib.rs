@@ -94,7 +94,7 @@ impl App {
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let request_id = gateway::new_request_id();
     let err = gateway::status::WireError::from(Code::InternalError);
-    tracing::error!(request_id, "handler panicked");
+    tracing::error!(request_id = request_id.as_str(), "handler panicked");
     let mut resp = gateway::render::error(
         &err,
         &request_id,

@@ -49,8 +49,8 @@ pub const API_VERSION: &str = "2014-05-26";
 
 /// A new request id: an upper-case UUID (always random; answers of the API draw theirs
 /// from the store's [`Random`](crate::random::Random), seeded with `--seed`).
-pub fn new_request_id() -> String {
-    uuid::Uuid::new_v4().to_string().to_uppercase()
+pub fn new_request_id() -> crate::random::RequestId {
+    crate::random::Random::real().request_id()
 }
 
 /// A header's value, when it is present, valid text and not empty. The names read on

@@ -540,14 +540,7 @@ pub fn status_json(page: &StatusPage, request_id: &str) -> Vec<u8> {
 /// A JSON string as `serde_json` writes it: as it is when nothing in it needs an
 /// escape (the common case, checked in one pass), else through `serde_json`.
 pub fn json_str(out: &mut Vec<u8>, s: &str) {
-    if !needs_escape(s.as_bytes()) {
-        out.push(b'"');
-        out.extend_from_slice(s.as_bytes());
-        out.push(b'"');
-    } else {
-        // Writing a string into a Vec cannot fail.
-        let _ = serde_json::to_writer(out, s);
-    }
+    json_str_of(out, &[s]);
 }
 
 /// One JSON string of the text `pieces` make together, as `serde_json` writes it: the
