@@ -15,7 +15,7 @@ use crate::scan;
 /// Every decoded name and value sits in one string, back to back; a pair is three
 /// offsets into it. So an SDK's request is two allocations (the text, the spans; a
 /// request of more than `SCANNED` pairs adds a sorted name index), not two per pair,
-/// and the journal keeps them as they are.
+/// and the journal copies them into buffers of its own ([`Recorded::assign`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
     /// Decoded names and values, back to back.
@@ -51,6 +51,19 @@ fn name_mix(name: &[u8]) -> u32 {
         [only] => (*only, *only),
     };
     (name.len() as u32).wrapping_mul(7) + u32::from(first) * 3 + u32::from(last)
+}
+
+/// [`name_mix`] of a name with its first and last bytes in lower case (names compared
+/// without regard to case have the same one).
+fn folded_mix(name: &[u8]) -> u32 {
+    match name {
+        [] => name_mix(name),
+        [only] => name_mix(&[only.to_ascii_lowercase()]),
+        [first, .., last] => {
+            name_mix(&[first.to_ascii_lowercase(), last.to_ascii_lowercase()])
+                + (name.len() as u32 - 2).wrapping_mul(7)
+        }
+    }
 }
 
 /// Decoded `application/x-www-form-urlencoded` pairs (a query string or a form body), in
@@ -101,6 +114,35 @@ pub struct Recorded {
 }
 
 impl Recorded {
+    /// Becomes a copy of `params`' pairs without those whose name is one of `hidden`
+    /// (compared without regard to case): their text is never copied. The buffers this
+    /// held are reused, so the journal, which overwrites its oldest entry, allocates
+    /// nothing once its buffers have grown.
+    pub fn assign(&mut self, params: &Params, hidden: &[&str]) {
+        self.text.clear();
+        self.spans.clear();
+        // Most names are kept on their case-folded mix alone (length, first and last
+        // byte): an SDK's `RegionId` or `Timestamp` has the length of a hidden name,
+        // but not also its ends.
+        let mixes = hidden
+            .iter()
+            .fold(0u64, |bits, h| bits | 1 << (folded_mix(h.as_bytes()) & 63));
+        let hidden_name = |name: &str| {
+            mixes & 1 << (folded_mix(name.as_bytes()) & 63) != 0
+                && hidden.iter().any(|h| h.eq_ignore_ascii_case(name))
+        };
+        for (name, value) in params.pairs() {
+            if hidden_name(name) {
+                continue;
+            }
+            let start = offset(&self.text);
+            self.text.push_str(name);
+            let middle = offset(&self.text);
+            self.text.push_str(value);
+            self.spans.push([start, middle, offset(&self.text)]);
+        }
+    }
+
     /// Every pair kept, in wire order.
     pub fn pairs(&self) -> impl ExactSizeIterator<Item = (&str, &str)> + Clone + '_ {
         self.spans.iter().map(|s| pair_of(&self.text, s))
@@ -169,7 +211,7 @@ impl Params {
         let (mut start, mut middle) = (bytes.len(), None);
         loop {
             let run = i + scan::first_in(&raw[i..], &ACTS_ON);
-            bytes.extend_from_slice(&raw[i..run]);
+            scan::push_run(&mut bytes, &raw[i..run]);
             i = run;
             if i == raw.len() || raw[i] == b'&' {
                 if i > segment_start {
@@ -308,32 +350,11 @@ impl Params {
     }
 
     /// The pairs to record (the journal), without those whose name is one of `hidden`
-    /// (compared without regard to case). Their text is overwritten, not only unlisted.
-    pub fn record(self, hidden: &[&str]) -> Recorded {
-        let Params {
-            mut text,
-            mut spans,
-            ..
-        } = self;
-        // Most names are kept on their length alone.
-        let lengths = hidden
-            .iter()
-            .fold(0u64, |bits, h| bits | 1 << h.len().min(63));
-        spans.retain(|&[start, middle, end]| {
-            let name = &text.as_bytes()[start as usize..middle as usize];
-            if lengths & 1 << name.len().min(63) == 0
-                || !hidden
-                    .iter()
-                    .any(|h| h.as_bytes().eq_ignore_ascii_case(name))
-            {
-                return true;
-            }
-            // SAFETY: NUL bytes in place of whole characters keep the text UTF-8.
-            let bytes = unsafe { text.as_bytes_mut() };
-            bytes[start as usize..end as usize].fill(0);
-            false
-        });
-        Recorded { text, spans }
+    /// (compared without regard to case): see [`Recorded::assign`].
+    pub fn record(&self, hidden: &[&str]) -> Recorded {
+        let mut recorded = Recorded::default();
+        recorded.assign(self, hidden);
+        recorded
     }
 
     /// A parameter's value (the last one when repeated).
@@ -656,6 +677,32 @@ mod tests {
         assert!(
             !format!("{kept:?}").contains("s+"),
             "hidden text is overwritten"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_name_and_its_other_cases_have_one_folded_mix(name in "[A-Za-z0-9-]{0,24}") {
+            let mix = folded_mix(name.as_bytes());
+            proptest::prop_assert_eq!(folded_mix(name.to_ascii_lowercase().as_bytes()), mix);
+            proptest::prop_assert_eq!(folded_mix(name.to_ascii_uppercase().as_bytes()), mix);
+        }
+    }
+
+    #[test]
+    fn hidden_names_are_dropped_in_any_case_and_their_neighbours_kept() {
+        let ps = Params::from_query(
+            b"SIGNATURE=a&password=b&x-ACS-Security-Token=c&RegionId=r&Timestamp=t&SignatureType=&P=d",
+        );
+        let kept = ps.record(&crate::store::journal::HIDDEN_PARAMS);
+        assert_eq!(
+            kept.pairs().collect::<Vec<_>>(),
+            [
+                ("RegionId", "r"),
+                ("Timestamp", "t"),
+                ("SignatureType", ""),
+                ("P", "d")
+            ]
         );
     }
 

@@ -38,7 +38,7 @@ use crate::ecs::{Answer, Ctx};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::params::Params;
 use crate::store::faults::Call;
-use crate::store::journal::{without_secrets, Entry};
+use crate::store::journal::Record;
 use crate::App;
 use auth::{authenticate, SignedRequest, Verified};
 use render::Format;
@@ -80,12 +80,11 @@ struct Seen {
     format: Format,
     /// The action as sent; a known one is its static name.
     action: Cow<'static, str>,
-    /// The verified caller's account.
-    account_id: Option<String>,
-    /// The access key id sent (V1 parameter or V3 credential).
-    access_key_id: Option<String>,
-    /// `SignatureVersion` (V1) or the V3 algorithm.
-    signature_version: Option<Cow<'static, str>>,
+    /// The verified caller's key (its account is journaled).
+    verified: Option<Verified>,
+    /// Whether the signer was looked for (all the parameters were read): the journal
+    /// then records the access key id and signature version sent ([`signer`]).
+    signer_noted: bool,
 }
 
 impl Seen {
@@ -95,9 +94,8 @@ impl Seen {
         Seen {
             format: choose_format(query.get("Format"), headers),
             action: Cow::Borrowed(""),
-            account_id: None,
-            access_key_id: None,
-            signature_version: None,
+            verified: None,
+            signer_noted: false,
         }
     }
 }
@@ -223,14 +221,22 @@ async fn serve_parts(
         }
     }
     if let Some(received) = received {
-        journal.record(Entry {
+        let (access_key_id, signature_version) = if seen.signer_noted {
+            signer(&params, &headers)
+        } else {
+            (None, None)
+        };
+        journal.record(Record {
             time: received,
             request_id,
             action: seen.action,
-            account_id: seen.account_id,
-            access_key_id: seen.access_key_id,
-            signature_version: seen.signature_version,
-            params: without_secrets(params),
+            account_id: seen
+                .verified
+                .as_ref()
+                .map(|v| v.caller().account_id.as_str()),
+            access_key_id: access_key_id.as_deref(),
+            signature_version,
+            params: &params,
             http_status: response.status().as_u16(),
             code: failure.map(|e| e.error.code),
             duration_us: elapsed_us,
@@ -280,7 +286,7 @@ async fn process(
     merge_params(merged, headers, &body);
     let params: &Params = merged;
     seen.format = choose_format(params.get("Format"), headers);
-    note_signer(seen, params, headers);
+    seen.signer_noted = true;
     let name = params
         .non_empty("Action")
         .or_else(|| header(headers, "x-acs-action"))
@@ -306,11 +312,12 @@ async fn process(
         body: &body,
         system_now,
     };
-    let verified = authenticate(&app.store, app.auth, &signed)?;
-    seen.account_id = Some(verified.caller().account_id.clone());
+    let verified: &Verified = seen
+        .verified
+        .insert(authenticate(&app.store, app.auth, &signed)?);
     // A RAM user without permission gets Forbidden.RAM, except on an action documented
     // to answer an empty list instead (DescribeInstances).
-    let denied = match check_ram(&verified, action) {
+    let denied = match check_ram(verified, action) {
         Err(e) if !action.empty_when_denied() => return Err(e.into()),
         result => result.is_err(),
     };
@@ -359,17 +366,21 @@ async fn process(
 
 /// Who signed the request, as far as it says: the access key id and the signature
 /// version (V3: the algorithm of the `Authorization` header).
-fn note_signer(seen: &mut Seen, params: &Params, headers: &HeaderMap) {
+fn signer<'a>(
+    params: &'a Params,
+    headers: &HeaderMap,
+) -> (Option<Cow<'a, str>>, Option<Cow<'static, str>>) {
     match header(headers, AUTHORIZATION) {
-        Some(auth) => {
-            let parsed = signature::parse_v3_authorization(auth).ok();
-            seen.access_key_id = parsed.map(|a| a.access_key_id);
-            seen.signature_version = auth.split_whitespace().next().map(signature_version);
-        }
-        None => {
-            seen.access_key_id = params.non_empty("AccessKeyId").map(str::to_string);
-            seen.signature_version = params.non_empty("SignatureVersion").map(signature_version);
-        }
+        Some(auth) => (
+            signature::parse_v3_authorization(auth)
+                .ok()
+                .map(|a| Cow::Owned(a.access_key_id)),
+            auth.split_whitespace().next().map(signature_version),
+        ),
+        None => (
+            params.non_empty("AccessKeyId").map(Cow::Borrowed),
+            params.non_empty("SignatureVersion").map(signature_version),
+        ),
     }
 }
 

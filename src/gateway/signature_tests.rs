@@ -301,6 +301,32 @@ fn v1_string_to_sign_double_encodes() {
 }
 
 #[test]
+fn the_kept_keyed_state_follows_the_secret() {
+    // The thread keeps the last secret's keyed HMAC: each signature here, in an order
+    // that switches secrets (one a prefix of another, one empty, one longer than a
+    // SHA-1 block), is the one computed from scratch.
+    let long = "k".repeat(200);
+    let sts = v1_string_to_sign("GET", &[("Action", "StartInstance")]);
+    for secret in [
+        "a",
+        "a",
+        "ab",
+        "a",
+        "",
+        "b",
+        long.as_str(),
+        "a",
+        long.as_str(),
+    ] {
+        let mut mac = Hmac::<Sha1>::new_from_slice(format!("{secret}&").as_bytes()).unwrap();
+        mac.update(sts.as_bytes());
+        let want = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+        assert_eq!(v1_signature(secret, &sts), want, "secret {secret:?}");
+        assert!(v1_signature_matches(secret, &sts, &want));
+    }
+}
+
+#[test]
 fn changed_param_changes_v1_signature() {
     let secret = "TestSecret0123456789abcdefABCDEF";
     let base = [("Action", "StartInstance"), ("InstanceId", "i-test")];
