@@ -1,6 +1,6 @@
 //! The error answer of the Start/Stop mix (403 `IncorrectInstanceStatus`), JSON and XML:
-//! `gateway::render::error` (the body written straight into the buffer, then the
-//! response), next to the field map it replaced (`render::error_body` serialized), which
+//! `gateway::render::error` (the body filled in from the thread's template of the last
+//! error, then the response), next to the field map it replaced (`render::error_body` serialized), which
 //! remains the path of a RAM denial's `AccessDeniedDetail`.
 
 use std::hint::black_box;

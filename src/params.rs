@@ -121,6 +121,8 @@ impl Recorded {
     pub fn assign(&mut self, params: &Params, hidden: &[&str]) {
         self.text.clear();
         self.spans.clear();
+        self.text.reserve(params.text.len());
+        self.spans.reserve(params.spans.len());
         // Most names are kept on their case-folded mix alone (length, first and last
         // byte): an SDK's `RegionId` or `Timestamp` has the length of a hidden name,
         // but not also its ends.
@@ -131,16 +133,34 @@ impl Recorded {
             mixes & 1 << (folded_mix(name.as_bytes()) & 63) != 0
                 && hidden.iter().any(|h| h.eq_ignore_ascii_case(name))
         };
-        for (name, value) in params.pairs() {
-            if hidden_name(name) {
+        // The pairs' texts are back to back: each run of kept pairs is copied in one
+        // piece (an SDK's request is one run before its `Signature`), and their spans
+        // are moved by where the run lands.
+        let src = &params.text;
+        // The pending run: where it starts in `src`, where it ends, where it lands.
+        let mut run: Option<(u32, u32, u32)> = None;
+        let flush = |text: &mut String, run: &mut Option<(u32, u32, u32)>| {
+            if let Some((from, to, _)) = run.take() {
+                text.push_str(&src[from as usize..to as usize]);
+            }
+        };
+        for &[start, middle, end] in &params.spans {
+            if hidden_name(&src[start as usize..middle as usize]) {
+                flush(&mut self.text, &mut run);
                 continue;
             }
-            let start = offset(&self.text);
-            self.text.push_str(name);
-            let middle = offset(&self.text);
-            self.text.push_str(value);
-            self.spans.push([start, middle, offset(&self.text)]);
+            match &mut run {
+                Some((_, to, _)) if *to == start => *to = end,
+                _ => {
+                    flush(&mut self.text, &mut run);
+                    run = Some((start, end, offset(&self.text)));
+                }
+            }
+            if let Some((from, _, at)) = run {
+                self.spans.push([start, middle, end].map(|x| x - from + at));
+            }
         }
+        flush(&mut self.text, &mut run);
     }
 
     /// Every pair kept, in wire order.
@@ -686,6 +706,30 @@ mod tests {
             let mix = folded_mix(name.as_bytes());
             proptest::prop_assert_eq!(folded_mix(name.to_ascii_lowercase().as_bytes()), mix);
             proptest::prop_assert_eq!(folded_mix(name.to_ascii_uppercase().as_bytes()), mix);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_assigned_record_is_the_kept_pairs_in_order(
+            first in proptest::collection::vec(("(Signature|signature|Password|A|RegionId|B)", "[a-z%+=]{0,6}"), 0..12),
+            second in proptest::collection::vec(("(Signature|PASSWORD|A|Timestamp|B)", "[a-z]{0,6}"), 0..12),
+        ) {
+            let hidden = ["Signature", "Password"];
+            let mut recorded = Recorded::default();
+            // The same record refilled: nothing of the first params stays.
+            for pairs in [&first, &second] {
+                let ps = Params::from_pairs(pairs.clone());
+                recorded.assign(&ps, &hidden);
+                let want: Vec<(&str, &str)> = pairs
+                    .iter()
+                    .filter(|(k, _)| !hidden.iter().any(|h| h.eq_ignore_ascii_case(k)))
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                proptest::prop_assert_eq!(recorded.pairs().collect::<Vec<_>>(), want);
+                let kept: usize = recorded.pairs().map(|(k, v)| k.len() + v.len()).sum();
+                proptest::prop_assert_eq!(recorded.text.len(), kept);
+            }
         }
     }
 

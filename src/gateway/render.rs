@@ -5,9 +5,11 @@
 //! `K` as repeated `<K>` elements). Typed answers (DescribeInstances pages,
 //! DescribeInstanceStatus, DescribeInstanceAttribute) are written straight from the state
 //! into the buffer in the real service's key order; the other actions' field maps are put
-//! in that order by [`order`] first. The hottest bodies skip the serializer in JSON: a
-//! DescribeInstanceStatus page ([`status_json`]) and an error (`error_bytes`) are
-//! written by hand, with tests that they are the bytes the serializer writes.
+//! in that order by [`order`] first. The hottest bodies skip the serializer: a
+//! DescribeInstanceStatus page in JSON ([`status_json`]) and an error (`error_bytes`, in
+//! both formats) are written by hand, an error from a template kept per thread for the
+//! last code, message and host (the refusal repeated under load is escaped and laid out
+//! once), with tests that they are the bytes the serializer writes.
 
 use axum::body::Body;
 use axum::http::{header, HeaderName, HeaderValue, StatusCode};
@@ -111,13 +113,131 @@ fn recommend<'a>(code: &'a str, request_id: &'a str) -> [&'a str; 4] {
     ]
 }
 
-/// The error body's bytes: what [`error_body`] serializes to, written straight into the
-/// buffer in its fixed order. A RAM denial's `AccessDeniedDetail` (rare) goes through
-/// [`error_body`].
+/// The error body's bytes: what [`error_body`] serializes to. A RAM denial's
+/// `AccessDeniedDetail` (rare) goes through [`error_body`]; every other error is an
+/// [`ErrorTemplate`] of its code, message, host and format (one of the thread's
+/// [`RecentErrors`]) filled in with the request id — a refusal repeated under load, such
+/// as `IncorrectInstanceStatus`, is escaped and laid out once — or written straight
+/// ([`write_error`]).
 fn error_bytes(err: &ApiError, request_id: &str, host: &str, format: Format) -> Vec<u8> {
     if err.detail.is_some() {
         return serialize(&error_body(err, request_id, host), "Error", format);
     }
+    if !plain_id(request_id) {
+        return write_error(err, request_id, host, format);
+    }
+    thread_local! {
+        static RECENT: std::cell::RefCell<RecentErrors> =
+            const { std::cell::RefCell::new(RecentErrors { kept: Vec::new(), next: 0 }) };
+    }
+    RECENT.with_borrow_mut(|recent| match recent.find(err, host, format) {
+        Some(template) => template.fill(request_id),
+        None => write_error(err, request_id, host, format),
+    })
+}
+
+/// A thread's templates of the last few errors it answered (a mix of two actions
+/// refused alternately has two messages), replaced in turn.
+struct RecentErrors {
+    kept: Vec<ErrorTemplate>,
+    next: usize,
+}
+
+impl RecentErrors {
+    /// How many templates a thread keeps.
+    const KEPT: usize = 4;
+
+    /// The template of this error, made (in place of the oldest) if need be; `None` when
+    /// it cannot have one.
+    fn find(&mut self, err: &ApiError, host: &str, format: Format) -> Option<&ErrorTemplate> {
+        if let Some(at) = self.kept.iter().position(|t| t.is_for(err, host, format)) {
+            return Some(&self.kept[at]);
+        }
+        let template = ErrorTemplate::new(err, host, format)?;
+        let at = if self.kept.len() < Self::KEPT {
+            self.kept.push(template);
+            self.kept.len() - 1
+        } else {
+            let at = self.next;
+            self.kept[at] = template;
+            self.next = (at + 1) % Self::KEPT;
+            at
+        };
+        Some(&self.kept[at])
+    }
+}
+
+/// Whether a request id is written as it is in JSON and XML (the ids ecs-mock draws are
+/// upper-case UUIDs).
+fn plain_id(request_id: &str) -> bool {
+    request_id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// An error body cut where its request id goes (twice: `RequestId` and the end of the
+/// `Recommend` link), for one code, message, host and format.
+struct ErrorTemplate {
+    format: Format,
+    code: String,
+    message: String,
+    host: String,
+    /// The body with the request ids left out, and where they go.
+    bytes: Vec<u8>,
+    cuts: [usize; 2],
+}
+
+impl ErrorTemplate {
+    /// Stands where the request id goes while the template is written: no byte of it is
+    /// escaped in JSON or XML, and no request id (an upper-case UUID) looks like it.
+    const MARK: &'static str = "~request-id~";
+
+    /// The template of `err` for `host` in `format`; `None` when the mark cannot be told
+    /// apart (the host or the message contains it).
+    fn new(err: &ApiError, host: &str, format: Format) -> Option<Self> {
+        let mark = Self::MARK;
+        let written = write_error(err, mark, host, format);
+        let mut at = memchr::memmem::find_iter(&written, mark.as_bytes());
+        let (first, second) = (at.next()?, at.next()?);
+        if at.next().is_some() {
+            return None;
+        }
+        let mut bytes = written;
+        bytes.drain(second..second + mark.len());
+        bytes.drain(first..first + mark.len());
+        Some(ErrorTemplate {
+            format,
+            code: err.code.to_string(),
+            message: err.message.to_string(),
+            host: host.to_string(),
+            bytes,
+            cuts: [first, second - mark.len()],
+        })
+    }
+
+    fn is_for(&self, err: &ApiError, host: &str, format: Format) -> bool {
+        self.format == format
+            && self.code == err.code
+            && self.host == host
+            && self.message == err.message
+    }
+
+    /// The body with `request_id` in place (letters, digits and `-` only: nothing to
+    /// escape; see [`plain_id`]).
+    fn fill(&self, request_id: &str) -> Vec<u8> {
+        let [first, second] = self.cuts;
+        let mut out = Vec::with_capacity(self.bytes.len() + 2 * request_id.len());
+        out.extend_from_slice(&self.bytes[..first]);
+        out.extend_from_slice(request_id.as_bytes());
+        out.extend_from_slice(&self.bytes[first..second]);
+        out.extend_from_slice(request_id.as_bytes());
+        out.extend_from_slice(&self.bytes[second..]);
+        out
+    }
+}
+
+/// The error body written straight into the buffer in its fixed order.
+fn write_error(err: &ApiError, request_id: &str, host: &str, format: Format) -> Vec<u8> {
     let code: &str = &err.code;
     let message: &str = &err.message;
     let mut out = Vec::with_capacity(
@@ -250,13 +370,69 @@ mod tests {
             ] {
                 for format in [Format::Json, Format::Xml] {
                     let old = serialize(&error_body(err, rid, host), "Error", format);
-                    assert_eq!(
-                        String::from_utf8(error_bytes(err, rid, host, format)).unwrap(),
-                        String::from_utf8(old).unwrap(),
-                        "{format:?} {err:?}"
-                    );
+                    // Twice: the second is written from the template the first made.
+                    for _ in 0..2 {
+                        assert_eq!(
+                            String::from_utf8(error_bytes(err, rid, host, format)).unwrap(),
+                            String::from_utf8(old.clone()).unwrap(),
+                            "{format:?} {err:?}"
+                        );
+                    }
                 }
             }
         }
+    }
+
+    /// Two refusals in turn (Start and Stop) keep one template each; a fifth error
+    /// replaces the oldest of four.
+    #[test]
+    fn recent_errors_keep_a_few_templates() {
+        let mut recent = RecentErrors {
+            kept: Vec::new(),
+            next: 0,
+        };
+        let message =
+            |n: usize| ApiError::with_message(Code::IncorrectInstanceStatus, format!("m{n}"));
+        for n in 0..10 {
+            let t = recent.find(&message(n % 2), "h", Format::Json).unwrap();
+            assert_eq!(t.message, format!("m{}", n % 2));
+        }
+        assert_eq!(recent.kept.len(), 2);
+        for n in 0..5 {
+            recent.find(&message(n), "h", Format::Json).unwrap();
+        }
+        let kept: Vec<&str> = recent.kept.iter().map(|t| t.message.as_str()).collect();
+        assert_eq!(kept, ["m4", "m1", "m2", "m3"]);
+    }
+
+    /// A template serves its own code, message, host and format only, with any request
+    /// id; a host or message that contains the template's mark is written straight.
+    #[test]
+    fn error_templates_fill_in_the_request_id_and_follow_the_error() {
+        let mark = ErrorTemplate::MARK;
+        let marked = ApiError::with_message(Code::InvalidParameter, format!("see {mark}"));
+        let errors = [
+            ApiError::new(Code::SignatureNonceUsed),
+            ApiError::new(Code::SignatureNonceUsed),
+            ApiError::new(Code::IncorrectInstanceStatus),
+            ApiError::with_message(Code::IncorrectInstanceStatus, "another message"),
+            marked,
+        ];
+        let hosts = ["ecs.aliyuncs.com", "localhost:8080", "a~request-id~b"];
+        for (n, err) in errors.iter().cycle().take(40).enumerate() {
+            let host = hosts[n % hosts.len()];
+            let rid = format!("6C2D0E37-3B46-5D0A-9B84-{n:012}");
+            for format in [Format::Json, Format::Xml] {
+                let want = serialize(&error_body(err, &rid, host), "Error", format);
+                assert_eq!(
+                    String::from_utf8(error_bytes(err, &rid, host, format)).unwrap(),
+                    String::from_utf8(want).unwrap(),
+                    "{format:?} {err:?} {host}"
+                );
+            }
+        }
+        assert!(ErrorTemplate::new(&errors[4], "h", Format::Json).is_none());
+        assert!(ErrorTemplate::new(&errors[0], hosts[2], Format::Xml).is_none());
+        assert!(ErrorTemplate::new(&errors[0], hosts[0], Format::Xml).is_some());
     }
 }
