@@ -11,8 +11,10 @@
 //! expiry queue, nothing allocated — and expired nonces need no sweeping: an expired
 //! slot is free.
 //!
-//! Two different nonces share a hash with a probability of about one in 2^45 per request
-//! with the table full (one in 35 trillion requests is refused as a replay by mistake).
+//! A new nonce is taken for a replay by mistake only if its 64-bit hash equals a
+//! remembered one (which then sits in the same bucket): with the table full, a
+//! probability of about 2^19 in 2^64, one in 35 trillion requests.
+//!
 //! A bucket holds the eight newest nonces that fall in it: with fewer than about 100 000
 //! nonces in the window, an earlier one is forgotten before its 30 minutes with a
 //! probability below one in 10^4 (its bucket would need eight newer ones); when
