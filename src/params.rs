@@ -45,25 +45,24 @@ const SCANNED: usize = 32;
 /// A name's mix of its length and its first and last bytes: its low six bits pick its
 /// bit in [`Params::present`], its low byte is its tag in a scan.
 fn name_mix(name: &[u8]) -> u32 {
-    let (first, last) = match name {
-        [] => (0, 0),
-        [first, .., last] => (*first, *last),
-        [only] => (*only, *only),
-    };
-    (name.len() as u32).wrapping_mul(7) + u32::from(first) * 3 + u32::from(last)
+    mix_with(name, |b| b)
 }
 
-/// [`name_mix`] of a name with its first and last bytes in lower case (names compared
-/// without regard to case have the same one).
+/// [`name_mix`] with the first and last bytes in lower case: names compared without
+/// regard to case have the same one.
 fn folded_mix(name: &[u8]) -> u32 {
-    match name {
-        [] => name_mix(name),
-        [only] => name_mix(&[only.to_ascii_lowercase()]),
-        [first, .., last] => {
-            name_mix(&[first.to_ascii_lowercase(), last.to_ascii_lowercase()])
-                + (name.len() as u32 - 2).wrapping_mul(7)
-        }
-    }
+    mix_with(name, |b| b.to_ascii_lowercase())
+}
+
+/// The mix of a name's length and its first and last bytes, each seen through `byte`.
+#[inline]
+fn mix_with(name: &[u8], byte: impl Fn(u8) -> u8) -> u32 {
+    let (first, last) = match name {
+        [] => (0, 0),
+        [first, .., last] => (byte(*first), byte(*last)),
+        [only] => (byte(*only), byte(*only)),
+    };
+    (name.len() as u32).wrapping_mul(7) + u32::from(first) * 3 + u32::from(last)
 }
 
 /// Decoded `application/x-www-form-urlencoded` pairs (a query string or a form body), in
@@ -134,33 +133,26 @@ impl Recorded {
                 && hidden.iter().any(|h| h.eq_ignore_ascii_case(name))
         };
         // The pairs' texts are back to back: each run of kept pairs is copied in one
-        // piece (an SDK's request is one run before its `Signature`), and their spans
-        // are moved by where the run lands.
+        // piece (an SDK's request is one run before its `Signature`), and each span is
+        // moved by where its run lands.
         let src = &params.text;
-        // The pending run: where it starts in `src`, where it ends, where it lands.
-        let mut run: Option<(u32, u32, u32)> = None;
-        let flush = |text: &mut String, run: &mut Option<(u32, u32, u32)>| {
-            if let Some((from, to, _)) = run.take() {
-                text.push_str(&src[from as usize..to as usize]);
-            }
-        };
+        // The run of kept text not yet copied; a hidden pair breaks it.
+        let mut run = 0..0;
         for &[start, middle, end] in &params.spans {
-            if hidden_name(&src[start as usize..middle as usize]) {
-                flush(&mut self.text, &mut run);
+            let [start, middle, end] = [start, middle, end].map(|x| x as usize);
+            if hidden_name(&src[start..middle]) {
                 continue;
             }
-            match &mut run {
-                Some((_, to, _)) if *to == start => *to = end,
-                _ => {
-                    flush(&mut self.text, &mut run);
-                    run = Some((start, end, offset(&self.text)));
-                }
+            if start != run.end {
+                self.text.push_str(&src[run]);
+                run = start..start;
             }
-            if let Some((from, _, at)) = run {
-                self.spans.push([start, middle, end].map(|x| x - from + at));
-            }
+            let at = self.text.len() + (start - run.start);
+            self.spans
+                .push([at, at + (middle - start), at + (end - start)].map(|x| x as u32));
+            run.end = end;
         }
-        flush(&mut self.text, &mut run);
+        self.text.push_str(&src[run]);
     }
 
     /// Every pair kept, in wire order.

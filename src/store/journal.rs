@@ -30,11 +30,6 @@ pub const HIDDEN_PARAMS: [&str; 5] = [
     "Password",
 ];
 
-/// `params` without the [`HIDDEN_PARAMS`].
-pub fn without_secrets(params: &Params) -> Recorded {
-    params.record(&HIDDEN_PARAMS)
-}
-
 /// One answered request as the handler knows it, borrowed; [`Journal::record`] copies
 /// it into an [`Entry`].
 #[derive(Debug)]
@@ -280,7 +275,7 @@ mod tests {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
-        let kept = without_secrets(&Params::from_pairs(pairs));
+        let kept = Params::from_pairs(pairs).record(&HIDDEN_PARAMS);
         assert_eq!(kept.pairs().collect::<Vec<_>>(), [("Action", "X")]);
     }
 

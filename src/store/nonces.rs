@@ -43,16 +43,17 @@ const SHARDS: usize = 16;
 /// Buckets per shard (a power of two).
 const SHARD_BUCKETS: usize = MAX_NONCES / WAYS / SHARDS;
 
-/// A shard's slots, two words each: the hash (0: empty) and when it was first seen.
+/// A shard's slots: a hash (0: empty) and when it was first seen (as `u64` bits, so the
+/// table is plain zeroed words).
 struct Shard {
-    words: Box<[u64]>,
+    slots: Box<[[u64; 2]]>,
 }
 
 impl Default for Shard {
     fn default() -> Self {
         Shard {
             // Zeroed: the allocator maps fresh pages, resident only once written.
-            words: vec![0u64; SHARD_BUCKETS * WAYS * 2].into_boxed_slice(),
+            slots: vec![[0u64; 2]; SHARD_BUCKETS * WAYS].into_boxed_slice(),
         }
     }
 }
@@ -61,13 +62,13 @@ impl Shard {
     /// Record `hash` at `now` in its bucket; `false` if it is there and fresh.
     fn use_once(&mut self, hash: u64, now: Millis) -> bool {
         let bucket = (hash as usize) % SHARD_BUCKETS;
-        let slots = &mut self.words[bucket * WAYS * 2..][..WAYS * 2];
+        let slots = &mut self.slots[bucket * WAYS..][..WAYS];
         // The slot to take: this hash's own (expired), an empty or expired one, or the
         // oldest.
         let mut victim = 0;
         let mut victim_at = Millis::MAX;
-        for way in 0..WAYS {
-            let (seen, at) = (slots[way * 2], slots[way * 2 + 1] as Millis);
+        for (way, &[seen, at]) in slots.iter().enumerate() {
+            let at = at as Millis;
             let fresh = seen != 0 && now - at < NONCE_TTL;
             if seen == hash {
                 if fresh {
@@ -81,16 +82,15 @@ impl Shard {
                 (victim, victim_at) = (way, age_key);
             }
         }
-        slots[victim * 2] = hash;
-        slots[victim * 2 + 1] = now as u64;
+        slots[victim] = [hash, now as u64];
         true
     }
 
     /// Slots holding a nonce still fresh at `now`.
     fn fresh(&self, now: Millis) -> usize {
-        self.words
-            .chunks_exact(2)
-            .filter(|slot| slot[0] != 0 && now - (slot[1] as Millis) < NONCE_TTL)
+        self.slots
+            .iter()
+            .filter(|&&[hash, at]| hash != 0 && now - (at as Millis) < NONCE_TTL)
             .count()
     }
 }
