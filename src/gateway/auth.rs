@@ -81,7 +81,7 @@ pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> A
             Some(a) => Some(a.access_key_id),
             None => req.params.get("AccessKeyId").map(str::to_string),
         };
-        let known = key_id.and_then(|k| store.with_world(|w| w.key(&k).cloned()));
+        let known = key_id.and_then(|k| store.access_key(&k));
         return match known {
             Some(key) => Ok(Verified { key }),
             None => store
@@ -112,7 +112,7 @@ pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> A
 
 fn lookup(store: &Store, key_id: &str) -> ApiResult<Arc<KeyInfo>> {
     let info = store
-        .with_world(|w| w.key(key_id).cloned())
+        .access_key(key_id)
         .ok_or_else(|| ApiError::new(Code::InvalidAccessKeyIdNotFound))?;
     if !info.active {
         return Err(ApiError::new(Code::InvalidAccessKeyIdInactive));

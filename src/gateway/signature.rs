@@ -75,18 +75,6 @@ pub fn percent_encode(s: &str) -> String {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Which bytes [`percent_encode`] encodes: all but `A-Z a-z 0-9 - _ . ~`.
-static RESERVED: scan::Class = {
-    let mut table = [true; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        table[b] = !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~'));
-        b += 1;
-    }
-    table
-};
-
 /// Appends `pe(s)`, or with `twice` `pe(pe(s))` in one pass (`pe`'s output is unreserved
 /// bytes and `%`, and the second encoding turns only the `%` into `%25`): each reserved
 /// byte `b` is written as `%` (`%25`) then `b` in hex, and the runs of unreserved bytes
@@ -95,7 +83,7 @@ static RESERVED: scan::Class = {
 fn encode_with(out: &mut Vec<u8>, s: &str, twice: bool) {
     let mut rest = s.as_bytes();
     loop {
-        let run = scan::first_in(rest, &RESERVED);
+        let run = scan::first_in::<scan::Reserved>(rest);
         scan::push_run(out, &rest[..run]);
         let Some(&b) = rest.get(run) else {
             return;
@@ -150,10 +138,61 @@ fn pairs_capacity(pairs: &[(&str, &str)]) -> usize {
         .sum::<usize>()
 }
 
+/// Sorts `pairs` by key, then value (byte order), as `sort_unstable` on the tuples
+/// would. Up to [`KEYED`] pairs are first ordered as numbers, each its key's first 7
+/// bytes above its position (no string comparison: a request's keys mostly differ
+/// there); keys that share those bytes, or repeat, are then ordered in full among
+/// themselves.
+pub(crate) fn sort_pairs(pairs: &mut [(&str, &str)]) {
+    let n = pairs.len();
+    if n > KEYED {
+        pairs.sort_unstable();
+        return;
+    }
+    let mut order = [0u64; KEYED];
+    for (slot, (i, (key, _))) in order.iter_mut().zip(pairs.iter().enumerate()) {
+        *slot = key_prefix(key.as_bytes()) | i as u64;
+    }
+    let order = &mut order[..n];
+    order.sort_unstable();
+    let mut before = [("", ""); KEYED];
+    before[..n].copy_from_slice(pairs);
+    for (pair, &at) in pairs.iter_mut().zip(order.iter()) {
+        *pair = before[(at & 0xff) as usize];
+    }
+    let mut start = 0;
+    for end in 1..=n {
+        if end == n || order[end] >> 8 != order[start] >> 8 {
+            if end - start > 1 {
+                pairs[start..end].sort_unstable();
+            }
+            start = end;
+        }
+    }
+}
+
+/// How many pairs [`sort_pairs`] orders by key prefix (more are sorted as tuples).
+const KEYED: usize = 32;
+
+/// The first 7 bytes of `key` as the top of a big-endian number, zero-padded (the low
+/// byte is left for a position): a shorter key that is a prefix of a longer one gets a
+/// number no greater, so the order of the numbers agrees with the byte order of the
+/// keys wherever they differ.
+fn key_prefix(key: &[u8]) -> u64 {
+    if let Some(&word) = key.first_chunk::<8>() {
+        return u64::from_be_bytes(word) & !0xff;
+    }
+    let mut bytes = [0u8; 8];
+    for (to, from) in bytes.iter_mut().take(7).zip(key) {
+        *to = *from;
+    }
+    u64::from_be_bytes(bytes)
+}
+
 /// Sorts decoded pairs by key then value (byte order) and joins `pe(k)=pe(v)` with `&`.
 fn canonical_pairs(pairs: &[(&str, &str)]) -> String {
     let mut sorted: Vec<(&str, &str)> = pairs.to_vec();
-    sorted.sort_unstable();
+    sort_pairs(&mut sorted);
     let mut out = Vec::with_capacity(pairs_capacity(&sorted));
     write_pairs(&mut out, &sorted, false);
     into_string(out)
@@ -181,7 +220,7 @@ pub fn v1_string_to_sign(method: &str, params: &[(&str, &str)]) -> String {
 /// [`v1_string_to_sign`], sorting `params` in place (no copy of them), and writing the
 /// doubly encoded canonical string straight into the result.
 pub fn v1_string_to_sign_sorting(method: &str, params: &mut [(&str, &str)]) -> String {
-    params.sort_unstable();
+    sort_pairs(params);
     let mut out = Vec::with_capacity(method.len() + 5 + pairs_capacity(params));
     out.extend(method.bytes().map(|b| b.to_ascii_uppercase()));
     // `&` + pe("/") + `&`
@@ -403,7 +442,7 @@ fn write_v3_canonical_uri(out: &mut Vec<u8>, path: &str) {
         if i > 0 {
             out.push(b'/');
         }
-        if scan::first_in(segment.as_bytes(), &RESERVED) == segment.len() {
+        if scan::first_in::<scan::Reserved>(segment.as_bytes()) == segment.len() {
             out.extend_from_slice(segment.as_bytes());
         } else {
             encode_into(out, &percent_decode_segment(segment));

@@ -619,3 +619,21 @@ proptest::proptest! {
         );
     }
 }
+
+proptest::proptest! {
+    /// Keys that share their first 16 bytes or more, repeat, end in NUL bytes or are
+    /// prefixes of each other, in lists on both sides of the keyed limit.
+    #[test]
+    fn pairs_sort_as_tuples_do(
+        pairs in proptest::collection::vec(
+            ("(SignatureVersion|SignatureNonce|Sig|A|a|\u{0}|é){0,3}[AaZ\u{0}]{0,3}", "[ab\u{0}]{0,2}"),
+            0..40,
+        ),
+    ) {
+        let mut sorted: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let mut expected = sorted.clone();
+        expected.sort_unstable();
+        sort_pairs(&mut sorted);
+        proptest::prop_assert_eq!(sorted, expected);
+    }
+}

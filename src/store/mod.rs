@@ -15,6 +15,7 @@
 pub mod faults;
 pub mod fixtures;
 pub mod journal;
+mod key_cache;
 pub mod nonces;
 pub mod persist;
 pub mod split;
@@ -24,7 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::clock::{system_now, Clock, Millis};
 use crate::ecs::catalog::Fixture;
-use crate::ecs::world::World;
+use crate::ecs::world::{key_changes, KeyInfo, World};
 use crate::random::Random;
 use crate::timing::Timing;
 use faults::Faults;
@@ -137,6 +138,15 @@ impl Store {
         // A panic inside a critical section cannot leave half-applied state behind a
         // poisoned flag forever: actions validate before they mutate.
         self.inner.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The access key `id`, read under the world's lock only when some key changed
+    /// since this thread last read it (see [`key_cache`]).
+    pub fn access_key(&self, id: &str) -> Option<Arc<KeyInfo>> {
+        let store = Arc::as_ptr(&self.inner) as usize;
+        key_cache::lookup(store, id, || {
+            self.with_world(|w| (key_changes(), w.key(id).cloned()))
+        })
     }
 
     /// Run `f` with exclusive access to the world (reads, and changes that need not

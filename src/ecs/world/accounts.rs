@@ -1,8 +1,6 @@
 //! Accounts and their access keys: the key lookup the gateway authenticates with, kept
 //! in step with every account that is added, patched or removed.
 
-use std::sync::Arc;
-
 use super::World;
 use crate::ecs::catalog::{AccessKey, Account, RamUser};
 use crate::ecs::sym::Sym;
@@ -22,7 +20,7 @@ impl World {
                     allowed_actions: ram_user.map(|u| u.allowed_actions.clone()),
                     active: key.status.is_active(),
                 };
-                self.keys.insert(key.access_key_id.clone(), Arc::new(info));
+                self.keys.insert(key.access_key_id.clone(), info);
             }
         };
         add_keys(&account.access_keys, None);
@@ -33,12 +31,12 @@ impl World {
 
     /// Forget the access keys of an account.
     fn unindex_keys(&mut self, account_id: &str) {
-        self.keys.retain(|_, k| k.caller.account_id != account_id);
+        self.keys.retain(|k| k.caller.account_id != account_id);
     }
 
     /// Whether an access key id is taken (by any account).
     pub fn key_in_use(&self, access_key_id: &str) -> bool {
-        self.keys.contains_key(access_key_id)
+        self.keys.contains(access_key_id)
     }
 
     /// Whether `id` is a region of the world.

@@ -25,6 +25,7 @@
 //! | `security_groups` | security groups by account, members counted from instances |
 //! | `disks` | standalone disks, the disk id → instance index, disks of released instances |
 
+mod access_keys;
 mod accounts;
 mod attributes;
 mod disks;
@@ -48,6 +49,8 @@ use crate::ecs::render_cache::{self, Slot};
 use crate::ecs::sym::Sym;
 use crate::error::{ApiError, ApiResult, Code};
 use crate::random::Random;
+pub use access_keys::changes as key_changes;
+use access_keys::AccessKeys;
 pub use disks::DiskHome;
 use replay::Dirty;
 
@@ -98,7 +101,7 @@ pub struct World {
     /// Accounts by id.
     accounts: BTreeMap<String, Account>,
     /// Access key id → secret and owner (root and RAM keys).
-    keys: HashMap<String, Arc<KeyInfo>>,
+    keys: AccessKeys,
     /// Regions by id.
     regions: BTreeMap<String, Region>,
     /// The type catalog by id.
