@@ -143,7 +143,7 @@ fn pairs_capacity(pairs: &[(&str, &str)]) -> usize {
 /// bytes above its position (no string comparison: a request's keys mostly differ
 /// there); keys that share those bytes, or repeat, are then ordered in full among
 /// themselves.
-pub(crate) fn sort_pairs(pairs: &mut [(&str, &str)]) {
+fn sort_pairs(pairs: &mut [(&str, &str)]) {
     let n = pairs.len();
     if n > KEYED {
         pairs.sort_unstable();
