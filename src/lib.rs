@@ -13,13 +13,13 @@
 //! | [`gateway`] | the RPC protocol: signatures ([`gateway::signature`], pure), auth, HTTP statuses ([`gateway::status`]), wire forms of typed replies ([`gateway::replies`]), the real key order ([`gateway::order`]), JSON/XML rendering ([`gateway::render`], [`gateway::xml`]), the instance views ([`gateway::view`]) |
 //! | [`ecs`] | the domain, free of HTTP: model, world, lifecycle rules, one module per action family |
 //! | [`server`] | the HTTP/1.1 accept loop, and the adapter that re-encodes raw request targets and refuses bad heads in ECS format |
-//! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, fixture loading, fault rules, the request journal, persistence |
+//! | [`store`] | the state facade (one lock for cross-entity invariants), the nonce cache, the per-thread access key cache, fixture loading, fault rules, the request journal, persistence |
 //! | [`control`] | the `/_mock/` control plane: reset, state, clock, faults, journal, accounts, patches |
 //! | [`random`] | real or seeded (`--seed`) randomness for ids, request ids and fault rolls |
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
 //! | [`params`] | decoded request parameters with typed accessors |
-//! | [`scan`] | the first byte of a class, eight bytes per step (decoding and encoding signed parameters) |
+//! | [`scan`] | the first byte of a class, sixteen bytes per step (decoding and encoding signed parameters), and short copies |
 //! | [`error`] | the one error type: code and message, without HTTP (the statuses are [`gateway::status`]'s) |
 //!
 //! [`run`] serves a [`Service`] (the gateway, and the [`router`] for the control plane)
