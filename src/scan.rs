@@ -23,8 +23,12 @@ pub trait Class {
     const TABLE: [bool; 256];
 
     /// The class tested on 16 bytes at once: all ones in each lane whose byte is in it.
+    ///
+    /// # Safety
+    ///
+    /// The CPU has SSE2 (every x86-64 CPU does).
     #[cfg(target_arch = "x86_64")]
-    fn lanes(bytes: __m128i) -> __m128i;
+    unsafe fn lanes(bytes: __m128i) -> __m128i;
 }
 
 /// What decoding a query stops at: the separators `&` and `=`, the escapes `%` and `+`,
@@ -43,24 +47,17 @@ impl Class for QueryStops {
     };
 
     #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
     #[inline]
-    fn lanes(v: __m128i) -> __m128i {
-        // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
-        unsafe { query_stop_lanes(v) }
+    unsafe fn lanes(v: __m128i) -> __m128i {
+        // Bytes from 0x80 are negative as signed lanes.
+        let high = _mm_cmplt_epi8(v, _mm_setzero_si128());
+        let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+        _mm_or_si128(
+            _mm_or_si128(high, is(b'&')),
+            _mm_or_si128(_mm_or_si128(is(b'='), is(b'%')), is(b'+')),
+        )
     }
-}
-
-/// [`QueryStops::lanes`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn query_stop_lanes(v: __m128i) -> __m128i {
-    // Bytes from 0x80 are negative as signed lanes.
-    let high = _mm_cmplt_epi8(v, _mm_setzero_si128());
-    let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-    _mm_or_si128(
-        _mm_or_si128(high, is(b'&')),
-        _mm_or_si128(_mm_or_si128(is(b'='), is(b'%')), is(b'+')),
-    )
 }
 
 /// What percent-encoding escapes: every byte but `A-Z a-z 0-9 - _ . ~`.
@@ -79,35 +76,28 @@ impl Class for Reserved {
     };
 
     #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
     #[inline]
-    fn lanes(v: __m128i) -> __m128i {
-        // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
-        unsafe { reserved_lanes(v) }
+    unsafe fn lanes(v: __m128i) -> __m128i {
+        // Signed lanes: bytes from 0x80 are below every bound, so in no range.
+        let within = |v: __m128i, low: u8, high: u8| {
+            _mm_and_si128(
+                _mm_cmpgt_epi8(v, _mm_set1_epi8(low as i8 - 1)),
+                _mm_cmplt_epi8(v, _mm_set1_epi8(high as i8 + 1)),
+            )
+        };
+        // Setting bit 5 folds A-Z onto a-z, and moves no other byte into a-z.
+        let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
+        let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+        let unreserved = _mm_or_si128(
+            _mm_or_si128(letter, within(v, b'0', b'9')),
+            _mm_or_si128(
+                _mm_or_si128(is(b'-'), is(b'_')),
+                _mm_or_si128(is(b'.'), is(b'~')),
+            ),
+        );
+        _mm_andnot_si128(unreserved, _mm_set1_epi8(-1))
     }
-}
-
-/// [`Reserved::lanes`].
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "sse2")]
-fn reserved_lanes(v: __m128i) -> __m128i {
-    // Signed lanes: bytes from 0x80 are below every bound, so in no range.
-    let within = |v: __m128i, low: u8, high: u8| {
-        _mm_and_si128(
-            _mm_cmpgt_epi8(v, _mm_set1_epi8(low as i8 - 1)),
-            _mm_cmplt_epi8(v, _mm_set1_epi8(high as i8 + 1)),
-        )
-    };
-    // Setting bit 5 folds A-Z onto a-z, and moves no other byte into a-z.
-    let letter = within(_mm_or_si128(v, _mm_set1_epi8(0x20)), b'a', b'z');
-    let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
-    let unreserved = _mm_or_si128(
-        _mm_or_si128(letter, within(v, b'0', b'9')),
-        _mm_or_si128(
-            _mm_or_si128(is(b'-'), is(b'_')),
-            _mm_or_si128(is(b'.'), is(b'~')),
-        ),
-    );
-    _mm_andnot_si128(unreserved, _mm_set1_epi8(-1))
 }
 
 /// The index of the first byte of `bytes` in class `C`, or `bytes.len()` when none is.
@@ -140,7 +130,8 @@ fn bytewise<C: Class>(bytes: &[u8]) -> usize {
 #[target_feature(enable = "sse2")]
 #[inline]
 fn first_in_lanes<C: Class>(bytes: &[u8]) -> usize {
-    let hits = |v: __m128i| _mm_movemask_epi8(C::lanes(v)) as u32;
+    // SAFETY: this function runs with SSE2 (`target_feature`), all `lanes` needs.
+    let hits = |v: __m128i| _mm_movemask_epi8(unsafe { C::lanes(v) }) as u32;
     let n = bytes.len();
     if n >= 16 {
         let mut at = 0;
