@@ -4,7 +4,8 @@
 //! Every signed request is scanned byte by byte twice on its way in: its query is
 //! decoded (stopping at [`QueryStops`]: `&`, `=`, `%`, `+` and non-ASCII bytes) and each
 //! signed value is percent-encoded again for the V1 string to sign (stopping at
-//! [`Reserved`] bytes). Most bytes are none of those, so [`first_in`] tests sixteen of
+//! [`Reserved`] bytes); strings written into JSON answers are checked for
+//! [`JsonEscapes`]. Most bytes are none of those, so [`first_in`] tests sixteen of
 //! them at once (SSE2 on x86-64, a table lookup per byte elsewhere). The runs between
 //! the stops are short (a name, a value, a piece of a timestamp), so [`push_run`]
 //! copies them with two overlapping word moves instead of a call to `memcpy` each
@@ -97,6 +98,34 @@ impl Class for Reserved {
             ),
         );
         _mm_andnot_si128(unreserved, _mm_set1_epi8(-1))
+    }
+}
+
+/// What a JSON string escapes: control bytes (below 0x20), `"` and `\\`.
+pub struct JsonEscapes;
+
+impl Class for JsonEscapes {
+    const TABLE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = b < 0x20 || matches!(b as u8, b'"' | b'\\');
+            b += 1;
+        }
+        table
+    };
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "sse2")]
+    #[inline]
+    unsafe fn lanes(v: __m128i) -> __m128i {
+        // Signed lanes: below 0x20 and not negative (bytes from 0x80 are negative).
+        let control = _mm_andnot_si128(
+            _mm_cmplt_epi8(v, _mm_setzero_si128()),
+            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+        );
+        let is = |b: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8));
+        _mm_or_si128(control, _mm_or_si128(is(b'"'), is(b'\\')))
     }
 }
 
@@ -252,6 +281,8 @@ mod tests {
             assert_eq!(QueryStops::TABLE[usize::from(b)], query_stop, "{b:#x}");
             let unreserved = b.is_ascii_alphanumeric() || b"-_.~".contains(&b);
             assert_eq!(Reserved::TABLE[usize::from(b)], !unreserved, "{b:#x}");
+            let escaped = b < 0x20 || b == b'"' || b == b'\\';
+            assert_eq!(JsonEscapes::TABLE[usize::from(b)], escaped, "{b:#x}");
         }
     }
 
@@ -283,6 +314,11 @@ mod tests {
         finds_each_byte_at_every_position::<Reserved>(b'a');
     }
 
+    #[test]
+    fn finds_each_json_escape_at_every_position() {
+        finds_each_byte_at_every_position::<JsonEscapes>(b'a');
+    }
+
     proptest::proptest! {
         #[test]
         fn is_the_bytewise_scan(
@@ -291,6 +327,7 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(first_in::<QueryStops>(&s), bytewise::<QueryStops>(&s));
             proptest::prop_assert_eq!(first_in::<Reserved>(&s), bytewise::<Reserved>(&s));
+            proptest::prop_assert_eq!(first_in::<JsonEscapes>(&s), bytewise::<JsonEscapes>(&s));
             let text = text.as_bytes();
             proptest::prop_assert_eq!(first_in::<QueryStops>(text), bytewise::<QueryStops>(text));
             proptest::prop_assert_eq!(first_in::<Reserved>(text), bytewise::<Reserved>(text));

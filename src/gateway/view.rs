@@ -565,28 +565,9 @@ pub fn json_str_of(out: &mut Vec<u8>, pieces: &[&str]) {
     }
 }
 
-/// Whether a JSON string of `s` escapes anything: a control byte, `"` or `\\`. Eight
-/// bytes at a time: each test below flags a byte only where one is (or above one that
-/// is), so "none flagged" is exact.
+/// Whether a JSON string of `s` escapes anything: a control byte, `"` or `\\`.
 fn needs_escape(s: &[u8]) -> bool {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    let zero_in = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let mut chunks = s.chunks_exact(8);
-    for chunk in &mut chunks {
-        let v = u64::from_ne_bytes(chunk.try_into().expect("eight bytes"));
-        // A byte under 0x20; a byte equal to `"`; a byte equal to `\`.
-        let below = v.wrapping_sub(ONES * 0x20) & !v & HIGHS;
-        if below | zero_in(v ^ (ONES * u64::from(b'"'))) | zero_in(v ^ (ONES * u64::from(b'\\')))
-            != 0
-        {
-            return true;
-        }
-    }
-    chunks
-        .remainder()
-        .iter()
-        .any(|&b| b < 0x20 || b == b'"' || b == b'\\')
+    crate::scan::first_in::<crate::scan::JsonEscapes>(s) < s.len()
 }
 
 /// An answer's fields as a map, without `RequestId` (for in-process callers; the
@@ -610,34 +591,5 @@ pub fn answer_fields(answer: Answer) -> Reply {
             map
         }
         _ => Reply::new(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn needs_escape_bytewise(s: &[u8]) -> bool {
-        s.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
-    }
-
-    #[test]
-    fn needs_escape_finds_each_byte_that_needs_one_at_every_position() {
-        for len in 0..20 {
-            for at in 0..len {
-                for b in 0..=255u8 {
-                    let mut s = vec![b'a'; len];
-                    s[at] = b;
-                    assert_eq!(needs_escape(&s), needs_escape_bytewise(&s), "{s:?}");
-                }
-            }
-        }
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn needs_escape_is_the_bytewise_test(s in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
-            proptest::prop_assert_eq!(needs_escape(&s), needs_escape_bytewise(&s));
-        }
     }
 }

@@ -141,7 +141,8 @@ impl Store {
     }
 
     /// The access key `id`, read under the world's lock only when some key changed
-    /// since this thread last read it (see [`key_cache`]).
+    /// since this thread last read it: each thread keeps its own copy of the last key
+    /// it resolved, valid until any key of the process changes.
     pub fn access_key(&self, id: &str) -> Option<Arc<KeyInfo>> {
         let store = Arc::as_ptr(&self.inner) as usize;
         key_cache::lookup(store, id, || {
