@@ -18,6 +18,20 @@ use std::arch::x86_64::{
     _mm_setzero_si128,
 };
 
+/// A class's table, from the test of one byte `b` (evaluated at compile time).
+macro_rules! table {
+    (|$b:ident| $member:expr) => {{
+        let mut table = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            let $b = i as u8;
+            table[i] = $member;
+            i += 1;
+        }
+        table
+    }};
+}
+
 /// A class of bytes a scan stops at.
 pub trait Class {
     /// `true` for the bytes of the class.
@@ -37,15 +51,7 @@ pub trait Class {
 pub struct QueryStops;
 
 impl Class for QueryStops {
-    const TABLE: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            table[b] = b >= 0x80 || matches!(b as u8, b'&' | b'=' | b'%' | b'+');
-            b += 1;
-        }
-        table
-    };
+    const TABLE: [bool; 256] = table!(|b| b >= 0x80 || matches!(b, b'&' | b'=' | b'%' | b'+'));
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
@@ -65,16 +71,8 @@ impl Class for QueryStops {
 pub struct Reserved;
 
 impl Class for Reserved {
-    const TABLE: [bool; 256] = {
-        let mut table = [true; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            table[b] = !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~'));
-            b += 1;
-        }
-        table
-    };
+    const TABLE: [bool; 256] =
+        table!(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')));
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
@@ -105,15 +103,7 @@ impl Class for Reserved {
 pub struct JsonEscapes;
 
 impl Class for JsonEscapes {
-    const TABLE: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            table[b] = b < 0x20 || matches!(b as u8, b'"' | b'\\');
-            b += 1;
-        }
-        table
-    };
+    const TABLE: [bool; 256] = table!(|b| b < 0x20 || matches!(b, b'"' | b'\\'));
 
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "sse2")]
