@@ -18,6 +18,7 @@
 //! | [`random`] | real or seeded (`--seed`) randomness for ids, request ids and fault rolls |
 //! | [`clock`] | the controllable clock and ECS time formats |
 //! | [`timing`] | transition durations: profiles and overrides |
+//! | [`last`] | a per-thread cache of one value, kept with the key it was made from |
 //! | [`params`] | decoded request parameters with typed accessors |
 //! | [`scan`] | the first byte of a class, sixteen bytes per step (decoding and encoding signed parameters), and short copies |
 //! | [`error`] | the one error type: code and message, without HTTP (the statuses are [`gateway::status`]'s) |
@@ -33,6 +34,7 @@ pub mod ecs;
 pub mod error;
 pub mod gateway;
 pub mod healthcheck;
+pub mod last;
 pub mod params;
 pub mod random;
 pub mod scan;

@@ -41,20 +41,20 @@ pub struct Params {
 thread_local! {
     /// Each thread keeps the buffers of the last few parameter lists it dropped, and
     /// the next request's are decoded into them: two allocations and two frees fewer
-    /// per request. Buffers larger than [`SPARE_BYTES`] are freed.
+    /// per request. Buffers of more than [`SPARE_BYTES`] together are freed.
     static SPARE: RefCell<Vec<(String, Vec<[u32; 3]>)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// How many spare pairs of buffers a thread keeps.
 const SPARES: usize = 4;
 
-/// The largest text buffer kept spare.
+/// The most bytes a list's two buffers may hold and still be kept spare.
 const SPARE_BYTES: usize = 16 * 1024;
 
 impl Drop for Params {
     fn drop(&mut self) {
-        let capacity = self.text.capacity();
-        if capacity == 0 || capacity > SPARE_BYTES || self.spans.capacity() > SPARE_BYTES {
+        let held = self.text.capacity() + self.spans.capacity() * size_of::<[u32; 3]>();
+        if self.text.capacity() == 0 || held > SPARE_BYTES {
             return;
         }
         let buffers = (

@@ -19,6 +19,7 @@ use crate::ecs::world::{Caller, KeyInfo};
 use crate::error::{ApiError, ApiResult, Code};
 use crate::gateway::header;
 use crate::gateway::signature as sig;
+use crate::last::Last;
 use crate::params::Params;
 use crate::store::nonces::MAX_NONCE_LEN;
 use crate::store::Store;
@@ -134,21 +135,12 @@ fn check_timestamp(value: &str, now: Millis) -> ApiResult<()> {
 /// all carry the same.
 fn timestamp(value: &str) -> Option<Millis> {
     thread_local! {
-        // No timestamp is twenty NUL bytes.
-        static LAST: std::cell::Cell<([u8; 20], Option<Millis>)> =
-            const { std::cell::Cell::new(([0; 20], None)) };
+        static LAST: Last<[u8; 20], Option<Millis>> = const { Last::new() };
     }
     let Ok(text) = <[u8; 20]>::try_from(value.as_bytes()) else {
         return parse_time(value);
     };
-    match LAST.get() {
-        (last, millis) if last == text => millis,
-        _ => {
-            let millis = parse_time(value);
-            LAST.set((text, millis));
-            millis
-        }
-    }
+    LAST.with(|last| last.get_or(|kept| *kept == text, || (text, parse_time(value))))
 }
 
 fn mismatch(string_to_sign: &str) -> ApiError {

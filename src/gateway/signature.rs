@@ -57,6 +57,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::last::Last;
 use crate::scan;
 
 /// The only V3 signature algorithm accepted by [`parse_v3_authorization`].
@@ -261,16 +262,13 @@ fn v1_signature_into(
 /// (most are: a test suite signs with one or two keys).
 fn v1_mac(secret: &str) -> Hmac<Sha1> {
     thread_local! {
-        static LAST: std::cell::RefCell<Option<(Box<str>, Hmac<Sha1>)>> =
-            const { std::cell::RefCell::new(None) };
+        static LAST: Last<Box<str>, Hmac<Sha1>> = const { Last::new() };
     }
-    LAST.with_borrow_mut(|last| match last {
-        Some((kept, mac)) if **kept == *secret => mac.clone(),
-        _ => {
-            let mac = v1_mac_keyed(secret);
-            *last = Some((secret.into(), mac.clone()));
-            mac
-        }
+    LAST.with(|last| {
+        last.get_or(
+            |kept| **kept == *secret,
+            || (secret.into(), v1_mac_keyed(secret)),
+        )
     })
 }
 

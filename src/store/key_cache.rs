@@ -9,26 +9,20 @@
 //! or removed, a world reset or restored) moves the count, and the next lookup takes
 //! the lock again.
 
-use std::cell::RefCell;
 use std::sync::Arc;
 
 use crate::ecs::world::{key_changes, KeyInfo};
+use crate::last::Last;
 
-/// One thread's last lookup.
-struct Remembered {
-    /// The store it was made in (the address of its shared state: a store dropped and
-    /// another made at the same address are told apart by the count, which dropping
-    /// the first one's keys moved).
-    store: usize,
-    /// [`key_changes`] when the key was read, under the world's lock.
-    changes: u64,
-    id: Box<str>,
-    /// This thread's own copy.
-    key: Arc<KeyInfo>,
-}
+/// What a thread's last lookup was made from: the store (the address of its shared
+/// state: a store dropped and another made at the same address are told apart by the
+/// count, which dropping the first one's keys moved), [`key_changes`] when the key was
+/// read under the world's lock, and the key id.
+type Made = (usize, u64, Box<str>);
 
 thread_local! {
-    static LAST: RefCell<Option<Remembered>> = const { RefCell::new(None) };
+    /// This thread's own copy of the key it looked up last (or that there is none).
+    static LAST: Last<Made, Option<Arc<KeyInfo>>> = const { Last::new() };
 }
 
 /// The key `id` of `store`: this thread's copy of it when no key has changed since it
@@ -40,22 +34,18 @@ pub(super) fn lookup(
     read: impl FnOnce() -> (u64, Option<Arc<KeyInfo>>),
 ) -> Option<Arc<KeyInfo>> {
     let now = key_changes();
-    let kept = LAST.with_borrow(|last| match last {
-        Some(r) if r.store == store && r.changes == now && *r.id == *id => Some(r.key.clone()),
-        _ => None,
-    });
-    if kept.is_some() {
-        return kept;
-    }
-    let (changes, key) = read();
-    let own = Arc::new(KeyInfo::clone(&*key?));
-    LAST.set(Some(Remembered {
-        store,
-        changes,
-        id: id.into(),
-        key: own.clone(),
-    }));
-    Some(own)
+    LAST.with(|last| {
+        last.get_or(
+            |(kept_store, changes, kept_id)| {
+                *kept_store == store && *changes == now && **kept_id == *id
+            },
+            || {
+                let (changes, key) = read();
+                let own = key.map(|shared| Arc::new(KeyInfo::clone(&shared)));
+                ((store, changes, id.into()), own)
+            },
+        )
+    })
 }
 
 #[cfg(test)]

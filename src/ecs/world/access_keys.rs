@@ -1,6 +1,6 @@
 //! The access key lookup the gateway authenticates with, and a process-wide count of
-//! its changes, so that a lookup can be remembered outside the world's lock (see
-//! [`crate::gateway::auth`]) and forgotten as soon as any key changes.
+//! its changes, so that a lookup can be remembered outside the world's lock (the
+//! store's per-thread key cache) and forgotten as soon as any key changes.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
