@@ -10,7 +10,7 @@ loaded); checks that health counts N instances. Load time is exec to that first 
 One second later it reads VmRSS and VmHWM (peak) from /proc/PID/status.
 
 With a FIXTURE (one of scripts/big_fixture.py, i.e. examples/scale_fixture.rs, of N
-instances), it then times signed V1 requests (scripts/bench_sign.py, key test/test,
+instances) and REPS above 0, it then times signed V1 requests (scripts/bench_sign.py, key test/test,
 account 1000000000000001, a fresh SignatureNonce each, all signed before the timing),
 REPS of each, sequentially over one keep-alive connection, each from sending the request
 to having read the whole answer (so Python's client side is included, the same at
@@ -156,7 +156,7 @@ def main(binary, port, n, reps, fixture=None):
         rss, hwm = proc_status(proc.pid)
         fields = {"n": n if fixture else 0, "load_s": f"{load:.3f}", "rss_kib": rss,
                   "hwm_kib": hwm}
-        if fixture:
+        if fixture and reps > 0:
             fields.update(latencies(port, n, reps))
         if proc.poll() is not None:
             fail(f"ecs-mock exited with {proc.returncode} during the run")
