@@ -78,11 +78,12 @@ pub struct SignedRequest<'a> {
 pub fn authenticate(store: &Store, mode: AuthMode, req: &SignedRequest<'_>) -> ApiResult<Verified> {
     let v3 = req.headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     if mode == AuthMode::Off {
-        let key_id = match v3.and_then(|h| sig::parse_v3_authorization(h).ok()) {
-            Some(a) => Some(a.access_key_id),
-            None => req.params.get("AccessKeyId").map(str::to_string),
+        let header = v3.and_then(|h| sig::parse_v3_authorization(h).ok());
+        let key_id = match &header {
+            Some(a) => Some(a.access_key_id.as_str()),
+            None => req.params.get("AccessKeyId"),
         };
-        let known = key_id.and_then(|k| store.access_key(&k));
+        let known = key_id.and_then(|k| store.access_key(k));
         return match known {
             Some(key) => Ok(Verified { key }),
             None => store
